@@ -1,0 +1,79 @@
+//! Lianfang's user interface: Leptos components and routes, rendered on the server and hydrated in
+//! the browser by the `frontend` crate. Chinese first.
+
+pub mod api;
+pub mod error;
+mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    provide_request_nonce();
+    view! {
+        <!DOCTYPE html>
+        <html lang="zh-CN">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Hands the nonce the server put in the request (and in the CSP header) to the hydration
+/// scripts, so that they run under a CSP that forbids other inline scripts.
+#[cfg(feature = "ssr")]
+fn provide_request_nonce() {
+    let nonce = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<api::backend::CspNonce>().cloned());
+    if let Some(nonce) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+    }
+}
+
+/// The application's routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/lianfang.css"/>
+        <Title formatter=|text: String| if text.is_empty() { "廉防 · 岗位廉政风险排查防范".to_owned() } else { format!("{text} · 廉防") }/>
+        <Router>
+            <a class="skip-link" href="#main">"跳到主要内容"</a>
+            <Routes fallback=pages::NotFound>
+                <Route path=path!("/") view=pages::HomePage/>
+                <Route path=path!("/login") view=pages::LoginPage/>
+                <Route path=path!("/posts/:id") view=pages::SheetPage/>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Sets `data-hydrated` on `<body>`; called by the wasm entry point once hydration is done.
+#[cfg(feature = "hydrate")]
+pub fn mark_hydrated() {
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+}
+
+/// Whether a page needs a signed-in user; the server redirects to the login page otherwise.
+pub fn requires_login(path: &str) -> bool {
+    path == "/" || path.starts_with("/posts/")
+}

@@ -1,0 +1,115 @@
+//! Small pieces shared by the pages: the top bar, error boxes, a sheet's risk points.
+
+use domain::risk::RiskLevel;
+use leptos::prelude::*;
+
+use crate::{
+    api::{RiskPointView, SheetView, UserCard},
+    error::ApiError,
+};
+
+/// The bar at the top of signed-in pages, with the user and a logout button.
+#[component]
+pub fn TopBar(user: UserCard) -> impl IntoView {
+    view! {
+        <header class="topbar">
+            <a class="topbar-brand" href="/">"廉防"</a>
+            <div class="topbar-user">
+                <span class="user-name">{user.display_name}</span>
+                <span class="user-unit">{user.unit}</span>
+            </div>
+            <form method="post" action="/api/logout">
+                <button type="submit" class="link-button">"退出登录"</button>
+            </form>
+        </header>
+    }
+}
+
+/// An error from the server, in words a user can act on.
+#[component]
+pub fn ErrorBox(error: ApiError) -> impl IntoView {
+    let login =
+        (error.code == "unauthenticated").then(|| view! { <a href="/login">"重新登录"</a> });
+    view! {
+        <div class="alert alert-error" role="alert">
+            <p>{error.message}</p>
+            {login}
+        </div>
+    }
+}
+
+pub fn level_class(level: RiskLevel) -> &'static str {
+    match level {
+        RiskLevel::High => "level level-high",
+        RiskLevel::Medium => "level level-medium",
+        RiskLevel::Low => "level level-low",
+    }
+}
+
+/// A sheet: the post, its duties and its risk points with measures.
+#[component]
+pub fn SheetCard(sheet: SheetView) -> impl IntoView {
+    let heading_id = format!("sheet-{}", sheet.post_id);
+    let count = sheet.risk_points.len();
+    view! {
+        <section class="card sheet" aria-labelledby=heading_id.clone()>
+            <header class="sheet-head">
+                <h2 id=heading_id.clone()>{sheet.post_title}</h2>
+                <p class="sheet-meta">
+                    <span>{sheet.unit}</span>
+                    <span>{sheet.post_level.label()}</span>
+                    {sheet.key_post.then(|| view! { <span class="badge badge-key">"关键岗位"</span> })}
+                    <span class="badge">{format!("{} · {}", sheet.round, sheet.stage.label())}</span>
+                </p>
+            </header>
+            {(!sheet.duties.is_empty()).then(|| view! {
+                <h3>"岗位职责"</h3>
+                <ul class="duties">
+                    {sheet.duties.into_iter().map(|d| view! { <li>{d}</li> }).collect_view()}
+                </ul>
+            })}
+            <h3>{format!("风险点（{count} 个）")}</h3>
+            {if count == 0 {
+                view! { <p class="empty">"尚未填写风险点。"</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="risk-list">
+                        {sheet.risk_points.into_iter().map(|p| view! { <RiskPointItem point=p/> }).collect_view()}
+                    </ol>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn RiskPointItem(point: RiskPointView) -> impl IntoView {
+    view! {
+        <li class="risk-point" data-risk-id=point.id>
+            <div class="risk-head">
+                <span class=level_class(point.level)>{point.level.label()}</span>
+                <p class="risk-description">{point.description}</p>
+            </div>
+            <dl class="risk-facts">
+                {point.duty.map(|d| view! { <dt>"对应职责"</dt><dd>{d}</dd> })}
+                {point.manifestation.map(|m| view! { <dt>"表现形式"</dt><dd>{m}</dd> })}
+                <dt>"风险类别"</dt><dd>{point.category.label()}</dd>
+                <dt>"权力类型"</dt><dd>{point.power_type}</dd>
+                <dt>"评分"</dt>
+                <dd>{format!("可能性 {} × 危害程度 {} · 发生频率 {}", point.likelihood, point.impact, point.frequency)}</dd>
+            </dl>
+            <h4>"防控措施"</h4>
+            <ul class="measures">
+                {point.measures.into_iter().map(|m| view! {
+                    <li>
+                        <span class="measure-kind">{m.kind.label()}</span>
+                        <span class="measure-text">{m.text}</span>
+                        <span class="measure-status">{m.status.label()}</span>
+                        {m.owner.map(|o| view! { <span class="measure-owner">{format!("责任人：{o}")}</span> })}
+                        {m.due.map(|d| view! { <span class="measure-due">{format!("时限：{d}")}</span> })}
+                    </li>
+                }).collect_view()}
+            </ul>
+        </li>
+    }
+}

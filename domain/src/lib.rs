@@ -1,0 +1,18 @@
+//! Pure rules and types of Lianfang (廉防), shared by the browser and the server.
+//!
+//! Nothing here does I/O or knows about leptos, sqlx or axum: the same code decides in the browser
+//! (to show what a user may do) and on the server (to decide). Values are parsed once at the edge
+//! into types that are valid by construction; errors carry a stable code and a Chinese message.
+
+pub mod access;
+pub mod account;
+pub mod error;
+pub mod ids;
+pub mod org;
+pub mod post;
+pub mod risk;
+pub mod round;
+pub mod stage;
+pub mod text;
+
+pub use error::FieldError;

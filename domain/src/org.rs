@@ -1,0 +1,243 @@
+//! The organisation tree: district → unit → section; a sub-district holds villages and
+//! communities. Roles are scoped to a node and reach everything beneath it.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ids::OrgUnitId, text::UnitName, FieldError};
+
+/// What kind of node an organisational unit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OrgUnitKind {
+    /// 区 — the root, where the commission sits.
+    District,
+    /// 单位 — a bureau, centre or other unit the commission supervises.
+    Unit,
+    /// 科室 — a section inside a unit.
+    Section,
+    /// 街道 — a sub-district office, which holds villages and communities.
+    SubDistrict,
+    /// 村
+    Village,
+    /// 社区
+    Community,
+}
+
+impl OrgUnitKind {
+    pub const ALL: [Self; 6] = [
+        Self::District,
+        Self::Unit,
+        Self::Section,
+        Self::SubDistrict,
+        Self::Village,
+        Self::Community,
+    ];
+
+    /// Stable code used in the database and on the wire.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::District => "district",
+            Self::Unit => "unit",
+            Self::Section => "section",
+            Self::SubDistrict => "sub_district",
+            Self::Village => "village",
+            Self::Community => "community",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::District => "区",
+            Self::Unit => "单位",
+            Self::Section => "科室",
+            Self::SubDistrict => "街道",
+            Self::Village => "村",
+            Self::Community => "社区",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Result<Self, FieldError> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.code() == code)
+            .ok_or_else(|| {
+                FieldError::new(
+                    "unknown_value",
+                    "org_unit_kind",
+                    format!("未知的单位类型“{code}”"),
+                )
+            })
+    }
+
+    /// Guesses the kind of a unit from its Chinese name, as found in existing Excel tables.
+    pub fn guess_from_name(name: &str) -> Self {
+        if name.ends_with("街道办事处") || name.ends_with("街道") {
+            Self::SubDistrict
+        } else if name.ends_with("社区") {
+            Self::Community
+        } else if name.ends_with('村') {
+            Self::Village
+        } else if name.ends_with('科') || name.ends_with('室') {
+            Self::Section
+        } else {
+            Self::Unit
+        }
+    }
+
+    /// Whether a node of kind `self` may sit directly under a node of kind `parent`.
+    pub fn may_sit_under(self, parent: Self) -> bool {
+        match self {
+            Self::District => false,
+            Self::Unit | Self::SubDistrict => matches!(parent, Self::District | Self::Unit),
+            Self::Section => matches!(parent, Self::Unit | Self::SubDistrict),
+            Self::Village | Self::Community => parent == Self::SubDistrict,
+        }
+    }
+}
+
+/// One node of the tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgUnit {
+    pub id: OrgUnitId,
+    pub parent: Option<OrgUnitId>,
+    pub kind: OrgUnitKind,
+    pub name: UnitName,
+}
+
+/// How a unit is written in the unit column of existing risk tables: a plain unit
+/// (`区交通局`), a sub-unit in brackets (`区教育局（某中学）`), or a village or community under a
+/// sub-district (`清河街道·东村`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitLabel {
+    /// The parent as written (may be a prefix of the parent's full name, as in `清河街道`).
+    pub parent: Option<String>,
+    pub leaf: UnitName,
+}
+
+impl UnitLabel {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let raw = raw.trim();
+        if let Some((parent, leaf)) = raw.split_once('·') {
+            return Ok(Self {
+                parent: Some(UnitName::parse(parent)?.into()),
+                leaf: UnitName::parse(leaf)?,
+            });
+        }
+        if let Some(open) = raw.find('（').or_else(|| raw.find('(')) {
+            let inner = raw[open..]
+                .trim_start_matches(['（', '('])
+                .trim_end_matches(['）', ')']);
+            return Ok(Self {
+                parent: Some(UnitName::parse(&raw[..open])?.into()),
+                leaf: UnitName::parse(inner)?,
+            });
+        }
+        Ok(Self {
+            parent: None,
+            leaf: UnitName::parse(raw)?,
+        })
+    }
+}
+
+/// The tree, for scope checks. Built from the full list of units.
+#[derive(Debug, Clone, Default)]
+pub struct OrgTree {
+    parents: HashMap<OrgUnitId, Option<OrgUnitId>>,
+}
+
+impl OrgTree {
+    pub fn new(units: impl IntoIterator<Item = (OrgUnitId, Option<OrgUnitId>)>) -> Self {
+        Self {
+            parents: units.into_iter().collect(),
+        }
+    }
+
+    /// Whether `unit` is `scope` or lies beneath it. Unknown units are outside every scope, and a
+    /// cycle (which the database forbids) ends the walk rather than looping.
+    pub fn is_within(&self, unit: OrgUnitId, scope: OrgUnitId) -> bool {
+        let mut current = Some(unit);
+        let mut steps = 0;
+        while let Some(id) = current {
+            if id == scope {
+                return true;
+            }
+            steps += 1;
+            if steps > self.parents.len() {
+                return false;
+            }
+            current = match self.parents.get(&id) {
+                Some(parent) => *parent,
+                None => return false,
+            };
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_labels_of_existing_tables_are_understood() {
+        let plain = UnitLabel::parse("区交通局").unwrap();
+        assert_eq!(plain.parent, None);
+        assert_eq!(plain.leaf.as_str(), "区交通局");
+
+        let school = UnitLabel::parse("区教育局（某中学）").unwrap();
+        assert_eq!(school.parent.as_deref(), Some("区教育局"));
+        assert_eq!(school.leaf.as_str(), "某中学");
+
+        let village = UnitLabel::parse("清河街道·东村").unwrap();
+        assert_eq!(village.parent.as_deref(), Some("清河街道"));
+        assert_eq!(village.leaf.as_str(), "东村");
+    }
+
+    #[test]
+    fn kinds_are_guessed_from_chinese_names() {
+        assert_eq!(
+            OrgUnitKind::guess_from_name("清河街道办事处"),
+            OrgUnitKind::SubDistrict
+        );
+        assert_eq!(OrgUnitKind::guess_from_name("东村"), OrgUnitKind::Village);
+        assert_eq!(
+            OrgUnitKind::guess_from_name("西苑社区"),
+            OrgUnitKind::Community
+        );
+        assert_eq!(OrgUnitKind::guess_from_name("区交通局"), OrgUnitKind::Unit);
+    }
+
+    #[test]
+    fn villages_and_communities_sit_only_under_a_sub_district() {
+        assert!(OrgUnitKind::Village.may_sit_under(OrgUnitKind::SubDistrict));
+        assert!(!OrgUnitKind::Village.may_sit_under(OrgUnitKind::Unit));
+        assert!(!OrgUnitKind::District.may_sit_under(OrgUnitKind::District));
+    }
+
+    #[test]
+    fn a_scope_reaches_every_unit_beneath_it_and_nothing_else() {
+        let (district, bureau, section, other) =
+            (OrgUnitId(1), OrgUnitId(2), OrgUnitId(3), OrgUnitId(4));
+        let tree = OrgTree::new([
+            (district, None),
+            (bureau, Some(district)),
+            (section, Some(bureau)),
+            (other, Some(district)),
+        ]);
+        assert!(tree.is_within(section, bureau));
+        assert!(tree.is_within(section, district));
+        assert!(tree.is_within(bureau, bureau));
+        assert!(!tree.is_within(other, bureau));
+        assert!(!tree.is_within(OrgUnitId(99), district));
+    }
+
+    #[test]
+    fn a_cycle_does_not_hang_the_scope_check() {
+        let tree = OrgTree::new([
+            (OrgUnitId(1), Some(OrgUnitId(2))),
+            (OrgUnitId(2), Some(OrgUnitId(1))),
+        ]);
+        assert!(!tree.is_within(OrgUnitId(1), OrgUnitId(3)));
+    }
+}

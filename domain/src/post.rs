@@ -1,0 +1,103 @@
+//! Posts (岗位) and their duties. Risks belong to the post, not the person (对岗不对人): a post's
+//! risk points pass to whoever holds it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    ids::{OrgUnitId, PostId, UserId},
+    text::{DutyText, PostTitle},
+    FieldError,
+};
+
+/// The three levels of post. The leadership level has a shorter approval chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PostLevel {
+    /// 领导岗位
+    Leadership,
+    /// 中层岗位
+    Middle,
+    /// 其它岗位
+    General,
+}
+
+impl PostLevel {
+    pub const ALL: [Self; 3] = [Self::Leadership, Self::Middle, Self::General];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Leadership => "leadership",
+            Self::Middle => "middle",
+            Self::General => "general",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Leadership => "领导岗位",
+            Self::Middle => "中层岗位",
+            Self::General => "其它岗位",
+        }
+    }
+
+    /// Accepts the stable code or the Chinese label (also the common variant 其他岗位).
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let raw = raw.trim();
+        Self::ALL
+            .into_iter()
+            .find(|level| level.code() == raw || level.label() == raw)
+            .or((raw == "其他岗位").then_some(Self::General))
+            .ok_or_else(|| {
+                FieldError::new(
+                    "unknown_value",
+                    "post_level",
+                    format!("岗位层级“{raw}”无效，应为 领导岗位、中层岗位 或 其它岗位"),
+                )
+            })
+    }
+}
+
+/// A post in an organisational unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Post {
+    pub id: PostId,
+    pub unit: OrgUnitId,
+    pub title: PostTitle,
+    pub level: PostLevel,
+    /// 关键岗位: supervised more closely.
+    pub key_post: bool,
+    pub holders: Vec<UserId>,
+}
+
+impl Post {
+    pub fn is_held_by(&self, user: UserId) -> bool {
+        self.holders.contains(&user)
+    }
+}
+
+/// One duty of a post (岗位职责).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Duty {
+    pub post: PostId,
+    pub text: DutyText,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn post_levels_parse_from_chinese_labels_and_codes() {
+        assert_eq!(PostLevel::parse("领导岗位").unwrap(), PostLevel::Leadership);
+        assert_eq!(PostLevel::parse("中层岗位").unwrap(), PostLevel::Middle);
+        assert_eq!(PostLevel::parse("其他岗位").unwrap(), PostLevel::General);
+        assert_eq!(PostLevel::parse("general").unwrap(), PostLevel::General);
+    }
+
+    #[test]
+    fn an_unknown_post_level_names_the_allowed_values() {
+        let err = PostLevel::parse("普通岗").unwrap_err();
+        assert_eq!(err.code, "unknown_value");
+        assert_eq!(err.field, "post_level");
+        assert!(err.message.contains("领导岗位"));
+    }
+}

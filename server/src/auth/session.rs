@@ -1,0 +1,155 @@
+//! Cookie sessions. The cookie holds a random 256-bit token; the database holds only its SHA-256,
+//! with an absolute expiry.
+
+use base64::Engine as _;
+use rand::RngCore as _;
+use sha2::{Digest as _, Sha256};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+
+use app::api::SessionUser;
+
+use crate::db::{now_ms, Db};
+
+/// The cookie's name. With `Secure` it takes the `__Host-` prefix, which browsers accept only
+/// from HTTPS, with `Path=/` and no `Domain`: a sibling subdomain cannot plant or overwrite it.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-lianfang_session"
+    } else {
+        "lianfang_session"
+    }
+}
+
+/// Session cookie settings.
+#[derive(Debug, Clone, Copy)]
+pub struct CookiePolicy {
+    pub secure: bool,
+    pub lifetime_secs: i64,
+}
+
+impl CookiePolicy {
+    /// `Set-Cookie` for a new session: HttpOnly (no script reads it), SameSite=Lax (not sent on
+    /// cross-site subrequests or POSTs), Secure behind TLS, and a Max-Age equal to the server-side
+    /// expiry.
+    pub fn set_cookie(&self, token: &str) -> String {
+        format!(
+            "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+            cookie_name(self.secure),
+            self.lifetime_secs,
+            if self.secure { "; Secure" } else { "" }
+        )
+    }
+
+    /// `Set-Cookie` that removes the session cookie.
+    pub fn clear_cookie(&self) -> String {
+        format!(
+            "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+            cookie_name(self.secure),
+            if self.secure { "; Secure" } else { "" }
+        )
+    }
+}
+
+/// Finds this server's session token in a `Cookie` header.
+pub fn token_from_cookie_header(header: &str, secure: bool) -> Option<&str> {
+    let name = cookie_name(secure);
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Creates a session for `user_id` inside the caller's write transaction and returns the token to
+/// put in the cookie.
+pub async fn create(
+    tx: &mut Transaction<'static, Sqlite>,
+    user_id: i64,
+    lifetime_secs: i64,
+) -> Result<String, sqlx::Error> {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let hash = token_hash(&token);
+    let now = now_ms();
+    let expires = now + lifetime_secs * 1000;
+    // Expired sessions are swept here, on the rare write path, rather than on every read.
+    sqlx::query!("DELETE FROM sessions WHERE expires_at <= ?", now)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query!(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        hash,
+        user_id,
+        now,
+        expires
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(token)
+}
+
+/// The user a live session token belongs to, if any. Expired sessions and deactivated users
+/// count as no session.
+pub async fn user_for_token(
+    pool: &SqlitePool,
+    token: &str,
+) -> Result<Option<SessionUser>, sqlx::Error> {
+    let hash = token_hash(token);
+    let now = now_ms();
+    let row = sqlx::query!(
+        r#"SELECT u.id AS "id!: i64", u.username, u.display_name
+           FROM sessions s JOIN users u ON u.id = s.user_id
+           WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1"#,
+        hash,
+        now
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| SessionUser {
+        id: r.id,
+        username: r.username,
+        display_name: r.display_name,
+    }))
+}
+
+/// Ends a session.
+pub async fn delete(db: &Db, token: &str) -> Result<(), sqlx::Error> {
+    let hash = token_hash(token);
+    let mut tx = db.begin_write().await?;
+    sqlx::query!("DELETE FROM sessions WHERE token_hash = ?", hash)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_token_is_found_among_other_cookies() {
+        let header = "theme=dark; lianfang_session=abc123; other=1";
+        assert_eq!(token_from_cookie_header(header, false), Some("abc123"));
+        assert_eq!(token_from_cookie_header(header, true), None);
+        assert_eq!(token_from_cookie_header("lianfang_session=", false), None);
+    }
+
+    #[test]
+    fn secure_cookies_use_the_host_prefix_and_the_secure_flag() {
+        let policy = CookiePolicy {
+            secure: true,
+            lifetime_secs: 60,
+        };
+        let cookie = policy.set_cookie("t");
+        assert!(cookie.starts_with("__Host-lianfang_session=t;"));
+        assert!(cookie.contains("; Secure"));
+        assert!(cookie.contains("HttpOnly"));
+        assert!(cookie.contains("SameSite=Lax"));
+    }
+}

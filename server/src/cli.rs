@@ -1,0 +1,193 @@
+//! The command line: `serve` (default), `migrate`, `seed-demo`, `create-user`.
+
+use std::{io::BufRead as _, process::ExitCode};
+
+use anyhow::Context as _;
+use clap::Parser as _;
+use domain::{
+    account::{NewPassword, Role, Username},
+    text::{PersonName, UnitName},
+};
+
+use crate::{
+    auth::session::CookiePolicy,
+    config::{Cli, Command, CreateUserArgs, ServeArgs},
+    db::{now_ms, Db},
+    http::{router, serve, AppState},
+    seed,
+};
+
+/// Parses the command line, runs the command and turns any error into a message and exit code 1.
+pub async fn run() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    match dispatch(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LIANFANG_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    match cli
+        .command
+        .unwrap_or(Command::Serve(ServeArgs::default_from_env()))
+    {
+        Command::Serve(args) => {
+            let db = Db::open(&cli.db.database).await?;
+            if args.seed_demo {
+                let accounts = seed::seed_demo(&db, &seed::load_table(&args.demo_data)?).await?;
+                print_accounts(&accounts);
+            }
+            run_server(db, args).await
+        }
+        Command::Migrate => {
+            Db::open(&cli.db.database).await?;
+            println!("数据库已是最新结构：{}", cli.db.database.display());
+            Ok(())
+        }
+        Command::SeedDemo(args) => {
+            let db = Db::open(&cli.db.database).await?;
+            let accounts = seed::seed_demo(&db, &seed::load_table(&args.demo_data)?).await?;
+            print_accounts(&accounts);
+            Ok(())
+        }
+        Command::CreateUser(args) => {
+            let db = Db::open(&cli.db.database).await?;
+            create_user(&db, args).await
+        }
+    }
+}
+
+impl ServeArgs {
+    /// `lianfang` with no subcommand serves, still honouring the `LIANFANG_*` variables.
+    fn default_from_env() -> Self {
+        #[derive(clap::Parser)]
+        struct Only {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        Only::try_parse_from(["lianfang"])
+            .map(|o| o.serve)
+            .unwrap_or_default()
+    }
+}
+
+async fn run_server(db: Db, args: ServeArgs) -> anyhow::Result<()> {
+    let mut conf = leptos::config::get_configuration(None)
+        .context("Failed to read the Leptos configuration")?;
+    if let Some(addr) = args.addr {
+        conf.leptos_options.site_addr = addr;
+    }
+    let addr = conf.leptos_options.site_addr;
+    let cookies = CookiePolicy {
+        secure: args.secure_cookies,
+        lifetime_secs: i64::from(args.session_hours.max(1)) * 3600,
+    };
+    let state = AppState::new(conf.leptos_options, db, cookies, args.trust_proxy);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("Failed to listen on {addr}"))?;
+    let bound = listener
+        .local_addr()
+        .context("Failed to read the bound address")?;
+    tracing::info!("listening on http://{bound}");
+    println!("廉防已启动：http://{bound}");
+    serve(listener, router(state))
+        .await
+        .context("The server stopped with an error")
+}
+
+fn print_accounts(accounts: &[seed::DemoAccount]) {
+    println!(
+        "示范区数据已就绪。演示账号（密码均为 {}，仅供演示）：",
+        seed::DEMO_PASSWORD
+    );
+    for a in accounts {
+        println!("  {:<10} {:<6} {}", a.username, a.display_name, a.what);
+    }
+}
+
+async fn create_user(db: &Db, args: CreateUserArgs) -> anyhow::Result<()> {
+    let username = Username::parse(&args.username)?;
+    let display_name = PersonName::parse(&args.display_name)?;
+    let unit_name = UnitName::parse(&args.unit)?;
+    let password = match std::env::var("LIANFANG_NEW_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            eprintln!(
+                "请输入新用户的密码（至少 {} 位，含字母和数字），回车结束：",
+                NewPassword::MIN_CHARS
+            );
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("Failed to read the password")?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let password = NewPassword::parse(&password)?;
+    let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(password.expose()))
+        .await??;
+
+    let mut tx = db.begin_write().await?;
+    let unit = find_unit(&mut tx, unit_name.as_str()).await?;
+    let mut grants = Vec::new();
+    for spec in &args.roles {
+        let (role, scope) = match spec.split_once('@') {
+            Some((role, scope)) => (Role::parse(role)?, find_unit(&mut tx, scope).await?),
+            None => (Role::parse(spec)?, unit),
+        };
+        grants.push((role, scope));
+    }
+    let (name, display, now) = (username.as_str(), display_name.as_str(), now_ms());
+    let user_id = sqlx::query_scalar!(
+        r#"INSERT INTO users (username, display_name, password_hash, unit_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id AS "id!: i64""#,
+        name,
+        display,
+        hash,
+        unit,
+        now
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => anyhow::anyhow!("用户名 {name} 已存在"),
+        other => anyhow::Error::new(other).context("Failed to insert the user"),
+    })?;
+    for (role, scope) in grants {
+        seed::grant(&mut tx, user_id, role, scope).await?;
+    }
+    tx.commit().await?;
+    println!("已创建用户 {name}（{display}），编号 {user_id}");
+    Ok(())
+}
+
+async fn find_unit(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    name: &str,
+) -> anyhow::Result<i64> {
+    let ids = sqlx::query_scalar!(
+        r#"SELECT id AS "id!: i64" FROM org_units WHERE name = ?"#,
+        name
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    match ids.as_slice() {
+        [id] => Ok(*id),
+        [] => anyhow::bail!("单位“{name}”不存在"),
+        _ => anyhow::bail!("有多个名为“{name}”的单位，请联系管理员"),
+    }
+}

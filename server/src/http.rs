@@ -1,0 +1,121 @@
+//! The HTTP surface: the router, its middleware (security headers, CSRF, sessions) and the JSON
+//! endpoints that are not server functions.
+
+mod account;
+mod error;
+mod guard;
+mod server_fns;
+
+use std::{net::SocketAddr, sync::Arc};
+
+use app::{api::backend::BackendHandle, shell, App};
+use axum::{
+    extract::FromRef,
+    middleware,
+    routing::{get, post},
+    Router,
+};
+use leptos::prelude::{provide_context, LeptosOptions};
+use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer};
+
+pub use error::HttpError;
+
+use crate::{auth::session::CookiePolicy, backend::DbBackend, db::Db};
+
+/// The largest request body accepted anywhere (sync batches will set their own, lower limits).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos: LeptosOptions,
+    pub db: Db,
+    pub cookies: CookiePolicy,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_proxy: bool,
+    pub backend: BackendHandle,
+}
+
+impl AppState {
+    pub fn new(leptos: LeptosOptions, db: Db, cookies: CookiePolicy, trust_proxy: bool) -> Self {
+        let backend = BackendHandle(Arc::new(DbBackend::new(db.clone())));
+        Self {
+            leptos,
+            db,
+            cookies,
+            trust_proxy,
+            backend,
+        }
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+/// The whole application. Layers run outside in: body limit, compression, security headers,
+/// CSRF guard, session, server-function error statuses, then the route.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let backend = state.backend.clone();
+    let context = move || provide_context(backend.clone());
+    let options = state.leptos.clone();
+    Router::new()
+        .route("/api/login", post(account::login))
+        .route("/api/logout", post(account::logout))
+        .route("/api/me", get(account::me))
+        .route("/api/health", get(account::health))
+        .route("/api/fn/{*name}", axum::routing::any(server_fns::unknown))
+        .route("/api/{*rest}", axum::routing::any(account::unknown_api))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            shell(options.clone())
+        })
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            context, shell,
+        ))
+        .layer(middleware::from_fn(server_fns::fix_error_status))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guard::session,
+        ))
+        .layer(middleware::from_fn(guard::csrf))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guard::security_headers,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until the process is told to stop.
+pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,327 @@
+//! Login, logout and "who am I". Login accepts a form (the login page, which works without wasm:
+//! answers are redirects carrying an error code) or JSON (clients and tests: answers are JSON with
+//! a status).
+
+use std::{collections::HashMap, net::SocketAddr};
+
+use app::{api::SessionUser, error::ApiError};
+use axum::{
+    body::Bytes,
+    extract::{ConnectInfo, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+    Extension, Json,
+};
+use domain::account::Username;
+use serde::Serialize;
+
+use super::{guard::encode_query_value, guard::SessionToken, AppState, HttpError};
+use crate::auth::{password, ratelimit, session};
+
+/// The longest password a login considers; longer input is refused before hashing, so a huge
+/// body cannot make the server spend seconds in argon2.
+const MAX_LOGIN_PASSWORD_BYTES: usize = 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Form,
+    Json,
+}
+
+fn request_format(headers: &HeaderMap) -> Result<Format, HttpError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        Ok(Format::Form)
+    } else if content_type.starts_with("application/json") {
+        Ok(Format::Json)
+    } else {
+        Err(HttpError(ApiError::new(
+            "unsupported_media_type",
+            "请求格式不受支持：请以表单（application/x-www-form-urlencoded）或 JSON（application/json）提交",
+        )))
+    }
+}
+
+/// Reads a flat map of string fields from a form or JSON body.
+fn read_fields(format: Format, body: &Bytes) -> Result<HashMap<String, String>, HttpError> {
+    match format {
+        Format::Form => serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+            .map(|pairs| pairs.into_iter().collect())
+            .map_err(|_| HttpError(ApiError::bad_request("表单内容无法解析"))),
+        Format::Json => {
+            let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+                HttpError(ApiError::new(
+                    "malformed_json",
+                    format!("JSON 格式错误：第 {} 行第 {} 列", e.line(), e.column()),
+                ))
+            })?;
+            let object = value.as_object().ok_or_else(|| {
+                HttpError(ApiError::new("malformed_json", "请求体须为 JSON 对象"))
+            })?;
+            let mut fields = HashMap::new();
+            for (key, value) in object {
+                match value {
+                    serde_json::Value::String(s) => {
+                        fields.insert(key.clone(), s.clone());
+                    }
+                    serde_json::Value::Null => {}
+                    _ => {
+                        return Err(HttpError(ApiError {
+                            code: "wrong_type".to_owned(),
+                            message: format!("字段 {key} 须为字符串"),
+                            field: Some(key.clone()),
+                        }))
+                    }
+                }
+            }
+            Ok(fields)
+        }
+    }
+}
+
+fn required_field(
+    fields: &HashMap<String, String>,
+    name: &str,
+    label: &str,
+) -> Result<String, ApiError> {
+    match fields.get(name) {
+        Some(value) if !value.is_empty() => Ok(value.clone()),
+        _ => Err(ApiError {
+            code: "required".to_owned(),
+            message: format!("{label}不能为空"),
+            field: Some(name.to_owned()),
+        }),
+    }
+}
+
+/// Where to go after a form login: a path on this site, never another site.
+fn safe_next(next: Option<&String>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.clone(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// The client's address: the socket peer, or the first `X-Forwarded-For` entry behind a trusted
+/// proxy.
+fn client_address(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> String {
+    if state.trust_proxy {
+        if let Some(forwarded) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
+            return forwarded.to_owned();
+        }
+    }
+    peer.ip().to_string()
+}
+
+#[derive(Serialize)]
+struct LoginOk {
+    user: SessionUser,
+}
+
+/// `POST /api/login`.
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let format = match request_format(&headers) {
+        Ok(f) => f,
+        Err(e) => return e.into_response(),
+    };
+    let fields = match read_fields(format, &body) {
+        Ok(f) => f,
+        Err(e) => return e.into_response(),
+    };
+    let next = safe_next(fields.get("next"));
+    let typed_name = fields.get("username").cloned().unwrap_or_default();
+    let fail = |error: ApiError, retry_after: Option<i64>| -> Response {
+        match format {
+            Format::Json => {
+                let mut response = HttpError(error).into_response();
+                if let Some(secs) = retry_after {
+                    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                        response.headers_mut().insert(header::RETRY_AFTER, v);
+                    }
+                }
+                response
+            }
+            Format::Form => Redirect::to(&format!(
+                "/login?error={}&username={}&next={}",
+                encode_query_value(&error.code),
+                encode_query_value(typed_name.chars().take(32).collect::<String>().as_str()),
+                encode_query_value(&next)
+            ))
+            .into_response(),
+        }
+    };
+
+    let username = match required_field(&fields, "username", "用户名")
+        .and_then(|u| Username::parse(&u).map_err(ApiError::from))
+    {
+        Ok(u) => u,
+        Err(e) => return fail(e, None),
+    };
+    let password = match required_field(&fields, "password", "密码") {
+        Ok(p) if p.len() > MAX_LOGIN_PASSWORD_BYTES => {
+            return fail(
+                ApiError {
+                    code: "too_long".to_owned(),
+                    message: "密码过长".to_owned(),
+                    field: Some("password".to_owned()),
+                },
+                None,
+            )
+        }
+        Ok(p) => p,
+        Err(e) => return fail(e, None),
+    };
+    let address = client_address(&state, peer, &headers);
+
+    match attempt_login(&state, &username, password, &address).await {
+        Ok(Attempt::Success(user, token)) => {
+            tracing::info!(user = user.id, "login");
+            let cookie = state.cookies.set_cookie(&token);
+            let mut response = match format {
+                Format::Json => (StatusCode::OK, Json(LoginOk { user })).into_response(),
+                Format::Form => Redirect::to(&next).into_response(),
+            };
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().append(header::SET_COOKIE, v);
+            }
+            response
+        }
+        Ok(Attempt::WrongPassword) => fail(
+            ApiError::new("invalid_credentials", "用户名或密码错误"),
+            None,
+        ),
+        Ok(Attempt::Limited(limited)) => {
+            let (who, secs) = match limited {
+                ratelimit::Limited::Account { retry_after_secs } => ("该账号", retry_after_secs),
+                ratelimit::Limited::Address { retry_after_secs } => {
+                    ("您所在的网络地址", retry_after_secs)
+                }
+            };
+            tracing::warn!(%address, "login rate limited");
+            fail(
+                ApiError::new(
+                    "rate_limited",
+                    format!(
+                        "{who}登录失败次数过多，已暂时锁定，请 {} 分钟后再试",
+                        (secs + 59) / 60
+                    ),
+                ),
+                Some(secs),
+            )
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+enum Attempt {
+    Success(SessionUser, String),
+    WrongPassword,
+    Limited(ratelimit::Limited),
+}
+
+/// Counts the attempt as a failure *before* checking the password (in one immediate write
+/// transaction, so parallel guesses cannot all slip under the limit), checks the password outside
+/// any transaction, and on success forgets the failures and opens a session.
+async fn attempt_login(
+    state: &AppState,
+    username: &Username,
+    password: String,
+    address: &str,
+) -> Result<Attempt, HttpError> {
+    let name = username.as_str();
+    let mut tx = state.db.begin_write().await?;
+    if let Some(limited) = ratelimit::check(&mut tx, name, address).await? {
+        tx.commit().await?;
+        return Ok(Attempt::Limited(limited));
+    }
+    ratelimit::record_failure(&mut tx, name, address).await?;
+    tx.commit().await?;
+
+    let row = sqlx::query!(
+        r#"SELECT id AS "id!: i64", username, display_name, password_hash FROM users WHERE username = ? AND active = 1"#,
+        name
+    )
+    .fetch_optional(state.db.pool())
+    .await?;
+    let stored = row
+        .as_ref()
+        .map(|r| r.password_hash.clone())
+        .unwrap_or_else(|| password::dummy_hash().to_owned());
+    let matches = tokio::task::spawn_blocking(move || password::verify(&password, &stored))
+        .await
+        .map_err(|e| HttpError::from(anyhow::anyhow!("Failed to join the password check: {e}")))?;
+    let Some(row) = row.filter(|_| matches) else {
+        return Ok(Attempt::WrongPassword);
+    };
+
+    let mut tx = state.db.begin_write().await?;
+    ratelimit::clear_account(&mut tx, name).await?;
+    let token = session::create(&mut tx, row.id, state.cookies.lifetime_secs).await?;
+    tx.commit().await?;
+    Ok(Attempt::Success(
+        SessionUser {
+            id: row.id,
+            username: row.username,
+            display_name: row.display_name,
+        },
+        token,
+    ))
+}
+
+/// `POST /api/logout`: ends the session and clears the cookie.
+pub async fn logout(
+    State(state): State<AppState>,
+    token: Option<Extension<SessionToken>>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(Extension(SessionToken(token))) = token {
+        if let Err(e) = session::delete(&state.db, &token).await {
+            return HttpError::from(e).into_response();
+        }
+    }
+    let wants_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let mut response = if wants_json {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        Redirect::to("/login?notice=logged_out").into_response()
+    };
+    if let Ok(v) = HeaderValue::from_str(&state.cookies.clear_cookie()) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+/// `GET /api/me`: the signed-in user, or 401.
+pub async fn me(user: Option<Extension<SessionUser>>) -> Result<Json<SessionUser>, HttpError> {
+    user.map(|Extension(u)| Json(u))
+        .ok_or_else(|| HttpError(ApiError::unauthenticated()))
+}
+
+/// `GET /api/health`: the server is up and the database answers.
+pub async fn health(State(state): State<AppState>) -> Result<&'static str, HttpError> {
+    sqlx::query("SELECT 1").execute(state.db.pool()).await?;
+    Ok("ok")
+}
+
+/// Any other path under `/api/`: a JSON 404 rather than an HTML page.
+pub async fn unknown_api() -> HttpError {
+    HttpError(ApiError::new("not_found", "接口不存在"))
+}

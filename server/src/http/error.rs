@@ -1,0 +1,52 @@
+//! How errors leave the server: a JSON body with a stable code and a Chinese message. Server
+//! faults are logged in full and shown as `internal`, never with their details.
+
+use app::error::ApiError;
+use axum::{
+    http::{HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+
+/// An [`ApiError`] on its way out as an HTTP response.
+#[derive(Debug)]
+pub struct HttpError(pub ApiError);
+
+impl From<ApiError> for HttpError {
+    fn from(e: ApiError) -> Self {
+        Self(e)
+    }
+}
+
+impl From<domain::FieldError> for HttpError {
+    fn from(e: domain::FieldError) -> Self {
+        Self(e.into())
+    }
+}
+
+impl From<sqlx::Error> for HttpError {
+    fn from(e: sqlx::Error) -> Self {
+        tracing::error!(error = %e, "database error");
+        Self(ApiError::internal())
+    }
+}
+
+impl From<anyhow::Error> for HttpError {
+    fn from(e: anyhow::Error) -> Self {
+        tracing::error!(error = ?e, "internal error");
+        Self(ApiError::internal())
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, Json(self.0)).into_response();
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        );
+        response
+    }
+}

@@ -1,0 +1,10 @@
+//! The Lianfang server: configuration, the SQLite store, accounts and the HTTP router. `main.rs`
+//! only parses the command line and calls [`cli::run`].
+
+pub mod auth;
+pub mod backend;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod seed;
