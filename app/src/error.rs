@@ -54,7 +54,7 @@ impl ApiError {
     /// The HTTP status for this error's code.
     pub fn status(&self) -> u16 {
         match self.code.as_str() {
-            "unauthenticated" => 401,
+            "unauthenticated" | "invalid_credentials" => 401,
             "forbidden" | "csrf_rejected" => 403,
             "not_found" => 404,
             "method_not_allowed" => 405,

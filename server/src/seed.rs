@@ -22,7 +22,7 @@ use crate::db::{now_ms, Db};
 /// built-in copy is used when this file does not exist.
 pub const DEFAULT_DEMO_DATA: &str = "server/demo/risk-points-demo.tsv";
 /// A copy of the demo table inside the binary, so the demo works from any directory.
-const BUILT_IN_DEMO_DATA: &str = include_str!("../demo/risk-points-demo.tsv");
+pub const BUILT_IN_DEMO_DATA: &str = include_str!("../demo/risk-points-demo.tsv");
 
 /// The password of every demo account. Demo only: it is printed on start.
 pub const DEMO_PASSWORD: &str = "lianfang2026";

@@ -1,0 +1,115 @@
+//! `spawn_app`: a real server on 127.0.0.1:0 over a fresh, seeded SQLite file.
+
+use std::net::SocketAddr;
+
+use reqwest::{header, redirect::Policy, Client, Response};
+use serde_json::{json, Value};
+use server::{
+    auth::session::CookiePolicy,
+    db::Db,
+    http::{router, AppState},
+    seed,
+};
+
+pub const PASSWORD: &str = seed::DEMO_PASSWORD;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub db: Db,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Options {
+    pub secure_cookies: bool,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options { secure_cookies: false }).await
+}
+
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let db = Db::open(&dir.path().join("lianfang.db")).await.expect("the database opens");
+    seed::seed_demo(&db, seed::BUILT_IN_DEMO_DATA).await.expect("the demo district seeds");
+    let mut conf = leptos::config::get_configuration(None).expect("leptos configuration");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let addr = listener.local_addr().unwrap();
+    conf.leptos_options.site_addr = addr;
+    let cookies = CookiePolicy { secure: options.secure_cookies, lifetime_secs: 3600 };
+    let state = AppState::new(conf.leptos_options, db.clone(), cookies, false);
+    let app = router(state);
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .await
+            .expect("the server runs");
+    });
+    TestApp {
+        base: format!("http://{addr}"),
+        client: Client::builder().redirect(Policy::none()).build().unwrap(),
+        db,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The Origin header a browser on this site would send.
+    pub fn origin(&self) -> String {
+        self.base.clone()
+    }
+
+    pub async fn login_json(&self, username: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/login"))
+            .header(header::ORIGIN, self.origin())
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Logs in and returns the `Cookie` header value to send afterwards.
+    pub async fn session_cookie(&self, username: &str) -> String {
+        let response = self.login_json(username, PASSWORD).await;
+        assert_eq!(response.status(), 200, "login of {username} should succeed");
+        let set_cookie = response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap();
+        set_cookie.split(';').next().unwrap().to_owned()
+    }
+
+    /// Calls a server function the way the browser does: a form-encoded POST.
+    pub async fn server_fn(&self, name: &str, cookie: Option<&str>, body: &str) -> Response {
+        let mut request = self
+            .client
+            .post(self.url(&format!("/api/fn/{name}")))
+            .header(header::ORIGIN, self.origin())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body.to_owned());
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn post_id(&self, unit: &str, title: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT p.id FROM posts p JOIN org_units u ON u.id = p.unit_id WHERE u.name = ? AND p.title = ?",
+        )
+        .bind(unit)
+        .bind(title)
+        .fetch_one(self.db.pool())
+        .await
+        .unwrap_or_else(|e| panic!("post {unit}/{title}: {e}"))
+    }
+}
+
+/// The JSON body of an error response, with its code.
+pub async fn error_code(response: Response) -> (u16, String, Value) {
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.expect("an error body in JSON");
+    let code = body["code"].as_str().unwrap_or_default().to_owned();
+    (status, code, body)
+}

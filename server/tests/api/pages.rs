@@ -1,0 +1,78 @@
+//! Server-rendered pages: Chinese, redirects for signed-in pages, security headers, compression.
+
+use reqwest::header;
+
+use super::helpers::spawn_app;
+
+#[tokio::test]
+async fn the_login_page_is_chinese_and_carries_a_strict_csp_with_a_nonce() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/login")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+    assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_owned();
+
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<html lang=\"zh-CN\""));
+    assert!(html.contains("用户登录"));
+    assert!(html.contains("用户名") && html.contains("密码"));
+    // Every inline script carries this response's nonce.
+    let scripts = html.matches("<script").count();
+    assert!(scripts >= 1);
+    assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count() >= scripts, true, "{html}");
+
+    // A second response gets a different nonce.
+    let again = app.client.get(app.url("/login")).send().await.unwrap();
+    assert!(!again.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains(&nonce));
+}
+
+#[tokio::test]
+async fn signed_in_pages_redirect_to_the_login_page_and_come_back() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/posts/3?tab=1")).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()[header::LOCATION], "/login?next=/posts/3%3Ftab%3D1");
+}
+
+#[tokio::test]
+async fn the_home_page_renders_the_users_risk_points_on_the_server() {
+    let app = spawn_app().await;
+    let cookie = app.session_cookie("zhangwei").await;
+    let response = app.client.get(app.url("/")).header(header::COOKIE, &cookie).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+    let html = response.text().await.unwrap();
+    assert!(html.contains("您好，张伟"), "{html}");
+    assert!(html.contains("重大事项以个人意见代替集体决策"));
+    assert!(html.contains("一级"));
+    assert!(html.contains("制度防范"));
+}
+
+#[tokio::test]
+async fn an_unknown_page_is_a_chinese_404() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/no/such/page")).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+    assert!(response.text().await.unwrap().contains("页面不存在"));
+}
+
+#[tokio::test]
+async fn responses_are_compressed_when_the_client_accepts_it() {
+    let app = spawn_app().await;
+    for encoding in ["br", "gzip"] {
+        let response = app
+            .client
+            .get(app.url("/login"))
+            .header(header::ACCEPT_ENCODING, encoding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()[header::CONTENT_ENCODING], encoding);
+    }
+}
