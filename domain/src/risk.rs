@@ -593,13 +593,15 @@ impl Measure {
                     text.push('；');
                     text.push_str(segment);
                 }
-                (None, None) => return Err(FieldError::new(
-                    "measure_kind_missing",
-                    "measures",
-                    format!(
+                (None, None) => {
+                    return Err(FieldError::new(
+                        "measure_kind_missing",
+                        "measures",
+                        format!(
                         "防控措施须以“制度防范：”“监督预警：”或“教育防范：”开头（现为“{segment}”）"
                     ),
-                )),
+                    ))
+                }
             }
         }
         if found.is_empty() {

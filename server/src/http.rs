@@ -56,8 +56,9 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-/// The whole application. Layers run outside in: body limit, compression, security headers,
-/// CSRF guard, session, server-function error statuses, then the route.
+/// The whole application. Layers run outside in: compression, security headers, JSON bodies for
+/// bare rejections, the body limit, the CSRF guard, the session, server-function error statuses,
+/// then the route.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let backend = state.backend.clone();
@@ -82,12 +83,13 @@ pub fn router(state: AppState) -> Router {
             guard::session,
         ))
         .layer(middleware::from_fn(guard::csrf))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(server_fns::json_rejections))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             guard::security_headers,
         ))
         .layer(CompressionLayer::new())
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .with_state(state)
 }
 

@@ -45,3 +45,31 @@ pub async fn fix_error_status(request: Request, next: Next) -> Response {
 pub async fn unknown() -> HttpError {
     HttpError(ApiError::new("not_found", "接口不存在或请求方式不正确"))
 }
+
+/// Rejections that axum and tower produce themselves (a body over the limit, a wrong method) come
+/// as plain text; under `/api/` they are turned into the same JSON error shape as everything else.
+pub async fn json_rejections(request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_api || is_json {
+        return response;
+    }
+    let error = match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            "payload_too_large",
+            format!("请求体过大（上限 {} KB）", super::MAX_BODY_BYTES / 1024),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::new("method_not_allowed", "不支持该请求方式"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ApiError::new("unsupported_media_type", "请求格式不受支持")
+        }
+        StatusCode::BAD_REQUEST => ApiError::bad_request("请求无效"),
+        _ => return response,
+    };
+    HttpError(error).into_response()
+}

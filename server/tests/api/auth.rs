@@ -26,7 +26,8 @@ async fn a_demo_user_logs_in_and_the_session_identifies_them() {
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_user_get_the_same_answer() {
     let app = spawn_app().await;
-    let (status, code, body) = error_code(app.login_json("zhangwei", "wrong-password-1").await).await;
+    let (status, code, body) =
+        error_code(app.login_json("zhangwei", "wrong-password-1").await).await;
     assert_eq!((status, code.as_str()), (401, "invalid_credentials"));
     assert_eq!(body["message"], "用户名或密码错误");
     let (status, code, _) = error_code(app.login_json("nobody", PASSWORD).await).await;
@@ -44,7 +45,10 @@ async fn repeated_failures_lock_the_account_even_for_the_right_password() {
     assert!(response.headers().get(header::RETRY_AFTER).is_some());
     let (status, code, body) = error_code(response).await;
     assert_eq!((status, code.as_str()), (429, "rate_limited"));
-    assert!(body["message"].as_str().unwrap().contains("该账号登录失败次数过多"));
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("该账号登录失败次数过多"));
     // Other accounts are not affected.
     assert_eq!(app.login_json("lina", PASSWORD).await.status(), 200);
 }
@@ -53,7 +57,9 @@ async fn repeated_failures_lock_the_account_even_for_the_right_password() {
 async fn repeated_failures_from_one_address_lock_that_address() {
     let app = spawn_app().await;
     for i in 0..20 {
-        let response = app.login_json(&format!("guess{i:02}"), "wrong-password-1").await;
+        let response = app
+            .login_json(&format!("guess{i:02}"), "wrong-password-1")
+            .await;
         assert_eq!(response.status(), 401);
     }
     let (status, code, body) = error_code(app.login_json("zhangwei", PASSWORD).await).await;
@@ -65,7 +71,13 @@ async fn repeated_failures_from_one_address_lock_that_address() {
 async fn the_session_cookie_is_http_only_same_site_and_not_secure_over_plain_http() {
     let app = spawn_app().await;
     let response = app.login_json("zhangwei", PASSWORD).await;
-    let cookie = response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+    let cookie = response
+        .headers()
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(cookie.starts_with("lianfang_session="), "{cookie}");
     assert!(cookie.contains("; HttpOnly"));
     assert!(cookie.contains("; SameSite=Lax"));
@@ -76,14 +88,32 @@ async fn the_session_cookie_is_http_only_same_site_and_not_secure_over_plain_htt
 
 #[tokio::test]
 async fn behind_tls_the_cookie_is_secure_with_the_host_prefix_and_hsts_is_sent() {
-    let app = spawn_app_with(Options { secure_cookies: true }).await;
+    let app = spawn_app_with(Options {
+        secure_cookies: true,
+    })
+    .await;
     let response = app.login_json("zhangwei", PASSWORD).await;
-    assert!(response.headers().get(header::STRICT_TRANSPORT_SECURITY).is_some());
-    let cookie = response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+    assert!(response
+        .headers()
+        .get(header::STRICT_TRANSPORT_SECURITY)
+        .is_some());
+    let cookie = response
+        .headers()
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(cookie.starts_with("__Host-lianfang_session="), "{cookie}");
     assert!(cookie.contains("; Secure"));
     let token = cookie.split(';').next().unwrap();
-    let me = app.client.get(app.url("/api/me")).header(header::COOKIE, token).send().await.unwrap();
+    let me = app
+        .client
+        .get(app.url("/api/me"))
+        .header(header::COOKIE, token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.status(), 200);
 }
 
@@ -100,8 +130,17 @@ async fn logout_ends_the_session_on_the_server() {
         .await
         .unwrap();
     assert_eq!(response.status(), 303);
-    assert!(response.headers()[header::SET_COOKIE].to_str().unwrap().contains("Max-Age=0"));
-    let me = app.client.get(app.url("/api/me")).header(header::COOKIE, &cookie).send().await.unwrap();
+    assert!(response.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+    let me = app
+        .client
+        .get(app.url("/api/me"))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.status(), 401);
 }
 
@@ -109,9 +148,19 @@ async fn logout_ends_the_session_on_the_server() {
 async fn an_expired_session_no_longer_signs_anyone_in() {
     let app = spawn_app().await;
     let cookie = app.session_cookie("zhangwei").await;
-    sqlx::query("UPDATE sessions SET expires_at = 0").execute(app.db.pool()).await.unwrap();
-    let (status, code, _) =
-        error_code(app.client.get(app.url("/api/me")).header(header::COOKIE, &cookie).send().await.unwrap()).await;
+    sqlx::query("UPDATE sessions SET expires_at = 0")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let (status, code, _) = error_code(
+        app.client
+            .get(app.url("/api/me"))
+            .header(header::COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!((status, code.as_str()), (401, "unauthenticated"));
 }
 
@@ -120,7 +169,13 @@ async fn mutations_without_a_same_origin_proof_are_refused() {
     let app = spawn_app().await;
     let body = json!({ "username": "zhangwei", "password": PASSWORD });
     // No Origin, no Sec-Fetch-Site.
-    let response = app.client.post(app.url("/api/login")).json(&body).send().await.unwrap();
+    let response = app
+        .client
+        .post(app.url("/api/login"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     let (status, code, _) = error_code(response).await;
     assert_eq!((status, code.as_str()), (403, "csrf_rejected"));
     // Another site's origin.
@@ -157,7 +212,10 @@ async fn mutations_without_a_same_origin_proof_are_refused() {
     let (status, code, _) = error_code(response).await;
     assert_eq!((status, code.as_str()), (403, "csrf_rejected"));
     // Nothing was logged in by the refused attempts: only the one session above exists.
-    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions").fetch_one(app.db.pool()).await.unwrap();
+    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
     assert_eq!(sessions, 1);
 }
 
@@ -170,15 +228,27 @@ async fn the_login_form_redirects_with_a_code_and_never_to_another_site() {
             .header(header::ORIGIN, app.origin())
             .form(&[("username", user), ("password", password), ("next", next)])
     };
-    let ok = form("zhangwei", PASSWORD, "//evil.example/").send().await.unwrap();
+    let ok = form("zhangwei", PASSWORD, "//evil.example/")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), 303);
     assert_eq!(ok.headers()[header::LOCATION], "/");
-    let wrong = form("zhangwei", "nope-nope-1", "/posts/1").send().await.unwrap();
+    let wrong = form("zhangwei", "nope-nope-1", "/posts/1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), 303);
     let location = wrong.headers()[header::LOCATION].to_str().unwrap();
-    assert!(location.starts_with("/login?error=invalid_credentials&username=zhangwei&next=/posts/1"), "{location}");
+    assert!(
+        location.starts_with("/login?error=invalid_credentials&username=zhangwei&next=/posts/1"),
+        "{location}"
+    );
     let blank = form("", "", "/").send().await.unwrap();
-    assert!(blank.headers()[header::LOCATION].to_str().unwrap().starts_with("/login?error=required"));
+    assert!(blank.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .starts_with("/login?error=required"));
 }
 
 #[tokio::test]
@@ -194,14 +264,45 @@ async fn bad_login_input_gets_a_clear_error_and_never_a_500() {
     let cases: [(&str, &str, u16, &str, Option<&str>); 7] = [
         ("application/json", "{not json", 400, "malformed_json", None),
         ("application/json", "[1,2]", 400, "malformed_json", None),
-        ("application/json", r#"{"username":"zhangwei"}"#, 400, "required", Some("password")),
-        ("application/json", r#"{"password":"x"}"#, 400, "required", Some("username")),
-        ("application/json", r#"{"username":42,"password":"x"}"#, 400, "wrong_type", Some("username")),
-        ("application/json", r#"{"username":"张三","password":"x"}"#, 400, "invalid_character", Some("username")),
-        ("text/plain", "username=zhangwei", 415, "unsupported_media_type", None),
+        (
+            "application/json",
+            r#"{"username":"zhangwei"}"#,
+            400,
+            "required",
+            Some("password"),
+        ),
+        (
+            "application/json",
+            r#"{"password":"x"}"#,
+            400,
+            "required",
+            Some("username"),
+        ),
+        (
+            "application/json",
+            r#"{"username":42,"password":"x"}"#,
+            400,
+            "wrong_type",
+            Some("username"),
+        ),
+        (
+            "application/json",
+            r#"{"username":"张三","password":"x"}"#,
+            400,
+            "invalid_character",
+            Some("username"),
+        ),
+        (
+            "text/plain",
+            "username=zhangwei",
+            415,
+            "unsupported_media_type",
+            None,
+        ),
     ];
     for (content_type, body, status, code, field) in cases {
-        let (got_status, got_code, json) = error_code(post(content_type, body).send().await.unwrap()).await;
+        let (got_status, got_code, json) =
+            error_code(post(content_type, body).send().await.unwrap()).await;
         assert_eq!((got_status, got_code.as_str()), (status, code), "{body}");
         assert!(!json["message"].as_str().unwrap().is_empty());
         if let Some(field) = field {
@@ -219,5 +320,56 @@ async fn bad_login_input_gets_a_clear_error_and_never_a_500() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 413);
+    let (status, code, _) = error_code(response).await;
+    assert_eq!((status, code.as_str()), (413, "payload_too_large"));
+    // A wrong method is answered in the same shape.
+    let (status, code, _) =
+        error_code(app.client.get(app.url("/api/login")).send().await.unwrap()).await;
+    assert_eq!((status, code.as_str()), (405, "method_not_allowed"));
+}
+
+#[tokio::test]
+async fn many_parallel_logins_all_succeed_without_database_is_locked() {
+    let app = spawn_app().await;
+    let users = [
+        "zhangwei", "wangfang", "lina", "liuyang", "chenjing", "yangli", "zhaolei", "huangmin",
+        "zhoujie", "wuqiang", "xujun", "sunli", "mahui", "zhuhong", "hulin", "guoping", "kezhang",
+        "fenguan", "lianluo", "shenhe",
+    ];
+    // Each login runs two write transactions; failures run one. Both at once, in parallel.
+    let mut tasks = Vec::new();
+    for (i, user) in users.iter().enumerate() {
+        let client = app.client.clone();
+        let (url, origin) = (app.url("/api/login"), app.origin());
+        let password = if i % 4 == 0 {
+            "wrong-password-1"
+        } else {
+            PASSWORD
+        };
+        let body = json!({ "username": user, "password": password });
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .header(header::ORIGIN, origin)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    let expected: Vec<u16> = (0..users.len())
+        .map(|i| if i % 4 == 0 { 401 } else { 200 })
+        .collect();
+    assert_eq!(statuses, expected);
+    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(sessions, 15);
 }

@@ -25,24 +25,39 @@ pub struct Options {
 }
 
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(Options { secure_cookies: false }).await
+    spawn_app_with(Options {
+        secure_cookies: false,
+    })
+    .await
 }
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let db = Db::open(&dir.path().join("lianfang.db")).await.expect("the database opens");
-    seed::seed_demo(&db, seed::BUILT_IN_DEMO_DATA).await.expect("the demo district seeds");
+    let db = Db::open(&dir.path().join("lianfang.db"))
+        .await
+        .expect("the database opens");
+    seed::seed_demo(&db, seed::BUILT_IN_DEMO_DATA)
+        .await
+        .expect("the demo district seeds");
     let mut conf = leptos::config::get_configuration(None).expect("leptos configuration");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
     let addr = listener.local_addr().unwrap();
     conf.leptos_options.site_addr = addr;
-    let cookies = CookiePolicy { secure: options.secure_cookies, lifetime_secs: 3600 };
+    let cookies = CookiePolicy {
+        secure: options.secure_cookies,
+        lifetime_secs: 3600,
+    };
     let state = AppState::new(conf.leptos_options, db.clone(), cookies, false);
     let app = router(state);
     tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .await
-            .expect("the server runs");
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .expect("the server runs");
     });
     TestApp {
         base: format!("http://{addr}"),
@@ -76,7 +91,12 @@ impl TestApp {
     pub async fn session_cookie(&self, username: &str) -> String {
         let response = self.login_json(username, PASSWORD).await;
         assert_eq!(response.status(), 200, "login of {username} should succeed");
-        let set_cookie = response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap();
+        let set_cookie = response
+            .headers()
+            .get(header::SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap();
         set_cookie.split(';').next().unwrap().to_owned()
     }
 

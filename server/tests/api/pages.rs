@@ -10,13 +10,23 @@ async fn the_login_page_is_chinese_and_carries_a_strict_csp_with_a_nonce() {
     let response = app.client.get(app.url("/login")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let headers = response.headers().clone();
-    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+    let csp = headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
-    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_owned();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap()
+        .to_owned();
 
     let html = response.text().await.unwrap();
     assert!(html.contains("<html lang=\"zh-CN\""));
@@ -25,26 +35,47 @@ async fn the_login_page_is_chinese_and_carries_a_strict_csp_with_a_nonce() {
     // Every inline script carries this response's nonce.
     let scripts = html.matches("<script").count();
     assert!(scripts >= 1);
-    assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count() >= scripts, true, "{html}");
+    assert_eq!(
+        html.matches(&format!("nonce=\"{nonce}\"")).count() >= scripts,
+        true,
+        "{html}"
+    );
 
     // A second response gets a different nonce.
     let again = app.client.get(app.url("/login")).send().await.unwrap();
-    assert!(!again.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains(&nonce));
+    assert!(!again.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .contains(&nonce));
 }
 
 #[tokio::test]
 async fn signed_in_pages_redirect_to_the_login_page_and_come_back() {
     let app = spawn_app().await;
-    let response = app.client.get(app.url("/posts/3?tab=1")).send().await.unwrap();
+    let response = app
+        .client
+        .get(app.url("/posts/3?tab=1"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 303);
-    assert_eq!(response.headers()[header::LOCATION], "/login?next=/posts/3%3Ftab%3D1");
+    assert_eq!(
+        response.headers()[header::LOCATION],
+        "/login?next=/posts/3%3Ftab%3D1"
+    );
 }
 
 #[tokio::test]
 async fn the_home_page_renders_the_users_risk_points_on_the_server() {
     let app = spawn_app().await;
     let cookie = app.session_cookie("zhangwei").await;
-    let response = app.client.get(app.url("/")).header(header::COOKIE, &cookie).send().await.unwrap();
+    let response = app
+        .client
+        .get(app.url("/"))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
     let html = response.text().await.unwrap();
@@ -57,7 +88,12 @@ async fn the_home_page_renders_the_users_risk_points_on_the_server() {
 #[tokio::test]
 async fn an_unknown_page_is_a_chinese_404() {
     let app = spawn_app().await;
-    let response = app.client.get(app.url("/no/such/page")).send().await.unwrap();
+    let response = app
+        .client
+        .get(app.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 404);
     assert!(response.text().await.unwrap().contains("页面不存在"));
 }

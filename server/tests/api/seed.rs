@@ -7,8 +7,17 @@ use super::helpers::spawn_app;
 async fn counts(app: &super::helpers::TestApp) -> Vec<(String, i64)> {
     let mut out = Vec::new();
     for table in [
-        "org_units", "users", "role_assignments", "posts", "post_holders", "duties", "rounds",
-        "round_scope", "risk_sheets", "risk_points", "measures",
+        "org_units",
+        "users",
+        "role_assignments",
+        "posts",
+        "post_holders",
+        "duties",
+        "rounds",
+        "round_scope",
+        "risk_sheets",
+        "risk_points",
+        "measures",
     ] {
         let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(app.db.pool())
@@ -23,7 +32,9 @@ async fn counts(app: &super::helpers::TestApp) -> Vec<(String, i64)> {
 async fn seeding_the_demo_district_twice_duplicates_nothing() {
     let app = spawn_app().await; // seeded once
     let before = counts(&app).await;
-    seed::seed_demo(&app.db, seed::BUILT_IN_DEMO_DATA).await.unwrap();
+    seed::seed_demo(&app.db, seed::BUILT_IN_DEMO_DATA)
+        .await
+        .unwrap();
     assert_eq!(counts(&app).await, before);
     let get = |t: &str| before.iter().find(|(n, _)| n == t).unwrap().1;
     assert_eq!(get("risk_points"), 26);

@@ -1,0 +1,75 @@
+import { expect, test, type Page } from '@playwright/test';
+
+const PASSWORD = 'lianfang2026';
+
+/** Fails the test on any script error or CSP violation the page reports. */
+function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  return errors;
+}
+
+async function hydrated(page: Page) {
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+test('a post holder signs in and sees their post’s risk points after hydration', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/login\?next=\//);
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: '用户登录' })).toBeVisible();
+
+  await page.getByLabel('用户名').fill('zhangwei');
+  await page.getByLabel('密码').fill(PASSWORD);
+  await page.getByRole('button', { name: '登录' }).click();
+
+  await expect(page).toHaveURL(/\/$/);
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: '您好，张伟' })).toBeVisible();
+  const sheet = page.getByRole('region', { name: '局长' });
+  await expect(sheet).toBeVisible();
+  await expect(sheet.getByText('重大事项以个人意见代替集体决策')).toBeVisible();
+  await expect(sheet.locator('.level-high')).toHaveText('一级');
+  await expect(sheet.getByText('制度防范')).toBeVisible();
+
+  // Nothing sticks out sideways on a 360 px phone.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  expect(errors).toEqual([]);
+});
+
+test('a wrong password is answered in Chinese and the typed name is kept', async ({ page }) => {
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByLabel('用户名').fill('zhangwei');
+  await page.getByLabel('密码').fill('not-the-password-1');
+  await page.getByRole('button', { name: '登录' }).click();
+  await expect(page.getByRole('alert')).toHaveText('用户名或密码错误');
+  await expect(page.getByLabel('用户名')).toHaveValue('zhangwei');
+});
+
+test('the login form works from the keyboard alone and logout ends the session', async ({ page }) => {
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByLabel('用户名').focus();
+  await page.keyboard.type('kezhang');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: '职责范围内的排查表' })).toBeVisible();
+
+  // A section head opens a post of their unit from the list.
+  await page.getByRole('link', { name: '区交通局 · 驾驶员' }).click();
+  await expect(page).toHaveURL(/\/posts\/\d+$/);
+  await expect(page.getByRole('heading', { name: '驾驶员' })).toBeVisible();
+
+  await page.goto('/');
+  await page.getByRole('button', { name: '退出登录' }).click();
+  await expect(page.getByText('您已安全退出')).toBeVisible();
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/login/);
+});
