@@ -13,6 +13,7 @@ pub mod post;
 pub mod risk;
 pub mod round;
 pub mod stage;
+pub mod sync;
 pub mod text;
 
 pub use error::FieldError;

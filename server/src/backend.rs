@@ -20,6 +20,8 @@ use domain::{
     stage::Stage,
 };
 
+use sqlx::SqlitePool;
+
 use crate::db::Db;
 
 pub struct DbBackend {
@@ -44,48 +46,67 @@ fn corrupt(e: domain::FieldError) -> ApiError {
     internal(format!("stored value rejected: {e}"))
 }
 
+/// The signed-in user's roles and held posts, as the access rules see them.
+pub(crate) async fn load_principal(
+    pool: &SqlitePool,
+    user: &SessionUser,
+) -> Result<Principal, ApiError> {
+    let roles = sqlx::query!(
+        r#"SELECT role, scope_unit_id AS "scope!: i64" FROM role_assignments WHERE user_id = ?"#,
+        user.id
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(internal)?
+    .into_iter()
+    .map(|r| {
+        Ok(RoleAssignment {
+            role: Role::parse(&r.role).map_err(corrupt)?,
+            scope: OrgUnitId(r.scope),
+        })
+    })
+    .collect::<Result<Vec<_>, ApiError>>()?;
+    let held_posts = sqlx::query_scalar!(
+        r#"SELECT post_id AS "post_id!: i64" FROM post_holders WHERE user_id = ?"#,
+        user.id
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(internal)?
+    .into_iter()
+    .map(PostId)
+    .collect();
+    Ok(Principal {
+        user: UserId(user.id),
+        roles,
+        held_posts,
+    })
+}
+
+/// The organisation tree, and each unit's name.
+pub(crate) async fn load_tree(
+    pool: &SqlitePool,
+) -> Result<(OrgTree, HashMap<i64, String>), ApiError> {
+    let units = sqlx::query!(r#"SELECT id AS "id!: i64", parent_id, name FROM org_units"#)
+        .fetch_all(pool)
+        .await
+        .map_err(internal)?;
+    let tree = OrgTree::new(
+        units
+            .iter()
+            .map(|u| (OrgUnitId(u.id), u.parent_id.map(OrgUnitId))),
+    );
+    let names = units.into_iter().map(|u| (u.id, u.name)).collect();
+    Ok((tree, names))
+}
+
 impl DbBackend {
     async fn principal(&self, user: &SessionUser) -> Result<Principal, ApiError> {
-        let pool = self.db.pool();
-        let roles = sqlx::query!(
-            r#"SELECT role, scope_unit_id AS "scope!: i64" FROM role_assignments WHERE user_id = ?"#,
-            user.id
-        )
-        .fetch_all(pool)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(|r| Ok(RoleAssignment { role: Role::parse(&r.role).map_err(corrupt)?, scope: OrgUnitId(r.scope) }))
-        .collect::<Result<Vec<_>, ApiError>>()?;
-        let held_posts = sqlx::query_scalar!(
-            r#"SELECT post_id AS "post_id!: i64" FROM post_holders WHERE user_id = ?"#,
-            user.id
-        )
-        .fetch_all(pool)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(PostId)
-        .collect();
-        Ok(Principal {
-            user: UserId(user.id),
-            roles,
-            held_posts,
-        })
+        load_principal(self.db.pool(), user).await
     }
 
     async fn tree(&self) -> Result<(OrgTree, HashMap<i64, String>), ApiError> {
-        let units = sqlx::query!(r#"SELECT id AS "id!: i64", parent_id, name FROM org_units"#)
-            .fetch_all(self.db.pool())
-            .await
-            .map_err(internal)?;
-        let tree = OrgTree::new(
-            units
-                .iter()
-                .map(|u| (OrgUnitId(u.id), u.parent_id.map(OrgUnitId))),
-        );
-        let names = units.into_iter().map(|u| (u.id, u.name)).collect();
-        Ok((tree, names))
+        load_tree(self.db.pool()).await
     }
 
     /// The sheet of `post_id` in the latest round that has one.

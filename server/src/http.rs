@@ -10,7 +10,7 @@ use std::{net::SocketAddr, sync::Arc};
 
 use app::{api::backend::BackendHandle, shell, App};
 use axum::{
-    extract::FromRef,
+    extract::{DefaultBodyLimit, FromRef},
     middleware,
     routing::{get, post},
     Router,
@@ -23,8 +23,11 @@ pub use error::HttpError;
 
 use crate::{auth::session::CookiePolicy, backend::DbBackend, db::Db};
 
-/// The largest request body accepted anywhere (sync batches will set their own, lower limits).
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The largest request body accepted anywhere: a full sync push. Routes set lower limits of their
+/// own (`DefaultBodyLimit`).
+pub const MAX_BODY_BYTES: usize = crate::sync::MAX_SYNC_BODY_BYTES;
+/// The limit for small form and JSON bodies such as a login.
+pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -65,8 +68,18 @@ pub fn router(state: AppState) -> Router {
     let context = move || provide_context(backend.clone());
     let options = state.leptos.clone();
     Router::new()
-        .route("/api/login", post(account::login))
-        .route("/api/logout", post(account::logout))
+        .route(
+            "/api/login",
+            post(account::login).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
+        .route(
+            "/api/logout",
+            post(account::logout).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
+        .route(
+            "/api/sync",
+            post(crate::sync::handle).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
         .route("/api/me", get(account::me))
         .route("/api/health", get(account::health))
         .route("/api/fn/{*name}", axum::routing::any(server_fns::unknown))

@@ -8,3 +8,4 @@ pub mod config;
 pub mod db;
 pub mod http;
 pub mod seed;
+pub mod sync;

@@ -6,4 +6,5 @@ mod api {
     pub mod helpers;
     mod pages;
     mod seed;
+    mod sync;
 }

@@ -133,3 +133,55 @@ pub async fn error_code(response: Response) -> (u16, String, Value) {
     let code = body["code"].as_str().unwrap_or_default().to_owned();
     (status, code, body)
 }
+
+impl TestApp {
+    /// `POST /api/sync` with a session cookie.
+    pub async fn sync(&self, cookie: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url("/api/sync"))
+            .header(header::ORIGIN, self.origin())
+            .header(header::COOKIE, cookie)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap()
+    }
+}
+
+/// A valid risk point input, numbered so texts differ.
+pub fn risk_point(n: usize) -> Value {
+    json!({
+        "duty": "审核工程款支付",
+        "description": format!("第 {n} 个风险点：超出实际进度计量"),
+        "category": "process",
+        "power_type": "财务权",
+        "likelihood": 3, "impact": 4, "frequency": 2,
+        "measures": [
+            { "kind": "institutional", "text": "计量单须三方签认", "owner": "李娜", "due": "2026-12-31" },
+            { "kind": "supervision", "text": "内审按季度抽查" }
+        ]
+    })
+}
+
+/// An upsert operation creating a new risk point on `post_id`.
+pub fn create_op(seq: i64, post_id: i64, n: usize) -> Value {
+    json!({
+        "id": uuid::Uuid::new_v4(),
+        "seq": seq,
+        "type": "upsert_risk_point",
+        "post_id": post_id,
+        "risk_point_id": uuid::Uuid::new_v4(),
+        "risk_point": risk_point(n),
+    })
+}
+
+pub fn push(user: &str, client: uuid::Uuid, ops: &[Value]) -> Value {
+    json!({ "user": user, "client_id": client, "ops": ops })
+}

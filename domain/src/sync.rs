@@ -1,0 +1,484 @@
+//! The sync protocol's operations and their validation (docs/sync-protocol.md). A client queues
+//! operations offline and pushes them to `POST /api/sync`; the server applies each at most once.
+//! The browser validates a risk point with the same code before queueing it, so a user sees the
+//! server's rules at the field while still offline.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    risk::{
+        IsoDate, Measure, MeasureKind, MeasureStatus, PowerType, RatingMatrix, Ratings,
+        RiskCategory, RiskLevel,
+    },
+    text::{DutyText, Manifestation, MeasureText, PersonName, RiskDescription},
+    FieldError,
+};
+
+/// The most operations one push may carry.
+pub const MAX_BATCH_OPS: usize = 2000;
+/// The most measures one risk point may carry.
+pub const MAX_MEASURES: usize = 12;
+
+/// A risk point as the user typed it: raw values, checked by [`RiskPointInput::validate`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskPointInput {
+    #[serde(default)]
+    pub duty: String,
+    pub description: String,
+    #[serde(default)]
+    pub manifestation: String,
+    /// A [`RiskCategory`] code, e.g. `institutional`.
+    pub category: String,
+    pub power_type: String,
+    pub likelihood: i64,
+    pub impact: i64,
+    pub frequency: i64,
+    #[serde(default)]
+    pub measures: Vec<MeasureInput>,
+}
+
+/// A measure as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeasureInput {
+    /// A [`MeasureKind`] code.
+    pub kind: String,
+    pub text: String,
+    #[serde(default)]
+    pub owner: String,
+    /// `YYYY-MM-DD`, or empty.
+    #[serde(default)]
+    pub due: String,
+    /// A [`MeasureStatus`] code; empty means planned.
+    #[serde(default)]
+    pub status: String,
+}
+
+/// A risk point that passed every rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidRiskPoint {
+    pub duty: Option<DutyText>,
+    pub description: RiskDescription,
+    pub manifestation: Option<Manifestation>,
+    pub category: RiskCategory,
+    pub power_type: PowerType,
+    pub ratings: Ratings,
+    pub measures: Vec<Measure>,
+}
+
+impl ValidRiskPoint {
+    pub fn level(&self, matrix: &RatingMatrix) -> RiskLevel {
+        matrix.level(&self.ratings)
+    }
+}
+
+fn optional<T>(
+    raw: &str,
+    parse: impl FnOnce(&str) -> Result<T, FieldError>,
+) -> Result<Option<T>, FieldError> {
+    if raw.trim().is_empty() {
+        Ok(None)
+    } else {
+        parse(raw).map(Some)
+    }
+}
+
+/// The value, or `None` with the error recorded.
+fn keep<T>(errors: &mut Vec<FieldError>, result: Result<T, FieldError>) -> Option<T> {
+    result.map_err(|e| errors.push(e)).ok()
+}
+
+/// Re-labels an error of a nested field, e.g. `measure` → `measures[2].text`.
+fn at(field: String, mut error: FieldError) -> FieldError {
+    error.field = field;
+    error
+}
+
+impl RiskPointInput {
+    /// Checks every field and returns *all* errors, each naming its field (`description`,
+    /// `measures[1].due`, …), so a form can show them where they belong.
+    pub fn validate(&self) -> Result<ValidRiskPoint, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let e = &mut errors;
+        let duty = keep(e, optional(&self.duty, DutyText::parse));
+        let description = keep(e, RiskDescription::parse(&self.description));
+        let manifestation = keep(e, optional(&self.manifestation, Manifestation::parse));
+        let category = keep(e, RiskCategory::parse(&self.category));
+        let power_type = keep(e, PowerType::parse(&self.power_type));
+        let likelihood = keep(
+            e,
+            crate::risk::Score::parse(self.likelihood, "likelihood", "可能性"),
+        );
+        let impact = keep(
+            e,
+            crate::risk::Score::parse(self.impact, "impact", "危害程度"),
+        );
+        let frequency = keep(
+            e,
+            crate::risk::Score::parse(self.frequency, "frequency", "发生频率"),
+        );
+
+        let mut measures = Vec::new();
+        if self.measures.is_empty() {
+            errors.push(FieldError::new(
+                "required",
+                "measures",
+                "至少需要一条防控措施",
+            ));
+        } else if self.measures.len() > MAX_MEASURES {
+            errors.push(FieldError::new(
+                "too_many",
+                "measures",
+                format!("防控措施不能超过 {MAX_MEASURES} 条"),
+            ));
+        }
+        for (i, m) in self.measures.iter().enumerate().take(MAX_MEASURES) {
+            let kind = MeasureKind::parse(&m.kind)
+                .map_err(|e| errors.push(at(format!("measures[{i}].kind"), e)))
+                .ok();
+            let text = MeasureText::parse(&m.text)
+                .map_err(|e| errors.push(at(format!("measures[{i}].text"), e)))
+                .ok();
+            let owner = optional(&m.owner, PersonName::parse)
+                .map_err(|e| errors.push(at(format!("measures[{i}].owner"), e)))
+                .ok();
+            let due = optional(&m.due, |d| IsoDate::parse(d, "due", "完成时限"))
+                .map_err(|e| errors.push(at(format!("measures[{i}].due"), e)))
+                .ok();
+            let status = if m.status.trim().is_empty() {
+                Some(MeasureStatus::Planned)
+            } else {
+                MeasureStatus::parse(&m.status)
+                    .map_err(|e| errors.push(at(format!("measures[{i}].status"), e)))
+                    .ok()
+            };
+            if let (Some(kind), Some(text), Some(owner), Some(due), Some(status)) =
+                (kind, text, owner, due, status)
+            {
+                measures.push(Measure {
+                    kind,
+                    text,
+                    owner,
+                    due,
+                    status,
+                });
+            }
+        }
+
+        match (
+            description,
+            category,
+            power_type,
+            likelihood,
+            impact,
+            frequency,
+            duty,
+            manifestation,
+        ) {
+            (
+                Some(description),
+                Some(category),
+                Some(power_type),
+                Some(likelihood),
+                Some(impact),
+                Some(frequency),
+                Some(duty),
+                Some(manifestation),
+            ) if errors.is_empty() => Ok(ValidRiskPoint {
+                duty,
+                description,
+                manifestation,
+                category,
+                power_type,
+                ratings: Ratings {
+                    likelihood,
+                    impact,
+                    frequency,
+                },
+                measures,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// One change a client asks for. Every change of an existing record names the version it was
+/// based on; the server refuses a stale one as a conflict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Operation {
+    /// Creates (`base_version` absent) or replaces a risk point of a post's current sheet.
+    UpsertRiskPoint {
+        post_id: i64,
+        risk_point_id: Uuid,
+        #[serde(default)]
+        base_version: Option<i64>,
+        risk_point: RiskPointInput,
+    },
+    /// Deletes a risk point.
+    DeleteRiskPoint {
+        post_id: i64,
+        risk_point_id: Uuid,
+        base_version: i64,
+    },
+    /// Submits the post's current sheet for review (自查 → 互评).
+    SubmitSheet { post_id: i64 },
+}
+
+impl Operation {
+    /// The `type` values this version understands.
+    pub const TYPES: [&'static str; 3] = ["upsert_risk_point", "delete_risk_point", "submit_sheet"];
+
+    pub fn post_id(&self) -> i64 {
+        match self {
+            Self::UpsertRiskPoint { post_id, .. }
+            | Self::DeleteRiskPoint { post_id, .. }
+            | Self::SubmitSheet { post_id } => *post_id,
+        }
+    }
+}
+
+/// An operation with its client-generated id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub id: Uuid,
+    /// Position in the client's queue; strictly increasing within a push.
+    pub seq: i64,
+    #[serde(flatten)]
+    pub op: Operation,
+}
+
+/// What became of one operation. The server stores it and answers any retry with the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum OpResult {
+    Applied {
+        id: Uuid,
+        /// The record's version after the operation (the sheet's, for a submission).
+        version: i64,
+    },
+    Rejected {
+        id: Uuid,
+        code: String,
+        message: String,
+        /// Errors per field, for `invalid` rejections.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        errors: Vec<FieldError>,
+        /// The server's version of the record, for `conflict` rejections.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        current: Option<Box<RiskPointRecord>>,
+    },
+}
+
+impl OpResult {
+    pub fn id(&self) -> Uuid {
+        match self {
+            Self::Applied { id, .. } | Self::Rejected { id, .. } => *id,
+        }
+    }
+
+    pub fn rejected(id: Uuid, code: &str, message: impl Into<String>) -> Self {
+        Self::Rejected {
+            id,
+            code: code.to_owned(),
+            message: message.into(),
+            errors: Vec::new(),
+            current: None,
+        }
+    }
+}
+
+/// A risk point as the server holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskPointRecord {
+    pub id: Uuid,
+    pub post_id: i64,
+    pub version: i64,
+    pub position: i64,
+    pub level: RiskLevel,
+    #[serde(flatten)]
+    pub input: RiskPointInput,
+}
+
+/// A post's current sheet as the server holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SheetRecord {
+    pub post_id: i64,
+    pub post_title: String,
+    pub post_level: crate::post::PostLevel,
+    pub key_post: bool,
+    pub unit: String,
+    pub round: String,
+    pub stage: crate::stage::Stage,
+    pub version: i64,
+    /// Whether the signed-in user holds this post (and so may edit it in 自查).
+    pub holder: bool,
+    pub matrix: RatingMatrix,
+    pub duties: Vec<String>,
+}
+
+/// `POST /api/sync` request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    /// The account this queue belongs to; the server refuses the push if the session is someone
+    /// else's, so a shared tablet never sends one user's queue under another's name.
+    pub user: String,
+    /// A random id per device and user.
+    pub client_id: Uuid,
+    /// The `cursor` of the last successful pull; absent (or null) for a full snapshot.
+    #[serde(default)]
+    pub cursor: Option<i64>,
+    #[serde(default)]
+    pub ops: Vec<Envelope>,
+}
+
+/// `POST /api/sync` response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    /// One result per pushed operation, in the same order.
+    pub results: Vec<OpResult>,
+    /// Pass this as `cursor` next time.
+    pub cursor: i64,
+    /// True when this pull is a full snapshot (no cursor was sent, or one this server never
+    /// issued): replace the replica instead of merging.
+    pub full: bool,
+    pub sheets: Vec<SheetRecord>,
+    pub risk_points: Vec<RiskPointRecord>,
+    /// Risk points deleted since the cursor.
+    pub deleted: Vec<Uuid>,
+    /// Server time, Unix milliseconds.
+    pub server_time: i64,
+}
+
+impl RiskPointRecord {
+    /// The record's input as a valid risk point (stored records always are).
+    pub fn to_input(&self) -> RiskPointInput {
+        self.input.clone()
+    }
+}
+
+impl ValidRiskPoint {
+    /// Back to the wire form, normalised (trimmed, codes).
+    pub fn to_input(&self) -> RiskPointInput {
+        RiskPointInput {
+            duty: self
+                .duty
+                .as_ref()
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            description: self.description.to_string(),
+            manifestation: self
+                .manifestation
+                .as_ref()
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+            category: self.category.code().to_owned(),
+            power_type: self.power_type.as_str().to_owned(),
+            likelihood: i64::from(self.ratings.likelihood.get()),
+            impact: i64::from(self.ratings.impact.get()),
+            frequency: i64::from(self.ratings.frequency.get()),
+            measures: self
+                .measures
+                .iter()
+                .map(|m| MeasureInput {
+                    kind: m.kind.code().to_owned(),
+                    text: m.text.to_string(),
+                    owner: m.owner.as_ref().map(|o| o.to_string()).unwrap_or_default(),
+                    due: m.due.map(|d| d.to_string()).unwrap_or_default(),
+                    status: m.status.code().to_owned(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> RiskPointInput {
+        RiskPointInput {
+            duty: "审核工程款支付".into(),
+            description: "超出实际进度计量，提前多付工程款".into(),
+            manifestation: String::new(),
+            category: "process".into(),
+            power_type: "财务权".into(),
+            likelihood: 3,
+            impact: 4,
+            frequency: 2,
+            measures: vec![MeasureInput {
+                kind: "institutional".into(),
+                text: "计量单须三方签认".into(),
+                owner: "李娜".into(),
+                due: "2026-12-31".into(),
+                status: String::new(),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_complete_risk_point_validates_and_gets_its_level_from_the_matrix() {
+        let valid = input().validate().unwrap();
+        assert_eq!(valid.level(&RatingMatrix::default()), RiskLevel::Medium);
+        assert_eq!(valid.measures[0].status, MeasureStatus::Planned);
+        assert_eq!(valid.to_input().measures[0].status, "planned");
+    }
+
+    #[test]
+    fn every_invalid_field_is_reported_at_once_with_its_path() {
+        let mut bad = input();
+        bad.description = " ".into();
+        bad.likelihood = 9;
+        bad.measures[0].due = "2026-02-30".into();
+        bad.measures.push(MeasureInput {
+            kind: "prayer".into(),
+            text: "x".into(),
+            ..Default::default()
+        });
+        let errors = bad.validate().unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "description",
+                "likelihood",
+                "measures[0].due",
+                "measures[1].kind",
+                "measures[1].text"
+            ]
+        );
+        assert!(errors.iter().all(|e| !e.message.is_empty()));
+    }
+
+    #[test]
+    fn a_risk_point_needs_at_least_one_measure() {
+        let mut bad = input();
+        bad.measures.clear();
+        let errors = bad.validate().unwrap_err();
+        assert_eq!(errors[0].field, "measures");
+        assert_eq!(errors[0].message, "至少需要一条防控措施");
+    }
+
+    #[test]
+    fn operations_travel_as_tagged_json_and_unknown_types_fail_to_parse() {
+        let envelope = Envelope {
+            id: Uuid::from_u128(1),
+            seq: 1,
+            op: Operation::SubmitSheet { post_id: 7 },
+        };
+        let json = serde_json::to_value(&envelope).unwrap();
+        assert_eq!(json["type"], "submit_sheet");
+        assert_eq!(serde_json::from_value::<Envelope>(json).unwrap(), envelope);
+        let unknown = serde_json::json!({"id": Uuid::from_u128(2), "seq": 2, "type": "drop_table", "post_id": 1});
+        assert!(serde_json::from_value::<Envelope>(unknown).is_err());
+    }
+
+    #[test]
+    fn results_serialise_with_a_status_tag() {
+        let r = OpResult::rejected(Uuid::from_u128(3), "conflict", "记录已被他人修改");
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["status"], "rejected");
+        assert_eq!(json["code"], "conflict");
+        assert!(json.get("current").is_none());
+    }
+}

@@ -1,0 +1,699 @@
+//! Exactly-once sync: `POST /api/sync` pushes a client's queued operations and pulls what changed
+//! since its cursor, in one round trip (docs/sync-protocol.md).
+//!
+//! A push runs in one immediate write transaction. Each operation first claims its id with an
+//! insert into `sync_ops`, whose primary key makes a second claim impossible; a retry finds the
+//! claim and gets the stored result back, byte for byte. If the transaction does not commit (the
+//! connection dropped, the server was killed), nothing of the push happened and a retry applies it.
+
+use std::collections::{HashMap, HashSet};
+
+use app::{api::SessionUser, error::ApiError};
+use axum::{body::Bytes, extract::State, Extension, Json};
+use domain::{
+    ids::{OrgUnitId, PostId},
+    post::PostLevel,
+    risk::{RatingMatrix, RiskLevel},
+    stage::Stage,
+    sync::{
+        Envelope, MeasureInput, OpResult, Operation, RiskPointInput, RiskPointRecord, SheetRecord,
+        SyncRequest, SyncResponse, MAX_BATCH_OPS,
+    },
+    FieldError,
+};
+use sqlx::{Sqlite, Transaction};
+use uuid::Uuid;
+
+use crate::{
+    backend::{load_principal, load_tree},
+    db::{now_ms, Db},
+    http::{AppState, HttpError},
+};
+
+/// The largest push body accepted: room for [`MAX_BATCH_OPS`] operations of ordinary size.
+pub const MAX_SYNC_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// `POST /api/sync`.
+pub async fn handle(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    body: Bytes,
+) -> Result<Json<SyncResponse>, HttpError> {
+    let Some(Extension(user)) = user else {
+        return Err(HttpError(ApiError::new(
+            "unauthenticated",
+            "登录已过期，请重新登录后再同步；待同步的内容仍保留在本设备上",
+        )));
+    };
+    let request = parse_request(&body)?;
+    if request.user != user.username {
+        return Err(HttpError(ApiError::new(
+            "wrong_user",
+            format!(
+                "当前登录的是 {}，不能同步 {} 的待同步内容；请 {} 本人登录后再同步",
+                user.username, request.user, request.user
+            ),
+        )));
+    }
+    check_sequence(&request.ops)?;
+    let results = apply_batch(&state.db, user.id, request.client_id, &request.ops).await?;
+    let pull = pull(&state.db, &user, request.cursor).await?;
+    Ok(Json(SyncResponse {
+        results,
+        server_time: now_ms(),
+        ..pull
+    }))
+}
+
+/// Parses the body in three steps so that each kind of mistake gets its own code: not JSON at
+/// all, too many operations, an operation type this server does not know, anything else malformed.
+fn parse_request(body: &[u8]) -> Result<SyncRequest, HttpError> {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        HttpError(ApiError::new(
+            "malformed_json",
+            format!("JSON 格式错误：第 {} 行第 {} 列", e.line(), e.column()),
+        ))
+    })?;
+    let ops = value.get("ops").and_then(|o| o.as_array());
+    if let Some(ops) = ops {
+        if ops.len() > MAX_BATCH_OPS {
+            return Err(HttpError(ApiError::new(
+                "batch_too_large",
+                format!(
+                    "一次最多同步 {MAX_BATCH_OPS} 条操作（本次 {} 条），请分批提交",
+                    ops.len()
+                ),
+            )));
+        }
+        for (i, op) in ops.iter().enumerate() {
+            let kind = op.get("type").and_then(|t| t.as_str()).unwrap_or("");
+            if !Operation::TYPES.contains(&kind) {
+                return Err(HttpError(ApiError {
+                    code: "unknown_operation".to_owned(),
+                    message: format!("第 {} 条操作的类型“{kind}”无法识别", i + 1),
+                    field: Some(format!("ops[{i}].type")),
+                }));
+            }
+        }
+    }
+    serde_json::from_value(value).map_err(|e| {
+        HttpError(ApiError::new(
+            "invalid_request",
+            format!("同步请求格式错误：{e}"),
+        ))
+    })
+}
+
+fn check_sequence(ops: &[Envelope]) -> Result<(), HttpError> {
+    if ops.windows(2).any(|w| w[1].seq <= w[0].seq) {
+        return Err(HttpError(ApiError::new(
+            "bad_sequence",
+            "操作须按队列顺序提交（seq 严格递增）",
+        )));
+    }
+    Ok(())
+}
+
+/// The state of a post's current sheet, as the operations need it.
+#[derive(Clone)]
+struct SheetState {
+    id: i64,
+    stage: Stage,
+    matrix: RatingMatrix,
+}
+
+/// Applies operations in order, each at most once, in one write transaction, and returns one
+/// result per operation.
+pub async fn apply_batch(
+    db: &Db,
+    user_id: i64,
+    client_id: Uuid,
+    ops: &[Envelope],
+) -> Result<Vec<OpResult>, HttpError> {
+    let mut tx = db.begin_write().await?;
+    let held: HashSet<i64> = sqlx::query_scalar!(
+        r#"SELECT post_id AS "post_id!: i64" FROM post_holders WHERE user_id = ?"#,
+        user_id
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+    let mut sheets: HashMap<i64, Option<SheetState>> = HashMap::new();
+    let mut results = Vec::with_capacity(ops.len());
+    let now = now_ms();
+    let client = client_id.to_string();
+    for envelope in ops {
+        let op_id = envelope.id.to_string();
+        let claimed = sqlx::query!(
+            "INSERT INTO sync_ops (op_id, user_id, client_id, seq, received_at, result_json) VALUES (?, ?, ?, ?, ?, '') ON CONFLICT (op_id) DO NOTHING",
+            op_id,
+            user_id,
+            client,
+            envelope.seq,
+            now
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !claimed {
+            results.push(stored_result(&mut tx, envelope.id, user_id).await?);
+            continue;
+        }
+        let result = apply_one(&mut tx, user_id, envelope, &held, &mut sheets, now).await?;
+        let json = serde_json::to_string(&result).map_err(anyhow::Error::from)?;
+        sqlx::query!(
+            "UPDATE sync_ops SET result_json = ? WHERE op_id = ?",
+            json,
+            op_id
+        )
+        .execute(&mut *tx)
+        .await?;
+        results.push(result);
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+/// The result stored for an operation applied before. An id claimed by another account is not
+/// that account's business to learn about: it is refused without revealing the stored result.
+async fn stored_result(
+    tx: &mut Transaction<'static, Sqlite>,
+    id: Uuid,
+    user_id: i64,
+) -> Result<OpResult, HttpError> {
+    let op_id = id.to_string();
+    let row = sqlx::query!(
+        r#"SELECT user_id AS "user_id!: i64", result_json FROM sync_ops WHERE op_id = ?"#,
+        op_id
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    if row.user_id != user_id {
+        return Ok(OpResult::rejected(
+            id,
+            "duplicate_id",
+            "操作编号已被使用，请重新生成后提交",
+        ));
+    }
+    serde_json::from_str(&row.result_json).map_err(|e| {
+        HttpError::from(anyhow::anyhow!(
+            "stored result of {op_id} is unreadable: {e}"
+        ))
+    })
+}
+
+async fn apply_one(
+    tx: &mut Transaction<'static, Sqlite>,
+    user_id: i64,
+    envelope: &Envelope,
+    held: &HashSet<i64>,
+    sheets: &mut HashMap<i64, Option<SheetState>>,
+    now: i64,
+) -> Result<OpResult, HttpError> {
+    let id = envelope.id;
+    let post_id = envelope.op.post_id();
+    if !held.contains(&post_id) {
+        return Ok(OpResult::rejected(
+            id,
+            "forbidden",
+            "您不是该岗位的在岗人员，不能修改其排查表",
+        ));
+    }
+    if !sheets.contains_key(&post_id) {
+        let state = current_sheet(tx, post_id).await?;
+        sheets.insert(post_id, state);
+    }
+    let Some(sheet) = sheets.get(&post_id).cloned().flatten() else {
+        return Ok(OpResult::rejected(id, "no_sheet", "该岗位尚无本轮排查表"));
+    };
+    if sheet.stage != Stage::SelfCheck {
+        return Ok(OpResult::rejected(
+            id,
+            "sheet_locked",
+            format!("排查表已进入“{}”环节，不能再修改", sheet.stage.label()),
+        ));
+    }
+    match &envelope.op {
+        Operation::UpsertRiskPoint {
+            risk_point_id,
+            base_version,
+            risk_point,
+            ..
+        } => {
+            let valid = match risk_point.validate() {
+                Ok(valid) => valid,
+                Err(errors) => {
+                    return Ok(OpResult::Rejected {
+                        id,
+                        code: "invalid".to_owned(),
+                        message: invalid_summary(&errors),
+                        errors,
+                        current: None,
+                    })
+                }
+            };
+            let existing = load_risk_point(&mut **tx, *risk_point_id).await?;
+            let rp_id = risk_point_id.to_string();
+            let level = valid.level(&sheet.matrix);
+            let input = valid.to_input();
+            let version = match (base_version, existing) {
+                (None, None) => {
+                    let position = sqlx::query_scalar!(
+                        r#"SELECT COALESCE(MAX(position) + 1, 0) AS "p!: i64" FROM risk_points WHERE sheet_id = ?"#,
+                        sheet.id
+                    )
+                    .fetch_one(&mut **tx)
+                    .await?;
+                    write_risk_point(
+                        tx, &rp_id, sheet.id, position, &input, level, 1, user_id, now, true,
+                    )
+                    .await?;
+                    1
+                }
+                (_, Some(current)) if current.post_id != post_id => {
+                    return Ok(OpResult::rejected(id, "forbidden", "该风险点不属于此岗位"));
+                }
+                (Some(base), Some(current)) if *base == current.version => {
+                    let version = current.version + 1;
+                    write_risk_point(
+                        tx,
+                        &rp_id,
+                        sheet.id,
+                        current.position,
+                        &input,
+                        level,
+                        version,
+                        user_id,
+                        now,
+                        false,
+                    )
+                    .await?;
+                    version
+                }
+                (_, Some(current)) => return Ok(conflict(id, current)),
+                (Some(_), None) => {
+                    return Ok(OpResult::rejected(
+                        id,
+                        "not_found",
+                        "该风险点已被删除，无法修改；可作为新风险点重新添加",
+                    ));
+                }
+            };
+            record_change(tx, post_id, "risk_point", &rp_id, now).await?;
+            bump_sheet(tx, sheet.id, now).await?;
+            Ok(OpResult::Applied { id, version })
+        }
+        Operation::DeleteRiskPoint {
+            risk_point_id,
+            base_version,
+            ..
+        } => {
+            let Some(current) = load_risk_point(&mut **tx, *risk_point_id).await? else {
+                return Ok(OpResult::rejected(id, "not_found", "该风险点已被删除"));
+            };
+            if current.post_id != post_id {
+                return Ok(OpResult::rejected(id, "forbidden", "该风险点不属于此岗位"));
+            }
+            if current.version != *base_version {
+                return Ok(conflict(id, current));
+            }
+            let rp_id = risk_point_id.to_string();
+            sqlx::query!("DELETE FROM risk_points WHERE id = ?", rp_id)
+                .execute(&mut **tx)
+                .await?;
+            record_change(tx, post_id, "risk_point_deleted", &rp_id, now).await?;
+            bump_sheet(tx, sheet.id, now).await?;
+            Ok(OpResult::Applied {
+                id,
+                version: current.version,
+            })
+        }
+        Operation::SubmitSheet { .. } => {
+            let count = sqlx::query_scalar!(
+                r#"SELECT COUNT(*) AS "n!: i64" FROM risk_points WHERE sheet_id = ?"#,
+                sheet.id
+            )
+            .fetch_one(&mut **tx)
+            .await?;
+            if count == 0 {
+                return Ok(OpResult::rejected(
+                    id,
+                    "empty_sheet",
+                    "排查表还没有风险点，不能提交审核",
+                ));
+            }
+            let next = Stage::PeerReview.code();
+            let version = sqlx::query_scalar!(
+                r#"UPDATE risk_sheets SET stage = ?, version = version + 1, updated_at = ? WHERE id = ? RETURNING version AS "v!: i64""#,
+                next,
+                now,
+                sheet.id
+            )
+            .fetch_one(&mut **tx)
+            .await?;
+            sheets.insert(
+                post_id,
+                Some(SheetState {
+                    stage: Stage::PeerReview,
+                    ..sheet
+                }),
+            );
+            record_change(tx, post_id, "sheet", &post_id.to_string(), now).await?;
+            Ok(OpResult::Applied { id, version })
+        }
+    }
+}
+
+fn invalid_summary(errors: &[FieldError]) -> String {
+    let first = errors
+        .first()
+        .map(|e| e.message.as_str())
+        .unwrap_or("内容无效");
+    if errors.len() > 1 {
+        format!("{first}（另有 {} 处需修改）", errors.len() - 1)
+    } else {
+        first.to_owned()
+    }
+}
+
+fn conflict(id: Uuid, current: RiskPointRecord) -> OpResult {
+    OpResult::Rejected {
+        id,
+        code: "conflict".to_owned(),
+        message: "该风险点已在其他设备上被修改，请对照服务器版本决定保留哪一份".to_owned(),
+        errors: Vec::new(),
+        current: Some(Box::new(current)),
+    }
+}
+
+async fn current_sheet(
+    tx: &mut Transaction<'static, Sqlite>,
+    post_id: i64,
+) -> Result<Option<SheetState>, HttpError> {
+    let row = sqlx::query!(
+        r#"SELECT rs.id AS "id!: i64", rs.stage, rs.matrix_json FROM risk_sheets rs JOIN rounds r ON r.id = rs.round_id
+           WHERE rs.post_id = ? ORDER BY r.year DESC, r.id DESC LIMIT 1"#,
+        post_id
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| {
+        Ok(SheetState {
+            id: r.id,
+            stage: Stage::from_code(&r.stage).map_err(|e| anyhow::anyhow!("{e}"))?,
+            matrix: serde_json::from_str(&r.matrix_json).map_err(anyhow::Error::from)?,
+        })
+    })
+    .transpose()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn write_risk_point(
+    tx: &mut Transaction<'static, Sqlite>,
+    id: &str,
+    sheet_id: i64,
+    position: i64,
+    input: &RiskPointInput,
+    level: RiskLevel,
+    version: i64,
+    user_id: i64,
+    now: i64,
+    create: bool,
+) -> Result<(), HttpError> {
+    let duty = Some(input.duty.as_str()).filter(|d| !d.is_empty());
+    let manifestation = Some(input.manifestation.as_str()).filter(|d| !d.is_empty());
+    let level = level.code();
+    if create {
+        sqlx::query!(
+            "INSERT INTO risk_points (id, sheet_id, position, duty, description, manifestation, category, power_type,
+                                      likelihood, impact, frequency, level, version, updated_at, updated_by)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            id, sheet_id, position, duty, input.description, manifestation, input.category, input.power_type,
+            input.likelihood, input.impact, input.frequency, level, version, now, user_id
+        )
+        .execute(&mut **tx)
+        .await?;
+    } else {
+        sqlx::query!(
+            "UPDATE risk_points SET duty = ?, description = ?, manifestation = ?, category = ?, power_type = ?,
+                    likelihood = ?, impact = ?, frequency = ?, level = ?, version = ?, updated_at = ?, updated_by = ?
+             WHERE id = ?",
+            duty, input.description, manifestation, input.category, input.power_type,
+            input.likelihood, input.impact, input.frequency, level, version, now, user_id, id
+        )
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query!("DELETE FROM measures WHERE risk_point_id = ?", id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for (position, m) in input.measures.iter().enumerate() {
+        let position = position as i64;
+        let owner = Some(m.owner.as_str()).filter(|o| !o.is_empty());
+        let due = Some(m.due.as_str()).filter(|d| !d.is_empty());
+        sqlx::query!(
+            "INSERT INTO measures (risk_point_id, position, kind, text, owner, due, status) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            id, position, m.kind, m.text, owner, due, m.status
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn record_change(
+    tx: &mut Transaction<'static, Sqlite>,
+    post_id: i64,
+    kind: &str,
+    entity: &str,
+    now: i64,
+) -> Result<(), HttpError> {
+    sqlx::query!(
+        "INSERT INTO changes (post_id, kind, entity_id, at) VALUES (?, ?, ?, ?)",
+        post_id,
+        kind,
+        entity,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn bump_sheet(
+    tx: &mut Transaction<'static, Sqlite>,
+    sheet_id: i64,
+    now: i64,
+) -> Result<(), HttpError> {
+    sqlx::query!(
+        "UPDATE risk_sheets SET version = version + 1, updated_at = ? WHERE id = ?",
+        now,
+        sheet_id
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Loads one risk point with its measures, from any executor.
+async fn load_risk_point(
+    conn: &mut sqlx::SqliteConnection,
+    id: Uuid,
+) -> Result<Option<RiskPointRecord>, HttpError> {
+    let key = id.to_string();
+    let Some(p) = sqlx::query!(
+        r#"SELECT p.id AS "id!", rs.post_id AS "post_id!: i64", p.version AS "version!: i64", p.position AS "position!: i64",
+                  p.duty, p.description, p.manifestation, p.category, p.power_type,
+                  p.likelihood AS "likelihood!: i64", p.impact AS "impact!: i64", p.frequency AS "frequency!: i64", p.level
+           FROM risk_points p JOIN risk_sheets rs ON rs.id = p.sheet_id WHERE p.id = ?"#,
+        key
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let measures = sqlx::query!(
+        "SELECT kind, text, owner, due, status FROM measures WHERE risk_point_id = ? ORDER BY position",
+        key
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|m| MeasureInput {
+        kind: m.kind,
+        text: m.text,
+        owner: m.owner.unwrap_or_default(),
+        due: m.due.unwrap_or_default(),
+        status: m.status,
+    })
+    .collect();
+    Ok(Some(RiskPointRecord {
+        id,
+        post_id: p.post_id,
+        version: p.version,
+        position: p.position,
+        level: RiskLevel::parse(&p.level).map_err(|e| anyhow::anyhow!("{e}"))?,
+        input: RiskPointInput {
+            duty: p.duty.unwrap_or_default(),
+            description: p.description,
+            manifestation: p.manifestation.unwrap_or_default(),
+            category: p.category,
+            power_type: p.power_type,
+            likelihood: p.likelihood,
+            impact: p.impact,
+            frequency: p.frequency,
+            measures,
+        },
+    }))
+}
+
+/// What changed since `cursor` among the sheets this user may read; everything when the cursor
+/// is absent. Reads one consistent snapshot, so the returned cursor covers exactly what is returned.
+pub async fn pull(
+    db: &Db,
+    user: &SessionUser,
+    cursor: Option<i64>,
+) -> Result<SyncResponse, HttpError> {
+    let principal = load_principal(db.pool(), user).await.map_err(HttpError)?;
+    let (tree, _) = load_tree(db.pool()).await.map_err(HttpError)?;
+    let mut tx = db.pool().begin().await?;
+    let latest = sqlx::query_scalar!(r#"SELECT COALESCE(MAX(seq), 0) AS "seq!: i64" FROM changes"#)
+        .fetch_one(&mut *tx)
+        .await?;
+    let posts =
+        sqlx::query!(r#"SELECT p.id AS "id!: i64", p.unit_id AS "unit_id!: i64" FROM posts p"#)
+            .fetch_all(&mut *tx)
+            .await?;
+    let visible: HashSet<i64> = posts
+        .into_iter()
+        .filter(|p| principal.may_read_sheet(&tree, PostId(p.id), OrgUnitId(p.unit_id)))
+        .map(|p| p.id)
+        .collect();
+    let cursor = cursor.filter(|c| (0..=latest).contains(c));
+    let full = cursor.is_none();
+
+    let (sheet_posts, point_ids, deleted): (Vec<i64>, Vec<Uuid>, Vec<Uuid>) = if full {
+        let mut points = Vec::new();
+        for post in sorted(&visible) {
+            let ids = sqlx::query_scalar!(
+                r#"SELECT p.id AS "id!" FROM risk_points p JOIN risk_sheets rs ON rs.id = p.sheet_id
+                   WHERE rs.post_id = ? AND rs.round_id = (SELECT r.id FROM rounds r JOIN risk_sheets s ON s.round_id = r.id
+                                                           WHERE s.post_id = ? ORDER BY r.year DESC, r.id DESC LIMIT 1)
+                   ORDER BY p.position"#,
+                post,
+                post
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            points.extend(ids.iter().filter_map(|i| Uuid::parse_str(i).ok()));
+        }
+        (sorted(&visible), points, Vec::new())
+    } else {
+        let since = cursor.unwrap_or(0);
+        let rows = sqlx::query!(
+            r#"SELECT post_id AS "post_id!: i64", kind, entity_id FROM changes WHERE seq > ? AND seq <= ? ORDER BY seq"#,
+            since,
+            latest
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut posts = HashSet::new();
+        let (mut points, mut deleted) = (Vec::new(), Vec::new());
+        for row in rows.into_iter().filter(|r| visible.contains(&r.post_id)) {
+            posts.insert(row.post_id);
+            let Ok(id) = Uuid::parse_str(&row.entity_id) else {
+                continue;
+            };
+            match row.kind.as_str() {
+                "risk_point" => points.push(id),
+                "risk_point_deleted" => deleted.push(id),
+                _ => {}
+            }
+        }
+        (sorted(&posts), points, deleted)
+    };
+
+    let mut risk_points = Vec::new();
+    let mut seen = HashSet::new();
+    for id in point_ids {
+        if seen.insert(id) {
+            if let Some(record) = load_risk_point(&mut *tx, id).await? {
+                risk_points.push(record);
+            }
+        }
+    }
+    let live: HashSet<Uuid> = risk_points.iter().map(|r| r.id).collect();
+    let deleted: Vec<Uuid> = deleted
+        .into_iter()
+        .filter(|d| !live.contains(d))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut sheets = Vec::new();
+    for post in sheet_posts {
+        if let Some(sheet) =
+            sheet_record(&mut *tx, post, principal.held_posts.contains(&PostId(post))).await?
+        {
+            sheets.push(sheet);
+        }
+    }
+    tx.commit().await?;
+    Ok(SyncResponse {
+        results: Vec::new(),
+        cursor: latest,
+        full,
+        sheets,
+        risk_points,
+        deleted,
+        server_time: now_ms(),
+    })
+}
+
+fn sorted(set: &HashSet<i64>) -> Vec<i64> {
+    let mut v: Vec<i64> = set.iter().copied().collect();
+    v.sort_unstable();
+    v
+}
+
+async fn sheet_record(
+    conn: &mut sqlx::SqliteConnection,
+    post_id: i64,
+    holder: bool,
+) -> Result<Option<SheetRecord>, HttpError> {
+    let Some(row) = sqlx::query!(
+        r#"SELECT p.title, p.level, p.key_post AS "key_post: bool", u.name AS unit,
+                  r.name AS round, rs.stage, rs.version AS "version!: i64", rs.matrix_json
+           FROM posts p JOIN org_units u ON u.id = p.unit_id
+           JOIN risk_sheets rs ON rs.post_id = p.id JOIN rounds r ON r.id = rs.round_id
+           WHERE p.id = ? ORDER BY r.year DESC, r.id DESC LIMIT 1"#,
+        post_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let duties = sqlx::query_scalar!(
+        "SELECT text FROM duties WHERE post_id = ? ORDER BY position",
+        post_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let bad = |e: FieldError| HttpError::from(anyhow::anyhow!("stored value rejected: {e}"));
+    Ok(Some(SheetRecord {
+        post_id,
+        post_title: row.title,
+        post_level: PostLevel::parse(&row.level).map_err(bad)?,
+        key_post: row.key_post,
+        unit: row.unit,
+        round: row.round,
+        stage: Stage::from_code(&row.stage).map_err(bad)?,
+        version: row.version,
+        holder,
+        matrix: serde_json::from_str(&row.matrix_json).map_err(anyhow::Error::from)?,
+        duties,
+    }))
+}

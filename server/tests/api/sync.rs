@@ -1,0 +1,383 @@
+//! `POST /api/sync`: exactly-once pushes, conflicts, permissions, limits and pulls.
+
+use serde_json::{json, Value};
+use tokio::io::AsyncWriteExt as _;
+use uuid::Uuid;
+
+use super::helpers::{create_op, error_code, push, risk_point, spawn_app, TestApp};
+
+async fn sheet_points(app: &TestApp, post_id: i64) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM risk_points p JOIN risk_sheets s ON s.id = p.sheet_id WHERE s.post_id = ?",
+    )
+    .bind(post_id)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap()
+}
+
+async fn ok(response: reqwest::Response) -> Value {
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn the_same_batch_pushed_twice_applies_once_and_answers_identically() {
+    let app = spawn_app().await;
+    let cookie = app.session_cookie("zhangwei").await;
+    let post = app.post_id("区交通局", "局长").await;
+    let client = Uuid::new_v4();
+    let ops: Vec<Value> = (1..=3).map(|i| create_op(i, post, i as usize)).collect();
+
+    let first = ok(app.sync(&cookie, &push("zhangwei", client, &ops)).await).await;
+    let second = ok(app.sync(&cookie, &push("zhangwei", client, &ops)).await).await;
+    assert_eq!(first["results"], second["results"]);
+    for (result, op) in first["results"].as_array().unwrap().iter().zip(&ops) {
+        assert_eq!(result["status"], "applied");
+        assert_eq!(result["id"], op["id"]);
+        assert_eq!(result["version"], 1);
+    }
+    // The seeded point plus exactly three.
+    assert_eq!(sheet_points(&app, post).await, 4);
+    assert_eq!(app.count("SELECT COUNT(*) FROM sync_ops").await, 3);
+}
+
+#[tokio::test]
+async fn a_batch_cut_off_mid_way_then_retried_leaves_one_copy_of_each() {
+    let app = spawn_app().await;
+    let cookie = app.session_cookie("zhangwei").await;
+    let post = app.post_id("区交通局", "局长").await;
+    let client = Uuid::new_v4();
+    let ops: Vec<Value> = (1..=10).map(|i| create_op(i, post, i as usize)).collect();
+
+    // The connection dies while the body is still being sent: nothing may be applied.
+    let body = serde_json::to_vec(&push("zhangwei", client, &ops)).unwrap();
+    let mut stream = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /api/sync HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nCookie: {cookie}\r\nContent-Type: application/json\r\nContent-Length: {len}\r\n\r\n",
+        host = app.base.trim_start_matches("http://"),
+        origin = app.origin(),
+        len = body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..body.len() / 2]).await.unwrap();
+    drop(stream);
+    // The first half of the queue did get through in an earlier push.
+    let early = ok(app
+        .sync(&cookie, &push("zhangwei", client, &ops[..5]))
+        .await)
+    .await;
+    assert_eq!(sheet_points(&app, post).await, 1 + 5);
+
+    let retry = ok(app.sync(&cookie, &push("zhangwei", client, &ops)).await).await;
+    let retry_results = retry["results"].as_array().unwrap();
+    assert_eq!(retry_results.len(), 10);
+    assert_eq!(
+        &retry_results[..5],
+        early["results"].as_array().unwrap().as_slice()
+    );
+    assert!(retry_results.iter().all(|r| r["status"] == "applied"));
+    assert_eq!(sheet_points(&app, post).await, 1 + 10);
+    assert_eq!(app.count("SELECT COUNT(*) FROM sync_ops").await, 10);
+}
+
+#[tokio::test]
+async fn a_stale_edit_is_rejected_as_a_conflict_with_the_servers_version() {
+    let app = spawn_app().await;
+    let cookie = app.session_cookie("zhangwei").await;
+    let post = app.post_id("区交通局", "局长").await;
+    let create = create_op(1, post, 1);
+    let rp = create["risk_point_id"].clone();
+    ok(app
+        .sync(&cookie, &push("zhangwei", Uuid::new_v4(), &[create]))
+        .await)
+    .await;
+
+    let edit = |seq: i64, base: i64, text: &str| {
+        let mut point = risk_point(1);
+        point["description"] = json!(text);
+        json!({ "id": Uuid::new_v4(), "seq": seq, "type": "upsert_risk_point", "post_id": post,
+                "risk_point_id": rp, "base_version": base, "risk_point": point })
+    };
+    // Device A edits version 1 → 2.
+    let a = ok(app
+        .sync(
+            &cookie,
+            &push(
+                "zhangwei",
+                Uuid::new_v4(),
+                &[edit(1, 1, "设备甲的修改内容")],
+            ),
+        )
+        .await)
+    .await;
+    assert_eq!(a["results"][0]["version"], 2);
+    // Device B also edited version 1: stale.
+    let b = ok(app
+        .sync(
+            &cookie,
+            &push(
+                "zhangwei",
+                Uuid::new_v4(),
+                &[edit(1, 1, "设备乙的修改内容")],
+            ),
+        )
+        .await)
+    .await;
+    let result = &b["results"][0];
+    assert_eq!(result["status"], "rejected");
+    assert_eq!(result["code"], "conflict");
+    assert_eq!(result["current"]["version"], 2);
+    assert_eq!(result["current"]["description"], "设备甲的修改内容");
+    // B resolves by basing its edit on the server's version.
+    let resolved = ok(app
+        .sync(
+            &cookie,
+            &push(
+                "zhangwei",
+                Uuid::new_v4(),
+                &[edit(2, 2, "设备乙的修改内容")],
+            ),
+        )
+        .await)
+    .await;
+    assert_eq!(resolved["results"][0]["version"], 3);
+    // A stale delete is a conflict too.
+    let delete = json!({ "id": Uuid::new_v4(), "seq": 1, "type": "delete_risk_point", "post_id": post,
+                         "risk_point_id": rp, "base_version": 2 });
+    let d = ok(app
+        .sync(&cookie, &push("zhangwei", Uuid::new_v4(), &[delete]))
+        .await)
+    .await;
+    assert_eq!(d["results"][0]["code"], "conflict");
+}
+
+#[tokio::test]
+async fn a_user_cannot_push_operations_on_a_post_they_do_not_hold() {
+    let app = spawn_app().await;
+    let head = app.session_cookie("kezhang").await; // may read the bureau's sheets, holds none
+    let post = app.post_id("区交通局", "驾驶员").await;
+    let before = sheet_points(&app, post).await;
+    let body = ok(app
+        .sync(
+            &head,
+            &push("kezhang", Uuid::new_v4(), &[create_op(1, post, 1)]),
+        )
+        .await)
+    .await;
+    assert_eq!(body["results"][0]["status"], "rejected");
+    assert_eq!(body["results"][0]["code"], "forbidden");
+    assert_eq!(sheet_points(&app, post).await, before);
+
+    let holder = app.session_cookie("zhangwei").await;
+    let body = ok(app
+        .sync(
+            &holder,
+            &push("zhangwei", Uuid::new_v4(), &[create_op(1, post, 1)]),
+        )
+        .await)
+    .await;
+    assert_eq!(body["results"][0]["code"], "forbidden");
+}
+
+#[tokio::test]
+async fn one_thousand_operations_in_one_push_apply() {
+    let app = spawn_app().await;
+    let cookie = app.session_cookie("zhangwei").await;
+    let post = app.post_id("区交通局", "局长").await;
+    let ops: Vec<Value> = (1..=1000).map(|i| create_op(i, post, i as usize)).collect();
+    let body = ok(app
+        .sync(&cookie, &push("zhangwei", Uuid::new_v4(), &ops))
+        .await)
+    .await;
+    let results = body["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1000);
+    assert!(results.iter().all(|r| r["status"] == "applied"));
+    assert_eq!(sheet_points(&app, post).await, 1001);
+}
+
+#[tokio::test]
+async fn invalid_values_and_locked_sheets_are_rejected_per_operation() {
+    let app = spawn_app().await;
+    let cookie = app.session_cookie("zhangwei").await;
+    let post = app.post_id("区交通局", "局长").await;
+    let mut bad = create_op(1, post, 1);
+    bad["risk_point"]["likelihood"] = json!(7);
+    bad["risk_point"]["measures"][0]["due"] = json!("2026-02-30");
+    let submit = json!({ "id": Uuid::new_v4(), "seq": 2, "type": "submit_sheet", "post_id": post });
+    let after = create_op(3, post, 3);
+    let body = ok(app
+        .sync(
+            &cookie,
+            &push("zhangwei", Uuid::new_v4(), &[bad, submit, after]),
+        )
+        .await)
+    .await;
+    let results = body["results"].as_array().unwrap();
+    assert_eq!(results[0]["code"], "invalid");
+    let fields: Vec<&str> = results[0]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["likelihood", "measures[0].due"]);
+    assert_eq!(results[1]["status"], "applied");
+    assert_eq!(results[2]["code"], "sheet_locked");
+    assert!(results[2]["message"].as_str().unwrap().contains("互评"));
+    let stage: String = sqlx::query_scalar("SELECT stage FROM risk_sheets WHERE post_id = ?")
+        .bind(post)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(stage, "peer_review");
+}
+
+#[tokio::test]
+async fn limits_and_malformed_pushes_get_clear_errors() {
+    let app = spawn_app().await;
+    let cookie = app.session_cookie("zhangwei").await;
+    let post = app.post_id("区交通局", "局长").await;
+    let client = Uuid::new_v4();
+
+    let too_many: Vec<Value> = (1..=2001)
+        .map(|i| json!({ "id": Uuid::new_v4(), "seq": i, "type": "submit_sheet", "post_id": post }))
+        .collect();
+    let (status, code, _) = error_code(
+        app.sync(&cookie, &push("zhangwei", client, &too_many))
+            .await,
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (413, "batch_too_large"));
+
+    let huge = json!({ "user": "zhangwei", "client_id": client, "ops": [], "padding": "x".repeat(5 * 1024 * 1024) });
+    let (status, code, _) = error_code(app.sync(&cookie, &huge).await).await;
+    assert_eq!((status, code.as_str()), (413, "payload_too_large"));
+
+    let unknown = push(
+        "zhangwei",
+        client,
+        &[json!({ "id": Uuid::new_v4(), "seq": 1, "type": "drop_everything", "post_id": post })],
+    );
+    let (status, code, body) = error_code(app.sync(&cookie, &unknown).await).await;
+    assert_eq!((status, code.as_str()), (400, "unknown_operation"));
+    assert_eq!(body["field"], "ops[0].type");
+
+    let malformed = app
+        .client
+        .post(app.url("/api/sync"))
+        .header("origin", app.origin())
+        .header("cookie", &cookie)
+        .header("content-type", "application/json")
+        .body("{\"ops\": [")
+        .send()
+        .await
+        .unwrap();
+    let (status, code, _) = error_code(malformed).await;
+    assert_eq!((status, code.as_str()), (400, "malformed_json"));
+
+    let out_of_order = push(
+        "zhangwei",
+        client,
+        &[create_op(2, post, 1), create_op(1, post, 2)],
+    );
+    let (status, code, _) = error_code(app.sync(&cookie, &out_of_order).await).await;
+    assert_eq!((status, code.as_str()), (400, "bad_sequence"));
+
+    let someone_else = push("wangfang", client, &[create_op(1, post, 1)]);
+    let (status, code, _) = error_code(app.sync(&cookie, &someone_else).await).await;
+    assert_eq!((status, code.as_str()), (409, "wrong_user"));
+
+    let (status, code, _) = error_code(
+        app.sync("lianfang_session=expired", &push("zhangwei", client, &[]))
+            .await,
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (401, "unauthenticated"));
+
+    // None of the refused pushes changed anything.
+    assert_eq!(app.count("SELECT COUNT(*) FROM sync_ops").await, 0);
+    assert_eq!(sheet_points(&app, post).await, 1);
+}
+
+#[tokio::test]
+async fn a_pull_returns_only_visible_sheets_and_a_monotonic_cursor() {
+    let app = spawn_app().await;
+    let holder = app.session_cookie("zhangwei").await;
+    let head = app.session_cookie("kezhang").await;
+    let reviewer = app.session_cookie("shenhe").await;
+    let empty = |user: &str| push(user, Uuid::new_v4(), &[]);
+
+    let mine = ok(app.sync(&holder, &empty("zhangwei")).await).await;
+    assert_eq!(mine["full"], true);
+    assert_eq!(mine["sheets"].as_array().unwrap().len(), 1);
+    assert_eq!(mine["sheets"][0]["holder"], true);
+    assert_eq!(mine["risk_points"].as_array().unwrap().len(), 1);
+    let c0 = mine["cursor"].as_i64().unwrap();
+
+    let bureau = ok(app.sync(&head, &empty("kezhang")).await).await;
+    assert_eq!(bureau["sheets"].as_array().unwrap().len(), 7);
+    assert!(bureau["sheets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["unit"] == "区交通局" && s["holder"] == false));
+
+    // A change by one holder reaches those who may see it, and only them.
+    let post = app.post_id("区交通局", "局长").await;
+    let pushed = ok(app
+        .sync(
+            &holder,
+            &push("zhangwei", Uuid::new_v4(), &[create_op(1, post, 1)]),
+        )
+        .await)
+    .await;
+    let c1 = pushed["cursor"].as_i64().unwrap();
+    assert!(c1 > c0);
+    let delta = ok(app
+        .sync(
+            &head,
+            &json!({ "user": "kezhang", "client_id": Uuid::new_v4(), "cursor": c0, "ops": [] }),
+        )
+        .await)
+    .await;
+    assert_eq!(delta["full"], false);
+    assert_eq!(delta["risk_points"].as_array().unwrap().len(), 1);
+    assert_eq!(delta["cursor"], c1);
+    let other_post = app.post_id("区卫生局", "医政科科长").await;
+    let other = app.session_cookie("sunli").await; // holds a health-bureau post
+    let _ = other_post;
+    let unrelated = ok(app
+        .sync(
+            &other,
+            &json!({ "user": "sunli", "client_id": Uuid::new_v4(), "cursor": c0, "ops": [] }),
+        )
+        .await)
+    .await;
+    assert!(unrelated["risk_points"].as_array().unwrap().is_empty());
+    assert!(unrelated["sheets"].as_array().unwrap().is_empty());
+
+    // Deletions travel as ids.
+    let rp = pushed["results"][0]["id"].clone();
+    let _ = rp;
+    let created: Value = delta["risk_points"][0].clone();
+    let delete = json!({ "id": Uuid::new_v4(), "seq": 1, "type": "delete_risk_point", "post_id": post,
+                         "risk_point_id": created["id"], "base_version": 1 });
+    ok(app
+        .sync(&holder, &push("zhangwei", Uuid::new_v4(), &[delete]))
+        .await)
+    .await;
+    let after = ok(app
+        .sync(
+            &reviewer,
+            &json!({ "user": "shenhe", "client_id": Uuid::new_v4(), "cursor": c1, "ops": [] }),
+        )
+        .await)
+    .await;
+    assert_eq!(after["deleted"], json!([created["id"]]));
+    assert!(after["cursor"].as_i64().unwrap() > c1);
+}
