@@ -18,7 +18,9 @@ CREATE TABLE changes (
     post_id   INTEGER NOT NULL REFERENCES posts (id),
     kind      TEXT    NOT NULL CHECK (kind IN ('risk_point', 'risk_point_deleted', 'sheet')),
     entity_id TEXT    NOT NULL,
-    at        INTEGER NOT NULL
+    at        INTEGER NOT NULL,
+    -- The client whose push made the change: its own pulls leave it out, as it has it already.
+    client_id TEXT
 );
 CREATE INDEX changes_post ON changes (post_id, seq);
 

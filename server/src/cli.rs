@@ -161,7 +161,7 @@ async fn create_user(db: &Db, args: CreateUserArgs) -> anyhow::Result<()> {
         unit,
         now
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await
     .map_err(|e| match e {
         sqlx::Error::Database(d) if d.is_unique_violation() => anyhow::anyhow!("用户名 {name} 已存在"),

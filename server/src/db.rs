@@ -1,7 +1,13 @@
 //! The SQLite store: one pool, WAL, foreign keys, a busy timeout, and write transactions that take
 //! the write lock up front.
 
-use std::{path::Path, str::FromStr, time::Duration};
+use std::{
+    ops::{Deref, DerefMut},
+    path::Path,
+    str::FromStr,
+    sync::Arc,
+    time::Duration,
+};
 
 use anyhow::Context as _;
 use sqlx::{
@@ -16,6 +22,35 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: SqlitePool,
+    /// One writer at a time within this process. SQLite allows one writer anyway; waiting here, in
+    /// a fair queue, replaces SQLite's busy handler, which sleeps and polls and so turns contention
+    /// into long, uneven delays.
+    writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction, holding this process's writer slot until it commits or is dropped.
+pub struct WriteTx {
+    tx: Transaction<'static, Sqlite>,
+    _slot: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = Transaction<'static, Sqlite>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 impl Db {
@@ -44,7 +79,10 @@ impl Db {
             .run(&pool)
             .await
             .context("Failed to run database migrations")?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            writer: Arc::new(tokio::sync::Mutex::new(())),
+        })
     }
 
     /// For reads. In WAL mode readers never block the writer nor each other.
@@ -52,12 +90,15 @@ impl Db {
         &self.pool
     }
 
-    /// Begins a write transaction with `BEGIN IMMEDIATE`, which takes the write lock at once and
-    /// waits (up to the busy timeout) for it. A deferred transaction that reads and then writes
-    /// can fail with "database is locked" however long the timeout, because its snapshot is stale
-    /// by the time it asks for the lock; an immediate one cannot.
-    pub async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+    /// Begins a write transaction: first this process's writer slot, then `BEGIN IMMEDIATE`,
+    /// which takes SQLite's write lock at once (waiting up to the busy timeout only for another
+    /// process, such as the CLI). A deferred transaction that reads and then writes can fail with
+    /// "database is locked" however long the timeout, because its snapshot is stale by the time it
+    /// asks for the lock; an immediate one cannot.
+    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        let slot = self.writer.clone().lock_owned().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx { tx, _slot: slot })
     }
 }
 

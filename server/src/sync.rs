@@ -57,7 +57,7 @@ pub async fn handle(
     }
     check_sequence(&request.ops)?;
     let results = apply_batch(&state.db, user.id, request.client_id, &request.ops).await?;
-    let pull = pull(&state.db, &user, request.cursor).await?;
+    let pull = pull(&state.db, &user, request.client_id, request.cursor).await?;
     Ok(Json(SyncResponse {
         results,
         server_time: now_ms(),
@@ -120,7 +120,26 @@ struct SheetState {
     id: i64,
     stage: Stage,
     matrix: RatingMatrix,
+    /// The next free position for a new risk point.
+    next_position: i64,
 }
+
+/// Work gathered while a push is applied and written in bulk before it commits: one statement
+/// per kind instead of one per operation keeps a push of hundreds of operations cheap.
+#[derive(Default)]
+struct Pending {
+    /// `(post_id, kind, entity_id)` in the order the changes happened.
+    changes: Vec<(i64, &'static str, String)>,
+    /// The pushing client, recorded with each change.
+    client_id: String,
+    /// Sheet id → how many changes its version has to count.
+    sheet_bumps: HashMap<i64, i64>,
+    /// `(op_id, result JSON)` of every operation applied by this push.
+    results: Vec<(String, String)>,
+}
+
+/// Rows per multi-row statement, well under SQLite's limit on bound parameters.
+const CHUNK: usize = 400;
 
 /// Applies operations in order, each at most once, in one write transaction, and returns one
 /// result per operation.
@@ -131,77 +150,173 @@ pub async fn apply_batch(
     ops: &[Envelope],
 ) -> Result<Vec<OpResult>, HttpError> {
     let mut tx = db.begin_write().await?;
+    let now = now_ms();
+    let claimed = claim(&mut tx, user_id, client_id, ops, now).await?;
+    let earlier = stored_results(&mut tx, user_id, ops, &claimed).await?;
     let held: HashSet<i64> = sqlx::query_scalar!(
         r#"SELECT post_id AS "post_id!: i64" FROM post_holders WHERE user_id = ?"#,
         user_id
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?
     .into_iter()
     .collect();
+
     let mut sheets: HashMap<i64, Option<SheetState>> = HashMap::new();
+    let mut pending = Pending {
+        client_id: client_id.to_string(),
+        ..Pending::default()
+    };
+    let mut this_push: HashMap<Uuid, OpResult> = HashMap::new();
     let mut results = Vec::with_capacity(ops.len());
-    let now = now_ms();
-    let client = client_id.to_string();
     for envelope in ops {
-        let op_id = envelope.id.to_string();
-        let claimed = sqlx::query!(
-            "INSERT INTO sync_ops (op_id, user_id, client_id, seq, received_at, result_json) VALUES (?, ?, ?, ?, ?, '') ON CONFLICT (op_id) DO NOTHING",
-            op_id,
-            user_id,
-            client,
-            envelope.seq,
-            now
-        )
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if !claimed {
-            results.push(stored_result(&mut tx, envelope.id, user_id).await?);
+        if let Some(result) = this_push
+            .get(&envelope.id)
+            .or_else(|| earlier.get(&envelope.id))
+        {
+            results.push(result.clone());
             continue;
         }
-        let result = apply_one(&mut tx, user_id, envelope, &held, &mut sheets, now).await?;
-        let json = serde_json::to_string(&result).map_err(anyhow::Error::from)?;
-        sqlx::query!(
-            "UPDATE sync_ops SET result_json = ? WHERE op_id = ?",
-            json,
-            op_id
+        if !claimed.contains(&envelope.id) {
+            return Err(HttpError::from(anyhow::anyhow!(
+                "operation {} neither claimed nor stored",
+                envelope.id
+            )));
+        }
+        let result = apply_one(
+            &mut tx,
+            user_id,
+            envelope,
+            &held,
+            &mut sheets,
+            &mut pending,
+            now,
         )
-        .execute(&mut *tx)
         .await?;
+        let json = serde_json::to_string(&result).map_err(anyhow::Error::from)?;
+        pending.results.push((envelope.id.to_string(), json));
+        this_push.insert(envelope.id, result.clone());
         results.push(result);
     }
+    flush(&mut tx, &pending, now).await?;
     tx.commit().await?;
     Ok(results)
 }
 
-/// The result stored for an operation applied before. An id claimed by another account is not
-/// that account's business to learn about: it is refused without revealing the stored result.
-async fn stored_result(
+/// Claims the operation ids that were never seen: the primary key of `sync_ops` lets each id be
+/// inserted once, ever. Returns the ids this push claimed.
+async fn claim(
     tx: &mut Transaction<'static, Sqlite>,
-    id: Uuid,
     user_id: i64,
-) -> Result<OpResult, HttpError> {
-    let op_id = id.to_string();
-    let row = sqlx::query!(
-        r#"SELECT user_id AS "user_id!: i64", result_json FROM sync_ops WHERE op_id = ?"#,
-        op_id
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    if row.user_id != user_id {
-        return Ok(OpResult::rejected(
-            id,
-            "duplicate_id",
-            "操作编号已被使用，请重新生成后提交",
-        ));
+    client_id: Uuid,
+    ops: &[Envelope],
+    now: i64,
+) -> Result<HashSet<Uuid>, HttpError> {
+    let client = client_id.to_string();
+    let mut claimed = HashSet::new();
+    for chunk in ops.chunks(CHUNK) {
+        let mut insert = sqlx::QueryBuilder::<Sqlite>::new(
+            "INSERT INTO sync_ops (op_id, user_id, client_id, seq, received_at, result_json) ",
+        );
+        insert.push_values(chunk, |mut row, e| {
+            row.push_bind(e.id.to_string())
+                .push_bind(user_id)
+                .push_bind(client.clone())
+                .push_bind(e.seq)
+                .push_bind(now)
+                .push_bind("");
+        });
+        insert.push(" ON CONFLICT (op_id) DO NOTHING RETURNING op_id");
+        let rows: Vec<(String,)> = insert.build_query_as().fetch_all(&mut **tx).await?;
+        claimed.extend(rows.iter().filter_map(|(id,)| Uuid::parse_str(id).ok()));
     }
-    serde_json::from_str(&row.result_json).map_err(|e| {
-        HttpError::from(anyhow::anyhow!(
-            "stored result of {op_id} is unreadable: {e}"
-        ))
-    })
+    Ok(claimed)
+}
+
+/// The stored results of operations applied by earlier pushes. An id claimed by another account
+/// is refused without revealing that account's result.
+async fn stored_results(
+    tx: &mut Transaction<'static, Sqlite>,
+    user_id: i64,
+    ops: &[Envelope],
+    claimed: &HashSet<Uuid>,
+) -> Result<HashMap<Uuid, OpResult>, HttpError> {
+    let seen: Vec<String> = ops
+        .iter()
+        .filter(|e| !claimed.contains(&e.id))
+        .map(|e| e.id.to_string())
+        .collect();
+    let mut stored = HashMap::new();
+    for chunk in seen.chunks(CHUNK) {
+        let ids = serde_json::to_string(chunk).map_err(anyhow::Error::from)?;
+        let rows = sqlx::query!(
+            r#"SELECT op_id AS "op_id!", user_id AS "user_id!: i64", result_json FROM sync_ops
+               WHERE op_id IN (SELECT value FROM json_each(?))"#,
+            ids
+        )
+        .fetch_all(&mut **tx)
+        .await?;
+        for row in rows {
+            let id = Uuid::parse_str(&row.op_id).map_err(anyhow::Error::from)?;
+            let result = if row.user_id != user_id {
+                OpResult::rejected(id, "duplicate_id", "操作编号已被使用，请重新生成后提交")
+            } else {
+                serde_json::from_str(&row.result_json).map_err(|e| {
+                    HttpError::from(anyhow::anyhow!("stored result of {id} is unreadable: {e}"))
+                })?
+            };
+            stored.insert(id, result);
+        }
+    }
+    Ok(stored)
+}
+
+/// Writes what the push gathered: the change log, sheet versions and the stored results.
+async fn flush(
+    tx: &mut Transaction<'static, Sqlite>,
+    pending: &Pending,
+    now: i64,
+) -> Result<(), HttpError> {
+    for chunk in pending.changes.chunks(CHUNK) {
+        let mut insert = sqlx::QueryBuilder::<Sqlite>::new(
+            "INSERT INTO changes (post_id, kind, entity_id, at, client_id) ",
+        );
+        insert.push_values(chunk, |mut row, (post, kind, entity)| {
+            row.push_bind(*post)
+                .push_bind(*kind)
+                .push_bind(entity.clone())
+                .push_bind(now)
+                .push_bind(pending.client_id.clone());
+        });
+        insert.build().execute(&mut **tx).await?;
+    }
+    for (sheet, count) in &pending.sheet_bumps {
+        sqlx::query!(
+            "UPDATE risk_sheets SET version = version + ?, updated_at = ? WHERE id = ?",
+            count,
+            now,
+            sheet
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    for chunk in pending.results.chunks(CHUNK) {
+        let mut upsert = sqlx::QueryBuilder::<Sqlite>::new(
+            "INSERT INTO sync_ops (op_id, user_id, client_id, seq, received_at, result_json) ",
+        );
+        // Every row exists (claimed above); the upsert only sets the result.
+        upsert.push_values(chunk, |mut row, (id, json)| {
+            row.push_bind(id.clone())
+                .push_bind(0)
+                .push_bind("")
+                .push_bind(0)
+                .push_bind(0)
+                .push_bind(json.clone());
+        });
+        upsert.push(" ON CONFLICT (op_id) DO UPDATE SET result_json = excluded.result_json");
+        upsert.build().execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 async fn apply_one(
@@ -210,6 +325,7 @@ async fn apply_one(
     envelope: &Envelope,
     held: &HashSet<i64>,
     sheets: &mut HashMap<i64, Option<SheetState>>,
+    pending: &mut Pending,
     now: i64,
 ) -> Result<OpResult, HttpError> {
     let id = envelope.id;
@@ -225,7 +341,7 @@ async fn apply_one(
         let state = current_sheet(tx, post_id).await?;
         sheets.insert(post_id, state);
     }
-    let Some(sheet) = sheets.get(&post_id).cloned().flatten() else {
+    let Some(sheet) = sheets.get_mut(&post_id).and_then(Option::as_mut) else {
         return Ok(OpResult::rejected(id, "no_sheet", "该岗位尚无本轮排查表"));
     };
     if sheet.stage != Stage::SelfCheck {
@@ -254,55 +370,37 @@ async fn apply_one(
                     })
                 }
             };
-            let existing = load_risk_point(&mut **tx, *risk_point_id).await?;
             let rp_id = risk_point_id.to_string();
             let level = valid.level(&sheet.matrix);
             let input = valid.to_input();
-            let version = match (base_version, existing) {
-                (None, None) => {
-                    let position = sqlx::query_scalar!(
-                        r#"SELECT COALESCE(MAX(position) + 1, 0) AS "p!: i64" FROM risk_points WHERE sheet_id = ?"#,
-                        sheet.id
-                    )
-                    .fetch_one(&mut **tx)
-                    .await?;
-                    write_risk_point(
-                        tx, &rp_id, sheet.id, position, &input, level, 1, user_id, now, true,
-                    )
-                    .await?;
-                    1
-                }
-                (_, Some(current)) if current.post_id != post_id => {
-                    return Ok(OpResult::rejected(id, "forbidden", "该风险点不属于此岗位"));
-                }
-                (Some(base), Some(current)) if *base == current.version => {
-                    let version = current.version + 1;
-                    write_risk_point(
+            let written = match base_version {
+                None => {
+                    insert_risk_point(
                         tx,
                         &rp_id,
                         sheet.id,
-                        current.position,
+                        sheet.next_position,
                         &input,
                         level,
-                        version,
                         user_id,
                         now,
-                        false,
                     )
-                    .await?;
-                    version
+                    .await?
                 }
-                (_, Some(current)) => return Ok(conflict(id, current)),
-                (Some(_), None) => {
-                    return Ok(OpResult::rejected(
-                        id,
-                        "not_found",
-                        "该风险点已被删除，无法修改；可作为新风险点重新添加",
-                    ));
+                Some(base) => {
+                    update_risk_point(tx, &rp_id, sheet.id, *base, &input, level, user_id, now)
+                        .await?
                 }
             };
-            record_change(tx, post_id, "risk_point", &rp_id, now).await?;
-            bump_sheet(tx, sheet.id, now).await?;
+            let Some(version) = written else {
+                return refused(tx, id, *risk_point_id, post_id).await;
+            };
+            if base_version.is_none() {
+                sheet.next_position += 1;
+            }
+            write_measures(tx, &rp_id, &input, base_version.is_some()).await?;
+            pending.changes.push((post_id, "risk_point", rp_id));
+            *pending.sheet_bumps.entry(sheet.id).or_default() += 1;
             Ok(OpResult::Applied { id, version })
         }
         Operation::DeleteRiskPoint {
@@ -310,24 +408,24 @@ async fn apply_one(
             base_version,
             ..
         } => {
-            let Some(current) = load_risk_point(&mut **tx, *risk_point_id).await? else {
-                return Ok(OpResult::rejected(id, "not_found", "该风险点已被删除"));
-            };
-            if current.post_id != post_id {
-                return Ok(OpResult::rejected(id, "forbidden", "该风险点不属于此岗位"));
-            }
-            if current.version != *base_version {
-                return Ok(conflict(id, current));
-            }
             let rp_id = risk_point_id.to_string();
-            sqlx::query!("DELETE FROM risk_points WHERE id = ?", rp_id)
-                .execute(&mut **tx)
-                .await?;
-            record_change(tx, post_id, "risk_point_deleted", &rp_id, now).await?;
-            bump_sheet(tx, sheet.id, now).await?;
+            let deleted = sqlx::query!(
+                "DELETE FROM risk_points WHERE id = ? AND version = ? AND sheet_id = ?",
+                rp_id,
+                base_version,
+                sheet.id
+            )
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+            if deleted == 0 {
+                return refused(tx, id, *risk_point_id, post_id).await;
+            }
+            pending.changes.push((post_id, "risk_point_deleted", rp_id));
+            *pending.sheet_bumps.entry(sheet.id).or_default() += 1;
             Ok(OpResult::Applied {
                 id,
-                version: current.version,
+                version: *base_version,
             })
         }
         Operation::SubmitSheet { .. } => {
@@ -345,25 +443,44 @@ async fn apply_one(
                 ));
             }
             let next = Stage::PeerReview.code();
+            let bumps = pending.sheet_bumps.remove(&sheet.id).unwrap_or(0) + 1;
             let version = sqlx::query_scalar!(
-                r#"UPDATE risk_sheets SET stage = ?, version = version + 1, updated_at = ? WHERE id = ? RETURNING version AS "v!: i64""#,
+                r#"UPDATE risk_sheets SET stage = ?, version = version + ?, updated_at = ? WHERE id = ? RETURNING version AS "v!: i64""#,
                 next,
+                bumps,
                 now,
                 sheet.id
             )
             .fetch_one(&mut **tx)
             .await?;
-            sheets.insert(
-                post_id,
-                Some(SheetState {
-                    stage: Stage::PeerReview,
-                    ..sheet
-                }),
-            );
-            record_change(tx, post_id, "sheet", &post_id.to_string(), now).await?;
+            sheet.stage = Stage::PeerReview;
+            pending
+                .changes
+                .push((post_id, "sheet", post_id.to_string()));
             Ok(OpResult::Applied { id, version })
         }
     }
+}
+
+/// Why a write that named a risk point touched nothing: it is gone, it belongs elsewhere, or it
+/// moved on (a conflict, with the server's record).
+async fn refused(
+    tx: &mut Transaction<'static, Sqlite>,
+    id: Uuid,
+    point: Uuid,
+    post_id: i64,
+) -> Result<OpResult, HttpError> {
+    Ok(match load_risk_point(&mut **tx, point).await? {
+        None => OpResult::rejected(
+            id,
+            "not_found",
+            "该风险点已被删除；如需保留，可作为新风险点重新添加",
+        ),
+        Some(current) if current.post_id != post_id => {
+            OpResult::rejected(id, "forbidden", "该风险点不属于此岗位")
+        }
+        Some(current) => conflict(id, current),
+    })
 }
 
 fn invalid_summary(errors: &[FieldError]) -> String {
@@ -393,7 +510,9 @@ async fn current_sheet(
     post_id: i64,
 ) -> Result<Option<SheetState>, HttpError> {
     let row = sqlx::query!(
-        r#"SELECT rs.id AS "id!: i64", rs.stage, rs.matrix_json FROM risk_sheets rs JOIN rounds r ON r.id = rs.round_id
+        r#"SELECT rs.id AS "id!: i64", rs.stage, rs.matrix_json,
+                  (SELECT COALESCE(MAX(position) + 1, 0) FROM risk_points WHERE sheet_id = rs.id) AS "next!: i64"
+           FROM risk_sheets rs JOIN rounds r ON r.id = rs.round_id
            WHERE rs.post_id = ? ORDER BY r.year DESC, r.id DESC LIMIT 1"#,
         post_id
     )
@@ -404,157 +523,191 @@ async fn current_sheet(
             id: r.id,
             stage: Stage::from_code(&r.stage).map_err(|e| anyhow::anyhow!("{e}"))?,
             matrix: serde_json::from_str(&r.matrix_json).map_err(anyhow::Error::from)?,
+            next_position: r.next,
         })
     })
     .transpose()
 }
 
+/// Inserts a new risk point; `None` when the id already exists.
 #[allow(clippy::too_many_arguments)]
-async fn write_risk_point(
+async fn insert_risk_point(
     tx: &mut Transaction<'static, Sqlite>,
     id: &str,
     sheet_id: i64,
     position: i64,
     input: &RiskPointInput,
     level: RiskLevel,
-    version: i64,
     user_id: i64,
     now: i64,
-    create: bool,
-) -> Result<(), HttpError> {
+) -> Result<Option<i64>, HttpError> {
     let duty = Some(input.duty.as_str()).filter(|d| !d.is_empty());
     let manifestation = Some(input.manifestation.as_str()).filter(|d| !d.is_empty());
     let level = level.code();
-    if create {
-        sqlx::query!(
-            "INSERT INTO risk_points (id, sheet_id, position, duty, description, manifestation, category, power_type,
-                                      likelihood, impact, frequency, level, version, updated_at, updated_by)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            id, sheet_id, position, duty, input.description, manifestation, input.category, input.power_type,
-            input.likelihood, input.impact, input.frequency, level, version, now, user_id
-        )
-        .execute(&mut **tx)
-        .await?;
-    } else {
-        sqlx::query!(
-            "UPDATE risk_points SET duty = ?, description = ?, manifestation = ?, category = ?, power_type = ?,
-                    likelihood = ?, impact = ?, frequency = ?, level = ?, version = ?, updated_at = ?, updated_by = ?
-             WHERE id = ?",
-            duty, input.description, manifestation, input.category, input.power_type,
-            input.likelihood, input.impact, input.frequency, level, version, now, user_id, id
-        )
-        .execute(&mut **tx)
-        .await?;
+    let inserted = sqlx::query!(
+        "INSERT INTO risk_points (id, sheet_id, position, duty, description, manifestation, category, power_type,
+                                  likelihood, impact, frequency, level, version, updated_at, updated_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (id) DO NOTHING",
+        id, sheet_id, position, duty, input.description, manifestation, input.category, input.power_type,
+        input.likelihood, input.impact, input.frequency, level, now, user_id
+    )
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok((inserted == 1).then_some(1))
+}
+
+/// Replaces a risk point of this sheet if it is still at `base`; `None` when it is not.
+#[allow(clippy::too_many_arguments)]
+async fn update_risk_point(
+    tx: &mut Transaction<'static, Sqlite>,
+    id: &str,
+    sheet_id: i64,
+    base: i64,
+    input: &RiskPointInput,
+    level: RiskLevel,
+    user_id: i64,
+    now: i64,
+) -> Result<Option<i64>, HttpError> {
+    let duty = Some(input.duty.as_str()).filter(|d| !d.is_empty());
+    let manifestation = Some(input.manifestation.as_str()).filter(|d| !d.is_empty());
+    let level = level.code();
+    let updated = sqlx::query!(
+        "UPDATE risk_points SET duty = ?, description = ?, manifestation = ?, category = ?, power_type = ?,
+                likelihood = ?, impact = ?, frequency = ?, level = ?, version = version + 1, updated_at = ?, updated_by = ?
+         WHERE id = ? AND version = ? AND sheet_id = ?",
+        duty, input.description, manifestation, input.category, input.power_type,
+        input.likelihood, input.impact, input.frequency, level, now, user_id, id, base, sheet_id
+    )
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok((updated == 1).then_some(base + 1))
+}
+
+async fn write_measures(
+    tx: &mut Transaction<'static, Sqlite>,
+    id: &str,
+    input: &RiskPointInput,
+    replace: bool,
+) -> Result<(), HttpError> {
+    if replace {
         sqlx::query!("DELETE FROM measures WHERE risk_point_id = ?", id)
             .execute(&mut **tx)
             .await?;
     }
-    for (position, m) in input.measures.iter().enumerate() {
-        let position = position as i64;
-        let owner = Some(m.owner.as_str()).filter(|o| !o.is_empty());
-        let due = Some(m.due.as_str()).filter(|d| !d.is_empty());
-        sqlx::query!(
-            "INSERT INTO measures (risk_point_id, position, kind, text, owner, due, status) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            id, position, m.kind, m.text, owner, due, m.status
-        )
-        .execute(&mut **tx)
-        .await?;
+    if input.measures.is_empty() {
+        return Ok(());
     }
+    let mut insert = sqlx::QueryBuilder::<Sqlite>::new(
+        "INSERT INTO measures (risk_point_id, position, kind, text, owner, due, status) ",
+    );
+    insert.push_values(
+        input.measures.iter().enumerate(),
+        |mut row, (position, m)| {
+            row.push_bind(id.to_owned())
+                .push_bind(position as i64)
+                .push_bind(m.kind.clone())
+                .push_bind(m.text.clone())
+                .push_bind(Some(m.owner.clone()).filter(|o| !o.is_empty()))
+                .push_bind(Some(m.due.clone()).filter(|d| !d.is_empty()))
+                .push_bind(m.status.clone());
+        },
+    );
+    insert.build().execute(&mut **tx).await?;
     Ok(())
 }
 
-async fn record_change(
-    tx: &mut Transaction<'static, Sqlite>,
-    post_id: i64,
-    kind: &str,
-    entity: &str,
-    now: i64,
-) -> Result<(), HttpError> {
-    sqlx::query!(
-        "INSERT INTO changes (post_id, kind, entity_id, at) VALUES (?, ?, ?, ?)",
-        post_id,
-        kind,
-        entity,
-        now
-    )
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+/// Loads many risk points with their measures in two queries, in the order of `ids` (first
+/// occurrence), leaving out ids that no longer exist.
+async fn load_risk_points(
+    conn: &mut sqlx::SqliteConnection,
+    ids: &[Uuid],
+) -> Result<Vec<RiskPointRecord>, HttpError> {
+    let mut unique = Vec::new();
+    let mut seen = HashSet::new();
+    for id in ids {
+        if seen.insert(*id) {
+            unique.push(id.to_string());
+        }
+    }
+    let mut records: HashMap<String, RiskPointRecord> = HashMap::new();
+    for chunk in unique.chunks(CHUNK) {
+        let keys = serde_json::to_string(chunk).map_err(anyhow::Error::from)?;
+        let points = sqlx::query!(
+            r#"SELECT p.id AS "id!", rs.post_id AS "post_id!: i64", p.version AS "version!: i64", p.position AS "position!: i64",
+                      p.duty, p.description, p.manifestation, p.category, p.power_type,
+                      p.likelihood AS "likelihood!: i64", p.impact AS "impact!: i64", p.frequency AS "frequency!: i64", p.level
+               FROM risk_points p JOIN risk_sheets rs ON rs.id = p.sheet_id
+               WHERE p.id IN (SELECT value FROM json_each(?))"#,
+            keys
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        for p in points {
+            let id = Uuid::parse_str(&p.id).map_err(anyhow::Error::from)?;
+            records.insert(
+                p.id,
+                RiskPointRecord {
+                    id,
+                    post_id: p.post_id,
+                    version: p.version,
+                    position: p.position,
+                    level: RiskLevel::parse(&p.level).map_err(|e| anyhow::anyhow!("{e}"))?,
+                    input: RiskPointInput {
+                        duty: p.duty.unwrap_or_default(),
+                        description: p.description,
+                        manifestation: p.manifestation.unwrap_or_default(),
+                        category: p.category,
+                        power_type: p.power_type,
+                        likelihood: p.likelihood,
+                        impact: p.impact,
+                        frequency: p.frequency,
+                        measures: Vec::new(),
+                    },
+                },
+            );
+        }
+        let measures = sqlx::query!(
+            r#"SELECT risk_point_id AS "risk_point_id!", kind, text, owner, due, status FROM measures
+               WHERE risk_point_id IN (SELECT value FROM json_each(?)) ORDER BY risk_point_id, position"#,
+            keys
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        for m in measures {
+            if let Some(record) = records.get_mut(&m.risk_point_id) {
+                record.input.measures.push(MeasureInput {
+                    kind: m.kind,
+                    text: m.text,
+                    owner: m.owner.unwrap_or_default(),
+                    due: m.due.unwrap_or_default(),
+                    status: m.status,
+                });
+            }
+        }
+    }
+    Ok(unique
+        .into_iter()
+        .filter_map(|id| records.remove(&id))
+        .collect())
 }
 
-async fn bump_sheet(
-    tx: &mut Transaction<'static, Sqlite>,
-    sheet_id: i64,
-    now: i64,
-) -> Result<(), HttpError> {
-    sqlx::query!(
-        "UPDATE risk_sheets SET version = version + 1, updated_at = ? WHERE id = ?",
-        now,
-        sheet_id
-    )
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// Loads one risk point with its measures, from any executor.
+/// Loads one risk point with its measures.
 async fn load_risk_point(
     conn: &mut sqlx::SqliteConnection,
     id: Uuid,
 ) -> Result<Option<RiskPointRecord>, HttpError> {
-    let key = id.to_string();
-    let Some(p) = sqlx::query!(
-        r#"SELECT p.id AS "id!", rs.post_id AS "post_id!: i64", p.version AS "version!: i64", p.position AS "position!: i64",
-                  p.duty, p.description, p.manifestation, p.category, p.power_type,
-                  p.likelihood AS "likelihood!: i64", p.impact AS "impact!: i64", p.frequency AS "frequency!: i64", p.level
-           FROM risk_points p JOIN risk_sheets rs ON rs.id = p.sheet_id WHERE p.id = ?"#,
-        key
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    else {
-        return Ok(None);
-    };
-    let measures = sqlx::query!(
-        "SELECT kind, text, owner, due, status FROM measures WHERE risk_point_id = ? ORDER BY position",
-        key
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|m| MeasureInput {
-        kind: m.kind,
-        text: m.text,
-        owner: m.owner.unwrap_or_default(),
-        due: m.due.unwrap_or_default(),
-        status: m.status,
-    })
-    .collect();
-    Ok(Some(RiskPointRecord {
-        id,
-        post_id: p.post_id,
-        version: p.version,
-        position: p.position,
-        level: RiskLevel::parse(&p.level).map_err(|e| anyhow::anyhow!("{e}"))?,
-        input: RiskPointInput {
-            duty: p.duty.unwrap_or_default(),
-            description: p.description,
-            manifestation: p.manifestation.unwrap_or_default(),
-            category: p.category,
-            power_type: p.power_type,
-            likelihood: p.likelihood,
-            impact: p.impact,
-            frequency: p.frequency,
-            measures,
-        },
-    }))
+    Ok(load_risk_points(conn, &[id]).await?.pop())
 }
 
-/// What changed since `cursor` among the sheets this user may read; everything when the cursor
-/// is absent. Reads one consistent snapshot, so the returned cursor covers exactly what is returned.
+/// What changed since `cursor` among the sheets this user may read, leaving out what this client
+/// pushed itself (it has that already, and its results carry the new versions); everything when
+/// the cursor is absent. Reads one consistent snapshot, so the returned cursor covers exactly what is returned.
 pub async fn pull(
     db: &Db,
     user: &SessionUser,
+    client_id: Uuid,
     cursor: Option<i64>,
 ) -> Result<SyncResponse, HttpError> {
     let principal = load_principal(db.pool(), user).await.map_err(HttpError)?;
@@ -593,16 +746,23 @@ pub async fn pull(
         (sorted(&visible), points, Vec::new())
     } else {
         let since = cursor.unwrap_or(0);
+        let visible_json = serde_json::to_string(&sorted(&visible)).map_err(anyhow::Error::from)?;
+        let client = client_id.to_string();
         let rows = sqlx::query!(
-            r#"SELECT post_id AS "post_id!: i64", kind, entity_id FROM changes WHERE seq > ? AND seq <= ? ORDER BY seq"#,
+            r#"SELECT post_id AS "post_id!: i64", kind, entity_id FROM changes
+               WHERE post_id IN (SELECT value FROM json_each(?)) AND seq > ? AND seq <= ?
+                 AND client_id IS NOT ?
+               ORDER BY seq"#,
+            visible_json,
             since,
-            latest
+            latest,
+            client
         )
         .fetch_all(&mut *tx)
         .await?;
         let mut posts = HashSet::new();
         let (mut points, mut deleted) = (Vec::new(), Vec::new());
-        for row in rows.into_iter().filter(|r| visible.contains(&r.post_id)) {
+        for row in rows {
             posts.insert(row.post_id);
             let Ok(id) = Uuid::parse_str(&row.entity_id) else {
                 continue;
@@ -616,15 +776,7 @@ pub async fn pull(
         (sorted(&posts), points, deleted)
     };
 
-    let mut risk_points = Vec::new();
-    let mut seen = HashSet::new();
-    for id in point_ids {
-        if seen.insert(id) {
-            if let Some(record) = load_risk_point(&mut *tx, id).await? {
-                risk_points.push(record);
-            }
-        }
-    }
+    let risk_points = load_risk_points(&mut tx, &point_ids).await?;
     let live: HashSet<Uuid> = risk_points.iter().map(|r| r.id).collect();
     let deleted: Vec<Uuid> = deleted
         .into_iter()

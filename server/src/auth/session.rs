@@ -123,7 +123,7 @@ pub async fn delete(db: &Db, token: &str) -> Result<(), sqlx::Error> {
     let hash = token_hash(token);
     let mut tx = db.begin_write().await?;
     sqlx::query!("DELETE FROM sessions WHERE token_hash = ?", hash)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     tx.commit().await
 }
