@@ -3,6 +3,8 @@
 
 pub mod api;
 pub mod error;
+#[cfg(feature = "hydrate")]
+pub mod offline;
 mod pages;
 
 use leptos::prelude::*;
@@ -58,6 +60,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::HomePage/>
                 <Route path=path!("/login") view=pages::LoginPage/>
                 <Route path=path!("/posts/:id") view=pages::SheetPage/>
+                <Route path=path!("/check") view=pages::CheckPage/>
             </Routes>
         </Router>
     }

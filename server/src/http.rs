@@ -38,19 +38,51 @@ pub struct AppState {
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_proxy: bool,
     pub backend: BackendHandle,
+    /// The service worker script, with the version of the built files in it.
+    pub service_worker: Arc<str>,
 }
 
 impl AppState {
     pub fn new(leptos: LeptosOptions, db: Db, cookies: CookiePolicy, trust_proxy: bool) -> Self {
         let backend = BackendHandle(Arc::new(DbBackend::new(db.clone())));
+        let service_worker = service_worker_script(&leptos).into();
         Self {
             leptos,
             db,
             cookies,
             trust_proxy,
             backend,
+            service_worker,
         }
     }
+}
+
+/// The service worker with its cache version: a hash of the built wasm, JS and CSS, so that each
+/// deploy replaces the cached files and nothing else does.
+fn service_worker_script(options: &LeptosOptions) -> String {
+    use sha2::{Digest as _, Sha256};
+    let pkg = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let mut hasher = Sha256::new();
+    for ext in ["wasm", "js", "css"] {
+        if let Ok(bytes) = std::fs::read(pkg.join(format!("{}.{ext}", options.output_name))) {
+            hasher.update(&bytes);
+        }
+    }
+    let version = hex::encode(&hasher.finalize()[..8]);
+    include_str!("sw.js").replace("__VERSION__", &version)
+}
+
+async fn service_worker(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> impl axum::response::IntoResponse {
+    (
+        [
+            (http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            // Browsers check for a new worker on every visit; never serve them a stale one.
+            (http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        state.service_worker.to_string(),
+    )
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -82,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/me", get(account::me))
         .route("/api/health", get(account::health))
+        .route("/sw.js", get(service_worker))
         .route("/api/fn/{*name}", axum::routing::any(server_fns::unknown))
         .route("/api/{*rest}", axum::routing::any(account::unknown_api))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {

@@ -40,6 +40,9 @@ fn Home(view: HomeView) -> impl IntoView {
                 <p class="muted">{if roles.is_empty() { "暂无角色".to_owned() } else { roles }}</p>
             </section>
             {no_posts.then(|| view! { <p class="empty">"您目前没有承担岗位的排查表。"</p> })}
+            {(!no_posts).then(|| view! {
+                <p><a class="button primary-link" href="/check">"填报岗位自查（可离线使用）"</a></p>
+            })}
             {my_sheets.into_iter().map(|sheet| view! { <SheetCard sheet/> }).collect_view()}
             {(!in_scope.is_empty()).then(|| view! {
                 <section class="card">

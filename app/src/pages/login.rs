@@ -22,6 +22,10 @@ fn login_error_message(code: &str) -> &'static str {
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    let username_input = NodeRef::<leptos::html::Input>::new();
+    let password_input = NodeRef::<leptos::html::Input>::new();
+    let client_error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
     let query = use_query_map();
     let error = move || query.read().get("error");
     let notice = move || query.read().get("notice");
@@ -33,6 +37,36 @@ pub fn LoginPage() -> impl IntoView {
             .filter(|n| n.starts_with('/') && !n.starts_with("//"))
             .unwrap_or_else(|| "/".to_owned())
     };
+    // With the wasm running, the form logs in through fetch so that the device can remember the
+    // user for offline unlocking, and falls back to unlocking offline when there is no network.
+    // Without it, the form simply posts.
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        #[cfg(feature = "hydrate")]
+        {
+            ev.prevent_default();
+            let username = username_input.get().map(|i| i.value()).unwrap_or_default();
+            let password = password_input.get().map(|i| i.value()).unwrap_or_default();
+            let target = next();
+            busy.set(true);
+            client_error.set(None);
+            leptos::task::spawn_local(async move {
+                match crate::offline::login(&username, &password).await {
+                    Ok(online) => {
+                        let to = if online { target } else { "/check".to_owned() };
+                        if let Some(w) = web_sys::window() {
+                            let _ = w.location().assign(&to);
+                        }
+                    }
+                    Err(message) => {
+                        client_error.set(Some(message));
+                        busy.set(false);
+                    }
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, &username_input, &password_input);
+    };
     view! {
         <Title text="登录"/>
         <main id="main" class="page login">
@@ -41,24 +75,30 @@ pub fn LoginPage() -> impl IntoView {
                 <h1>"廉防"</h1>
                 <p class="subtitle">"岗位廉政风险排查防范系统"</p>
             </header>
-            <form class="card login-form" method="post" action="/api/login">
+            <form class="card login-form" method="post" action="/api/login" on:submit=on_submit>
                 <h2>"用户登录"</h2>
-                {move || error().map(|code| view! {
-                    <p class="alert alert-error" role="alert" id="login-error">{login_error_message(&code)}</p>
-                })}
+                {move || match (client_error.get(), error()) {
+                    (Some(message), _) => Some(view! {
+                        <p class="alert alert-error" role="alert" id="login-error">{message}</p>
+                    }.into_any()),
+                    (None, Some(code)) => Some(view! {
+                        <p class="alert alert-error" role="alert" id="login-error">{login_error_message(&code)}</p>
+                    }.into_any()),
+                    (None, None) => None,
+                }}
                 {move || notice().map(|code| view! {
                     <p class="alert alert-info" role="status">{login_error_message(&code)}</p>
                 })}
                 <input type="hidden" name="next" prop:value=next/>
                 <label for="username">"用户名"</label>
-                <input id="username" name="username" type="text" autocomplete="username"
+                <input id="username" name="username" type="text" autocomplete="username" node_ref=username_input
                     autocapitalize="none" spellcheck="false" required maxlength="32"
                     prop:value=username
-                    aria-describedby=move || error().map(|_| "login-error")/>
+                    aria-describedby=move || (error().is_some() || client_error.get().is_some()).then_some("login-error")/>
                 <label for="password">"密码"</label>
-                <input id="password" name="password" type="password" autocomplete="current-password"
+                <input id="password" name="password" type="password" autocomplete="current-password" node_ref=password_input
                     required maxlength="128"/>
-                <button type="submit" class="primary">"登录"</button>
+                <button type="submit" class="primary" disabled=move || busy.get()>"登录"</button>
             </form>
             <p class="fine-print">"本系统仅供区纪委及其监督单位工作人员使用。连续输错密码将暂时锁定登录。"</p>
         </main>
