@@ -98,3 +98,75 @@ test('offline self-check: entries survive reloads, sync exactly once, and stay w
   expect(pointsOf('%')).toBe('4');
   expect(sql(`SELECT COUNT(*) FROM measures m JOIN risk_points p ON p.id = m.risk_point_id WHERE p.description LIKE '离线新增风险点%'`)).toBe('6');
 });
+
+test('near the storage quota new input is refused, the queue is kept and can be exported', async ({ page, context }) => {
+  page.on('dialog', (d) => d.accept());
+  await signIn(page, 'lina');
+  await expect(page.getByTestId('sync-status')).toHaveText('已全部同步');
+  await context.setOffline(true);
+  await addRiskPoint(page, 1);
+  await expect(page.getByTestId('queued')).toHaveText('1 条');
+
+  // Something else on the device has filled local storage almost to its limit.
+  await page.evaluate(() => localStorage.setItem('other-app', 'x'.repeat(2_400_000)));
+  await page.getByRole('button', { name: '新增风险点' }).click();
+  await page.getByLabel('风险点描述').fill('存储将满时尝试新增的风险点');
+  await page.getByLabel('权力类型').fill('财务权');
+  await page.getByLabel('措施内容 1').fill('双人复核');
+  await page.getByRole('button', { name: '保存' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: '本机存储即将用满' })).toBeVisible();
+  await expect(page.getByTestId('queued')).toHaveText('1 条');
+
+  // The last resort: the queue as a file.
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: '导出待同步队列' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe('lianfang-queue-lina.json');
+  const exported = JSON.parse(await (await import('node:fs/promises')).readFile((await file.path())!, 'utf8'));
+  expect(exported.user).toBe('lina');
+  expect(exported.outbox.ops).toHaveLength(1);
+  expect(exported.outbox.ops[0].risk_point.description).toBe('离线新增风险点 1：审批材料把关不严');
+
+  // Room again, network again: the kept entry syncs.
+  await page.evaluate(() => localStorage.removeItem('other-app'));
+  await context.setOffline(false);
+  await page.getByRole('button', { name: '取消' }).click();
+  await page.getByRole('button', { name: '立即同步' }).click();
+  await expect(page.getByTestId('queued')).toHaveText('0 条');
+});
+
+test('a stale edit shows the server’s version beside the user’s and lets the user choose', async ({ browser }) => {
+  const phone = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: 'zh-CN' };
+  const tablet = await (await browser.newContext(phone)).newPage();
+  const office = await (await browser.newContext(phone)).newPage();
+  for (const p of [tablet, office]) p.on('dialog', (d) => d.accept());
+  await signIn(tablet, 'liuyang');
+  await signIn(office, 'liuyang');
+  await expect(tablet.getByTestId('sync-status')).toHaveText('已全部同步');
+  await expect(office.getByTestId('sync-status')).toHaveText('已全部同步');
+
+  // The tablet edits offline; meanwhile the office edits the same point and syncs.
+  await tablet.context().setOffline(true);
+  await tablet.getByRole('button', { name: '修改' }).first().click();
+  await tablet.getByLabel('风险点描述').fill('平板上的修改：处罚幅度随意');
+  await tablet.getByRole('button', { name: '保存' }).click();
+  await office.getByRole('button', { name: '修改' }).first().click();
+  await office.getByLabel('风险点描述').fill('办公室的修改：以罚代管');
+  await office.getByRole('button', { name: '保存' }).click();
+  await expect(office.getByTestId('queued')).toHaveText('0 条');
+
+  // The tablet comes back: its edit was based on an old version.
+  await tablet.context().setOffline(false);
+  await tablet.getByRole('button', { name: '立即同步' }).click();
+  const conflict = tablet.getByRole('region', { name: /需要处理/ });
+  await expect(conflict.getByText('该风险点已在其他设备上被修改')).toBeVisible();
+  await expect(conflict.getByText('办公室的修改：以罚代管')).toBeVisible();
+  await expect(conflict.getByText('平板上的修改：处罚幅度随意')).toBeVisible();
+
+  // Keep mine: it is re-queued on top of the server's version and wins.
+  await conflict.getByRole('button', { name: '保留我的版本' }).click();
+  await tablet.getByRole('button', { name: '立即同步' }).click();
+  await expect(tablet.getByTestId('queued')).toHaveText('0 条');
+  await expect(tablet.getByRole('region', { name: /需要处理/ })).toHaveCount(0);
+  expect(sql("SELECT COUNT(*) FROM risk_points WHERE description = '平板上的修改：处罚幅度随意' AND version = 3")).toBe('1');
+});

@@ -1,4 +1,5 @@
 //! The wasm entry point: hydrates the server-rendered page, then marks `<body data-hydrated>` so
+#![recursion_limit = "256"]
 //! that tests (and scripts) know the page is interactive.
 
 use wasm_bindgen::prelude::wasm_bindgen;

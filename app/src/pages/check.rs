@@ -346,26 +346,32 @@ mod client {
         }
     }
 
-    /// The user's sheets: editable ones in full, others in brief.
+    /// The user's sheets: editable ones in full, others in brief. Editors are recreated only when
+    /// the set of sheets changes, not on every sync.
     #[component]
     fn Sheets() -> impl IntoView {
         let store = expect_context::<Store>();
+        let shape = Memo::new(move |_| {
+            store.replica.with(|r| {
+                let mut held: Vec<i64> = r
+                    .sheets
+                    .iter()
+                    .filter(|s| s.holder)
+                    .map(|s| s.post_id)
+                    .collect();
+                held.sort_unstable();
+                let others = r.sheets.iter().filter(|s| !s.holder).count();
+                (r.cursor.is_some(), held, others)
+            })
+        });
         move || {
-            let replica = store.replica.get();
-            if replica.sheets.is_empty() {
+            let (synced, held, others) = shape.get();
+            if held.is_empty() && others == 0 {
                 return view! {
-                    <p class="empty">{if replica.cursor.is_none() { "本设备还没有数据：请联网同步一次。" } else { "您没有可填报的排查表。" }}</p>
+                    <p class="empty">{if synced { "您没有可填报的排查表。" } else { "本设备还没有数据：请联网同步一次。" }}</p>
                 }
                 .into_any();
             }
-            let mut held: Vec<i64> = replica
-                .sheets
-                .iter()
-                .filter(|s| s.holder)
-                .map(|s| s.post_id)
-                .collect();
-            held.sort_unstable();
-            let others = replica.sheets.iter().filter(|s| !s.holder).count();
             view! {
                 {held.into_iter().map(|post_id| view! { <SheetEditor post_id/> }).collect_view()}
                 {(others > 0).then(|| view! { <p class="muted">{format!("另有 {others} 张职责范围内的排查表，可在首页查看。")}</p> })}
@@ -382,64 +388,81 @@ mod client {
         Point(Uuid),
     }
 
+    /// One editable sheet. The list follows the local data as syncs land; the open form does
+    /// not: it depends only on what is being edited, so a background sync never wipes what the
+    /// user is typing.
     #[component]
     fn SheetEditor(post_id: i64) -> impl IntoView {
         let store = expect_context::<Store>();
         let editing = RwSignal::new(Editing::None);
         let error = RwSignal::new(None::<String>);
-        let sheet = move || store.sheet(post_id);
-        move || {
-            let Some((sheet, points)) = sheet() else {
-                return ().into_any();
-            };
-            let editable = sheet.stage == Stage::SelfCheck;
-            let heading = format!("sheet-{post_id}");
-            let labelled_by = heading.clone();
-            let matrix = sheet.matrix.clone();
-            let count = points.len();
-            let submit = move |_| {
-                if confirm("提交后将进入互评环节，不能再修改。确定提交审核吗？")
-                {
-                    if let Err(e) = store.queue(Operation::SubmitSheet { post_id }) {
-                        error.set(Some(e));
-                    } else {
-                        spawn_local(store.sync());
-                    }
+        let data = Memo::new(move |_| store.sheet(post_id));
+        let editable =
+            move || data.with(|d| d.as_ref().is_some_and(|(s, _)| s.stage == Stage::SelfCheck));
+        let count = move || data.with(|d| d.as_ref().map_or(0, |(_, p)| p.len()));
+        let submit = move |_| {
+            if confirm("提交后将进入互评环节，不能再修改。确定提交审核吗？")
+            {
+                if let Err(e) = store.queue(Operation::SubmitSheet { post_id }) {
+                    error.set(Some(e));
+                } else if store.online.get_untracked() {
+                    spawn_local(store.sync());
                 }
-            };
-            view! {
-                <section class="card sheet" aria-labelledby=labelled_by>
+            }
+        };
+        let heading = format!("sheet-{post_id}");
+        let labelled_by = heading.clone();
+        let matrix = move || {
+            data.with_untracked(|d| {
+                d.as_ref()
+                    .map(|(s, _)| s.matrix.clone())
+                    .unwrap_or_default()
+            })
+        };
+        view! {
+            <section class="card sheet" aria-labelledby=labelled_by>
+                {move || data.get().map(|(sheet, _)| view! {
                     <header class="sheet-head">
-                        <h2 id=heading>{sheet.post_title.clone()}</h2>
+                        <h2 id=heading.clone()>{sheet.post_title.clone()}</h2>
                         <p class="sheet-meta">
                             <span>{sheet.unit.clone()}</span>
                             <span>{sheet.post_level.label()}</span>
                             <span class="badge">{format!("{} · {}", sheet.round, sheet.stage.label())}</span>
                         </p>
                     </header>
-                    {move || error.get().map(|e| view! { <p class="alert alert-error" role="alert">{e}</p> })}
-                    <h3>{format!("风险点（{count} 个）")}</h3>
-                    <ol class="risk-list">
-                        {points.into_iter().map(|p| view! { <PointItem point=p post_id editable editing/> }).collect_view()}
-                    </ol>
-                    {move || match editing.get() {
-                        Editing::None => editable.then(|| view! {
-                            <div class="actions">
-                                <button type="button" class="primary" on:click=move |_| editing.set(Editing::New)>"新增风险点"</button>
-                                <button type="button" on:click=submit disabled=count == 0>"提交审核"</button>
-                            </div>
-                        }).into_any(),
-                        Editing::New => view! { <RiskForm post_id point=None matrix=matrix.clone() editing/> }.into_any(),
-                        Editing::Point(id) => {
-                            let point = store.sheet(post_id).and_then(|(_, ps)| ps.into_iter().find(|p| p.record.id == id));
-                            view! { <RiskForm post_id point matrix=matrix.clone() editing/> }.into_any()
-                        }
+                })}
+                {move || error.get().map(|e| view! { <p class="alert alert-error" role="alert">{e}</p> })}
+                <h3>{move || format!("风险点（{} 个）", count())}</h3>
+                <ol class="risk-list">
+                    {move || {
+                        let editable = editable();
+                        data.get()
+                            .map(|(_, points)| points)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|p| view! { <PointItem point=p post_id editable editing/> }.into_any())
+                            .collect_view()
                     }}
-                    {(!editable).then(|| view! { <p class="muted">"排查表已提交审核，不能再修改。"</p> })}
-                </section>
-            }
-            .into_any()
+                </ol>
+                {move || match editing.get() {
+                    Editing::None => editable().then(|| view! {
+                        <div class="actions">
+                            <button type="button" class="primary" on:click=move |_| editing.set(Editing::New)>"新增风险点"</button>
+                            <button type="button" on:click=submit disabled=move || count() == 0>"提交审核"</button>
+                        </div>
+                    }).into_any(),
+                    Editing::New => view! { <RiskForm post_id point=None matrix=matrix() editing/> }.into_any(),
+                    Editing::Point(id) => {
+                        let point = data.with_untracked(|d| {
+                            d.as_ref().and_then(|(_, ps)| ps.iter().find(|p| p.record.id == id).cloned())
+                        });
+                        view! { <RiskForm post_id point matrix=matrix() editing/> }.into_any()
+                    }
+                }}
+                {move || (!editable()).then(|| view! { <p class="muted">"排查表已提交审核，不能再修改。"</p> })}
+            </section>
         }
+        .into_any()
     }
 
     #[component]
@@ -758,6 +781,7 @@ mod client {
                 </div>
             </form>
         }
+        .into_any()
     }
 
     /// A labelled field with its error message underneath, tied together for screen readers.
