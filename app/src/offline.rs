@@ -26,7 +26,7 @@ pub const QUOTA_BYTES: usize = 5 * 1024 * 1024;
 /// New input is refused above this share of the quota, so what is queued is never at risk.
 pub const REFUSE_ABOVE: f64 = 0.9;
 /// Operations per push.
-const PUSH_LIMIT: usize = 500;
+const PUSH_LIMIT: usize = 1000;
 const PBKDF2_ROUNDS: u32 = 100_000;
 
 /// The signed-in user as this device knows them.
@@ -220,11 +220,11 @@ impl Store {
         self.user.get_untracked().map(|u| u.username)
     }
 
+    /// Writes one of this user's values. Storage use is recounted by the caller once per batch
+    /// of writes: counting reads every stored value.
     fn persist<T: Serialize>(&self, what: &str, value: &T) -> Result<(), String> {
         let user = self.username().ok_or("请先登录")?;
-        let result = save(&key(&user, what), value);
-        self.used.set(storage_used());
-        result
+        save(&key(&user, what), value)
     }
 
     /// Queues an operation: written to local storage first, then shown. Refused (with nothing
@@ -251,7 +251,9 @@ impl Store {
         }
         outbox.next_seq += 1;
         outbox.ops.push(envelope);
-        self.persist("outbox", &outbox)?;
+        let saved = self.persist("outbox", &outbox);
+        self.used.set(storage_used());
+        saved?;
         self.outbox.set(outbox);
         Ok(())
     }
@@ -259,6 +261,7 @@ impl Store {
     /// Replaces the whole outbox (removing queued operations the user withdrew).
     pub fn queue_replace(&self, outbox: Outbox) -> Result<(), String> {
         self.persist("outbox", &outbox)?;
+        self.used.set(storage_used());
         self.outbox.set(outbox);
         Ok(())
     }
@@ -270,6 +273,7 @@ impl Store {
         if self.persist("attention", &list).is_ok() {
             self.attention.set(list);
         }
+        self.used.set(storage_used());
     }
 
     /// The sheets this user holds or may read, with risk points as they stand locally: the
@@ -299,7 +303,8 @@ impl Store {
     }
 
     /// Persists and publishes what a successful push and pull returned.
-    fn absorb(&self, pushed: &[Envelope], response: SyncResponse) -> Result<(), String> {
+    /// Takes in what a push and pull returned, in memory (see [`Store::persist_synced`]).
+    fn absorb(&self, pushed: &[Envelope], response: SyncResponse) {
         let by_id: HashMap<Uuid, &OpResult> =
             response.results.iter().map(|r| (r.id(), r)).collect();
         let mut replica = self.replica.get_untracked();
@@ -311,18 +316,37 @@ impl Store {
                 replica.sheets.retain(|x| x.post_id != s.post_id);
                 replica.sheets.push(s);
             }
+            let mut index: HashMap<Uuid, usize> = replica
+                .points
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.id, i))
+                .collect();
             for p in response.risk_points {
-                replica.points.retain(|x| x.id != p.id);
-                replica.points.push(p);
+                match index.get(&p.id) {
+                    Some(&i) => replica.points[i] = p,
+                    None => {
+                        index.insert(p.id, replica.points.len());
+                        replica.points.push(p);
+                    }
+                }
             }
-            replica.points.retain(|p| !response.deleted.contains(&p.id));
+            if !response.deleted.is_empty() {
+                replica.points.retain(|p| !response.deleted.contains(&p.id));
+            }
         }
         // The server leaves this client's own changes out of the pull: take them from the results.
         let mut attention = self.attention.get_untracked();
+        let mut index: HashMap<Uuid, usize> = replica
+            .points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id, i))
+            .collect();
         for e in pushed {
             match by_id.get(&e.id) {
                 Some(OpResult::Applied { version, .. }) => {
-                    absorb_applied(&mut replica, &e.op, *version)
+                    absorb_applied(&mut replica, &mut index, &e.op, *version)
                 }
                 Some(result @ OpResult::Rejected { .. }) => attention.push(Attention {
                     op: e.clone(),
@@ -338,17 +362,28 @@ impl Store {
         meta.last_sync = Some(now_ms());
         meta.last_error = None;
         meta.failures = 0;
-        // Replica and attention first: if storage fails midway, the operations stay queued and a
-        // retry gets the same stored answers.
-        self.persist("replica", &replica)?;
-        self.persist("attention", &attention)?;
-        self.persist("outbox", &outbox)?;
-        let _ = self.persist("meta", &meta);
         self.replica.set(replica);
         self.attention.set(attention);
         self.outbox.set(outbox);
         self.meta.set(meta);
-        Ok(())
+    }
+
+    /// Writes what syncing changed. Until this succeeds, local storage still holds the operations
+    /// that were answered: pushing them again is safe, because the server answers a repeated
+    /// operation with its stored result and applies nothing twice. So a long drain writes once at
+    /// the end instead of after every push. Replica and attention go first, the outbox last.
+    fn persist_synced(&self) -> Result<(), String> {
+        let saved = self
+            .replica
+            .with_untracked(|r| self.persist("replica", r))
+            .and_then(|()| {
+                self.attention
+                    .with_untracked(|a| self.persist("attention", a))
+            })
+            .and_then(|()| self.outbox.with_untracked(|o| self.persist("outbox", o)));
+        let _ = self.meta.with_untracked(|m| self.persist("meta", m));
+        self.used.set(storage_used());
+        saved
     }
 
     fn failed(&self, message: String) {
@@ -366,6 +401,7 @@ impl Store {
         }
         let Some(user) = self.username() else { return };
         self.syncing.set(true);
+        let mut answered = false;
         loop {
             // The device's signed-in user may have changed in another tab or by signing out: never
             // push one user's queue while someone else (or no one) is signed in here.
@@ -382,10 +418,8 @@ impl Store {
             };
             match post_sync(&request).await {
                 Ok(response) => {
-                    if let Err(e) = self.absorb(&batch, response) {
-                        self.failed(e);
-                        break;
-                    }
+                    self.absorb(&batch, response);
+                    answered = true;
                     if self.outbox.get_untracked().ops.is_empty() || batch.is_empty() {
                         break;
                     }
@@ -394,6 +428,11 @@ impl Store {
                     self.failed(message);
                     break;
                 }
+            }
+        }
+        if answered {
+            if let Err(e) = self.persist_synced() {
+                self.failed(e);
             }
         }
         self.syncing.set(false);
@@ -484,8 +523,14 @@ fn apply_local(sheet: &mut SheetRecord, points: &mut Vec<LocalPoint>, op: &Opera
     }
 }
 
-/// Folds one of this client's applied operations into the replica.
-fn absorb_applied(replica: &mut Replica, op: &Operation, version: i64) {
+/// Folds one of this client's applied operations into the replica; `index` maps point ids to
+/// their place in `replica.points` and is kept up to date.
+fn absorb_applied(
+    replica: &mut Replica,
+    index: &mut HashMap<Uuid, usize>,
+    op: &Operation,
+    version: i64,
+) {
     match op {
         Operation::UpsertRiskPoint {
             post_id,
@@ -501,18 +546,17 @@ fn absorb_applied(replica: &mut Replica, op: &Operation, version: i64) {
                 .validate()
                 .map(|v| v.to_input())
                 .unwrap_or_else(|_| risk_point.clone());
-            if let Some(p) = replica.points.iter_mut().find(|p| p.id == *risk_point_id) {
+            if let Some(p) = index
+                .get(risk_point_id)
+                .and_then(|&i| replica.points.get_mut(i))
+            {
                 p.input = normalised;
                 p.level = level;
                 p.version = version;
             } else {
-                let position = replica
-                    .points
-                    .iter()
-                    .filter(|p| p.post_id == *post_id)
-                    .map(|p| p.position + 1)
-                    .max()
-                    .unwrap_or(0);
+                // Positions only order the list: after everything this device knows.
+                let position = replica.points.len() as i64;
+                index.insert(*risk_point_id, replica.points.len());
                 replica.points.push(RiskPointRecord {
                     id: *risk_point_id,
                     post_id: *post_id,
@@ -524,7 +568,13 @@ fn absorb_applied(replica: &mut Replica, op: &Operation, version: i64) {
             }
         }
         Operation::DeleteRiskPoint { risk_point_id, .. } => {
-            replica.points.retain(|p| p.id != *risk_point_id)
+            replica.points.retain(|p| p.id != *risk_point_id);
+            *index = replica
+                .points
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.id, i))
+                .collect();
         }
         Operation::SubmitSheet { post_id } => {
             if let Some(sheet) = replica.sheets.iter_mut().find(|s| s.post_id == *post_id) {
