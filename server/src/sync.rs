@@ -167,6 +167,8 @@ pub async fn apply_batch(
         client_id: client_id.to_string(),
         ..Pending::default()
     };
+    let fresh: Vec<&Envelope> = ops.iter().filter(|e| claimed.contains(&e.id)).collect();
+    let mut touched = Touched::load(&mut tx, &fresh).await?;
     let mut this_push: HashMap<Uuid, OpResult> = HashMap::new();
     let mut results = Vec::with_capacity(ops.len());
     for envelope in ops {
@@ -185,10 +187,10 @@ pub async fn apply_batch(
         }
         let result = apply_one(
             &mut tx,
-            user_id,
             envelope,
             &held,
             &mut sheets,
+            &mut touched,
             &mut pending,
             now,
         )
@@ -198,6 +200,7 @@ pub async fn apply_batch(
         this_push.insert(envelope.id, result.clone());
         results.push(result);
     }
+    touched.write(&mut tx, user_id, now).await?;
     flush(&mut tx, &pending, now).await?;
     tx.commit().await?;
     Ok(results)
@@ -319,12 +322,164 @@ async fn flush(
     Ok(())
 }
 
+/// The risk points a push touches, as they stand part-way through it. Operations are decided
+/// here, in order, in memory; the final state of each touched point is written once, in bulk,
+/// before the push commits.
+#[derive(Default)]
+struct Touched {
+    /// Point → `Some((sheet id, record))` while it exists, `None` once it does not.
+    points: HashMap<Uuid, Option<(i64, RiskPointRecord)>>,
+    /// Points to write, in the order they were first touched.
+    dirty: Vec<Uuid>,
+    dirty_set: HashSet<Uuid>,
+    /// Sheet → points created minus points deleted so far by this push.
+    count_delta: HashMap<i64, i64>,
+}
+
+impl Touched {
+    /// Loads every existing point the operations name, in one pass.
+    async fn load(
+        tx: &mut Transaction<'static, Sqlite>,
+        ops: &[&Envelope],
+    ) -> Result<Self, HttpError> {
+        let ids: Vec<Uuid> = ops
+            .iter()
+            .filter_map(|e| match &e.op {
+                Operation::UpsertRiskPoint { risk_point_id, .. }
+                | Operation::DeleteRiskPoint { risk_point_id, .. } => Some(*risk_point_id),
+                Operation::SubmitSheet { .. } => None,
+            })
+            .collect();
+        let mut points: HashMap<Uuid, Option<(i64, RiskPointRecord)>> =
+            ids.iter().map(|id| (*id, None)).collect();
+        for (sheet, record) in load_points_with_sheets(&mut **tx, &ids).await? {
+            points.insert(record.id, Some((sheet, record)));
+        }
+        Ok(Self {
+            points,
+            ..Self::default()
+        })
+    }
+
+    fn current(&self, id: Uuid) -> Option<&(i64, RiskPointRecord)> {
+        self.points.get(&id).and_then(Option::as_ref)
+    }
+
+    fn set(&mut self, id: Uuid, state: Option<(i64, RiskPointRecord)>) {
+        if self.dirty_set.insert(id) {
+            self.dirty.push(id);
+        }
+        self.points.insert(id, state);
+    }
+
+    /// Writes the final state of every touched point: upserts with their measures, deletions.
+    async fn write(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        user_id: i64,
+        now: i64,
+    ) -> Result<(), HttpError> {
+        if self.dirty.is_empty() {
+            return Ok(());
+        }
+        let all: Vec<String> = self.dirty.iter().map(Uuid::to_string).collect();
+        for chunk in all.chunks(CHUNK) {
+            let keys = serde_json::to_string(chunk).map_err(anyhow::Error::from)?;
+            sqlx::query!(
+                "DELETE FROM measures WHERE risk_point_id IN (SELECT value FROM json_each(?))",
+                keys
+            )
+            .execute(&mut **tx)
+            .await?;
+        }
+        let present: Vec<&(i64, RiskPointRecord)> = self
+            .dirty
+            .iter()
+            .filter_map(|id| self.current(*id))
+            .collect();
+        for chunk in present.chunks(CHUNK / 2) {
+            let mut upsert = sqlx::QueryBuilder::<Sqlite>::new(
+                "INSERT INTO risk_points (id, sheet_id, position, duty, description, manifestation, category, power_type, \
+                 likelihood, impact, frequency, level, version, updated_at, updated_by) ",
+            );
+            upsert.push_values(chunk, |mut row, (sheet, r)| {
+                let i = &r.input;
+                row.push_bind(r.id.to_string())
+                    .push_bind(*sheet)
+                    .push_bind(r.position)
+                    .push_bind(Some(i.duty.clone()).filter(|d| !d.is_empty()))
+                    .push_bind(i.description.clone())
+                    .push_bind(Some(i.manifestation.clone()).filter(|m| !m.is_empty()))
+                    .push_bind(i.category.clone())
+                    .push_bind(i.power_type.clone())
+                    .push_bind(i.likelihood)
+                    .push_bind(i.impact)
+                    .push_bind(i.frequency)
+                    .push_bind(r.level.code())
+                    .push_bind(r.version)
+                    .push_bind(now)
+                    .push_bind(user_id);
+            });
+            upsert.push(
+                " ON CONFLICT (id) DO UPDATE SET duty = excluded.duty, description = excluded.description, \
+                 manifestation = excluded.manifestation, category = excluded.category, power_type = excluded.power_type, \
+                 likelihood = excluded.likelihood, impact = excluded.impact, frequency = excluded.frequency, \
+                 level = excluded.level, version = excluded.version, updated_at = excluded.updated_at, \
+                 updated_by = excluded.updated_by",
+            );
+            upsert.build().execute(&mut **tx).await?;
+        }
+        let measures: Vec<(String, i64, &MeasureInput)> = present
+            .iter()
+            .flat_map(|(_, r)| {
+                r.input
+                    .measures
+                    .iter()
+                    .enumerate()
+                    .map(|(p, m)| (r.id.to_string(), p as i64, m))
+            })
+            .collect();
+        for chunk in measures.chunks(CHUNK) {
+            let mut insert = sqlx::QueryBuilder::<Sqlite>::new(
+                "INSERT INTO measures (risk_point_id, position, kind, text, owner, due, status) ",
+            );
+            insert.push_values(chunk, |mut row, (id, position, m)| {
+                row.push_bind(id.clone())
+                    .push_bind(*position)
+                    .push_bind(m.kind.clone())
+                    .push_bind(m.text.clone())
+                    .push_bind(Some(m.owner.clone()).filter(|o| !o.is_empty()))
+                    .push_bind(Some(m.due.clone()).filter(|d| !d.is_empty()))
+                    .push_bind(m.status.clone());
+            });
+            insert.build().execute(&mut **tx).await?;
+        }
+        let gone: Vec<String> = self
+            .dirty
+            .iter()
+            .filter(|id| self.current(**id).is_none())
+            .map(Uuid::to_string)
+            .collect();
+        for chunk in gone.chunks(CHUNK) {
+            let keys = serde_json::to_string(chunk).map_err(anyhow::Error::from)?;
+            sqlx::query!(
+                "DELETE FROM risk_points WHERE id IN (SELECT value FROM json_each(?))",
+                keys
+            )
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn apply_one(
     tx: &mut Transaction<'static, Sqlite>,
-    user_id: i64,
     envelope: &Envelope,
     held: &HashSet<i64>,
     sheets: &mut HashMap<i64, Option<SheetState>>,
+    touched: &mut Touched,
     pending: &mut Pending,
     now: i64,
 ) -> Result<OpResult, HttpError> {
@@ -370,36 +525,41 @@ async fn apply_one(
                     })
                 }
             };
-            let rp_id = risk_point_id.to_string();
-            let level = valid.level(&sheet.matrix);
-            let input = valid.to_input();
-            let written = match base_version {
-                None => {
-                    insert_risk_point(
-                        tx,
-                        &rp_id,
-                        sheet.id,
-                        sheet.next_position,
-                        &input,
-                        level,
-                        user_id,
-                        now,
-                    )
-                    .await?
+            let current = touched.current(*risk_point_id).cloned();
+            let (position, version) = match (base_version, current) {
+                (_, Some((_, c))) if c.post_id != post_id => {
+                    return Ok(OpResult::rejected(id, "forbidden", "该风险点不属于此岗位"))
                 }
-                Some(base) => {
-                    update_risk_point(tx, &rp_id, sheet.id, *base, &input, level, user_id, now)
-                        .await?
+                (None, None) => {
+                    sheet.next_position += 1;
+                    *touched.count_delta.entry(sheet.id).or_default() += 1;
+                    (sheet.next_position - 1, 1)
+                }
+                // Only a point of the current sheet, still at the version the edit was based on.
+                (Some(base), Some((s, c))) if s == sheet.id && c.version == *base => {
+                    (c.position, base + 1)
+                }
+                (_, Some((_, c))) => return Ok(conflict(id, c)),
+                (Some(_), None) => {
+                    return Ok(OpResult::rejected(
+                        id,
+                        "not_found",
+                        "该风险点已被删除；如需保留，可作为新风险点重新添加",
+                    ))
                 }
             };
-            let Some(version) = written else {
-                return refused(tx, id, *risk_point_id, post_id).await;
+            let record = RiskPointRecord {
+                id: *risk_point_id,
+                post_id,
+                version,
+                position,
+                level: valid.level(&sheet.matrix),
+                input: valid.to_input(),
             };
-            if base_version.is_none() {
-                sheet.next_position += 1;
-            }
-            write_measures(tx, &rp_id, &input, base_version.is_some()).await?;
-            pending.changes.push((post_id, "risk_point", rp_id));
+            touched.set(*risk_point_id, Some((sheet.id, record)));
+            pending
+                .changes
+                .push((post_id, "risk_point", risk_point_id.to_string()));
             *pending.sheet_bumps.entry(sheet.id).or_default() += 1;
             Ok(OpResult::Applied { id, version })
         }
@@ -407,35 +567,33 @@ async fn apply_one(
             risk_point_id,
             base_version,
             ..
-        } => {
-            let rp_id = risk_point_id.to_string();
-            let deleted = sqlx::query!(
-                "DELETE FROM risk_points WHERE id = ? AND version = ? AND sheet_id = ?",
-                rp_id,
-                base_version,
-                sheet.id
-            )
-            .execute(&mut **tx)
-            .await?
-            .rows_affected();
-            if deleted == 0 {
-                return refused(tx, id, *risk_point_id, post_id).await;
+        } => match touched.current(*risk_point_id).cloned() {
+            None => Ok(OpResult::rejected(id, "not_found", "该风险点已被删除")),
+            Some((_, c)) if c.post_id != post_id => {
+                Ok(OpResult::rejected(id, "forbidden", "该风险点不属于此岗位"))
             }
-            pending.changes.push((post_id, "risk_point_deleted", rp_id));
-            *pending.sheet_bumps.entry(sheet.id).or_default() += 1;
-            Ok(OpResult::Applied {
-                id,
-                version: *base_version,
-            })
-        }
+            Some((s, c)) if s != sheet.id || c.version != *base_version => Ok(conflict(id, c)),
+            Some(_) => {
+                touched.set(*risk_point_id, None);
+                *touched.count_delta.entry(sheet.id).or_default() -= 1;
+                pending
+                    .changes
+                    .push((post_id, "risk_point_deleted", risk_point_id.to_string()));
+                *pending.sheet_bumps.entry(sheet.id).or_default() += 1;
+                Ok(OpResult::Applied {
+                    id,
+                    version: *base_version,
+                })
+            }
+        },
         Operation::SubmitSheet { .. } => {
-            let count = sqlx::query_scalar!(
+            let stored = sqlx::query_scalar!(
                 r#"SELECT COUNT(*) AS "n!: i64" FROM risk_points WHERE sheet_id = ?"#,
                 sheet.id
             )
             .fetch_one(&mut **tx)
             .await?;
-            if count == 0 {
+            if stored + touched.count_delta.get(&sheet.id).copied().unwrap_or(0) <= 0 {
                 return Ok(OpResult::rejected(
                     id,
                     "empty_sheet",
@@ -460,27 +618,6 @@ async fn apply_one(
             Ok(OpResult::Applied { id, version })
         }
     }
-}
-
-/// Why a write that named a risk point touched nothing: it is gone, it belongs elsewhere, or it
-/// moved on (a conflict, with the server's record).
-async fn refused(
-    tx: &mut Transaction<'static, Sqlite>,
-    id: Uuid,
-    point: Uuid,
-    post_id: i64,
-) -> Result<OpResult, HttpError> {
-    Ok(match load_risk_point(&mut **tx, point).await? {
-        None => OpResult::rejected(
-            id,
-            "not_found",
-            "该风险点已被删除；如需保留，可作为新风险点重新添加",
-        ),
-        Some(current) if current.post_id != post_id => {
-            OpResult::rejected(id, "forbidden", "该风险点不属于此岗位")
-        }
-        Some(current) => conflict(id, current),
-    })
 }
 
 fn invalid_summary(errors: &[FieldError]) -> String {
@@ -529,101 +666,24 @@ async fn current_sheet(
     .transpose()
 }
 
-/// Inserts a new risk point; `None` when the id already exists.
-#[allow(clippy::too_many_arguments)]
-async fn insert_risk_point(
-    tx: &mut Transaction<'static, Sqlite>,
-    id: &str,
-    sheet_id: i64,
-    position: i64,
-    input: &RiskPointInput,
-    level: RiskLevel,
-    user_id: i64,
-    now: i64,
-) -> Result<Option<i64>, HttpError> {
-    let duty = Some(input.duty.as_str()).filter(|d| !d.is_empty());
-    let manifestation = Some(input.manifestation.as_str()).filter(|d| !d.is_empty());
-    let level = level.code();
-    let inserted = sqlx::query!(
-        "INSERT INTO risk_points (id, sheet_id, position, duty, description, manifestation, category, power_type,
-                                  likelihood, impact, frequency, level, version, updated_at, updated_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (id) DO NOTHING",
-        id, sheet_id, position, duty, input.description, manifestation, input.category, input.power_type,
-        input.likelihood, input.impact, input.frequency, level, now, user_id
-    )
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    Ok((inserted == 1).then_some(1))
-}
-
-/// Replaces a risk point of this sheet if it is still at `base`; `None` when it is not.
-#[allow(clippy::too_many_arguments)]
-async fn update_risk_point(
-    tx: &mut Transaction<'static, Sqlite>,
-    id: &str,
-    sheet_id: i64,
-    base: i64,
-    input: &RiskPointInput,
-    level: RiskLevel,
-    user_id: i64,
-    now: i64,
-) -> Result<Option<i64>, HttpError> {
-    let duty = Some(input.duty.as_str()).filter(|d| !d.is_empty());
-    let manifestation = Some(input.manifestation.as_str()).filter(|d| !d.is_empty());
-    let level = level.code();
-    let updated = sqlx::query!(
-        "UPDATE risk_points SET duty = ?, description = ?, manifestation = ?, category = ?, power_type = ?,
-                likelihood = ?, impact = ?, frequency = ?, level = ?, version = version + 1, updated_at = ?, updated_by = ?
-         WHERE id = ? AND version = ? AND sheet_id = ?",
-        duty, input.description, manifestation, input.category, input.power_type,
-        input.likelihood, input.impact, input.frequency, level, now, user_id, id, base, sheet_id
-    )
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    Ok((updated == 1).then_some(base + 1))
-}
-
-async fn write_measures(
-    tx: &mut Transaction<'static, Sqlite>,
-    id: &str,
-    input: &RiskPointInput,
-    replace: bool,
-) -> Result<(), HttpError> {
-    if replace {
-        sqlx::query!("DELETE FROM measures WHERE risk_point_id = ?", id)
-            .execute(&mut **tx)
-            .await?;
-    }
-    if input.measures.is_empty() {
-        return Ok(());
-    }
-    let mut insert = sqlx::QueryBuilder::<Sqlite>::new(
-        "INSERT INTO measures (risk_point_id, position, kind, text, owner, due, status) ",
-    );
-    insert.push_values(
-        input.measures.iter().enumerate(),
-        |mut row, (position, m)| {
-            row.push_bind(id.to_owned())
-                .push_bind(position as i64)
-                .push_bind(m.kind.clone())
-                .push_bind(m.text.clone())
-                .push_bind(Some(m.owner.clone()).filter(|o| !o.is_empty()))
-                .push_bind(Some(m.due.clone()).filter(|d| !d.is_empty()))
-                .push_bind(m.status.clone());
-        },
-    );
-    insert.build().execute(&mut **tx).await?;
-    Ok(())
-}
-
 /// Loads many risk points with their measures in two queries, in the order of `ids` (first
 /// occurrence), leaving out ids that no longer exist.
 async fn load_risk_points(
     conn: &mut sqlx::SqliteConnection,
     ids: &[Uuid],
 ) -> Result<Vec<RiskPointRecord>, HttpError> {
+    Ok(load_points_with_sheets(conn, ids)
+        .await?
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect())
+}
+
+/// As [`load_risk_points`], with the id of the sheet each point belongs to.
+async fn load_points_with_sheets(
+    conn: &mut sqlx::SqliteConnection,
+    ids: &[Uuid],
+) -> Result<Vec<(i64, RiskPointRecord)>, HttpError> {
     let mut unique = Vec::new();
     let mut seen = HashSet::new();
     for id in ids {
@@ -631,11 +691,11 @@ async fn load_risk_points(
             unique.push(id.to_string());
         }
     }
-    let mut records: HashMap<String, RiskPointRecord> = HashMap::new();
+    let mut records: HashMap<String, (i64, RiskPointRecord)> = HashMap::new();
     for chunk in unique.chunks(CHUNK) {
         let keys = serde_json::to_string(chunk).map_err(anyhow::Error::from)?;
         let points = sqlx::query!(
-            r#"SELECT p.id AS "id!", rs.post_id AS "post_id!: i64", p.version AS "version!: i64", p.position AS "position!: i64",
+            r#"SELECT p.id AS "id!", p.sheet_id AS "sheet_id!: i64", rs.post_id AS "post_id!: i64", p.version AS "version!: i64", p.position AS "position!: i64",
                       p.duty, p.description, p.manifestation, p.category, p.power_type,
                       p.likelihood AS "likelihood!: i64", p.impact AS "impact!: i64", p.frequency AS "frequency!: i64", p.level
                FROM risk_points p JOIN risk_sheets rs ON rs.id = p.sheet_id
@@ -648,24 +708,27 @@ async fn load_risk_points(
             let id = Uuid::parse_str(&p.id).map_err(anyhow::Error::from)?;
             records.insert(
                 p.id,
-                RiskPointRecord {
-                    id,
-                    post_id: p.post_id,
-                    version: p.version,
-                    position: p.position,
-                    level: RiskLevel::parse(&p.level).map_err(|e| anyhow::anyhow!("{e}"))?,
-                    input: RiskPointInput {
-                        duty: p.duty.unwrap_or_default(),
-                        description: p.description,
-                        manifestation: p.manifestation.unwrap_or_default(),
-                        category: p.category,
-                        power_type: p.power_type,
-                        likelihood: p.likelihood,
-                        impact: p.impact,
-                        frequency: p.frequency,
-                        measures: Vec::new(),
+                (
+                    p.sheet_id,
+                    RiskPointRecord {
+                        id,
+                        post_id: p.post_id,
+                        version: p.version,
+                        position: p.position,
+                        level: RiskLevel::parse(&p.level).map_err(|e| anyhow::anyhow!("{e}"))?,
+                        input: RiskPointInput {
+                            duty: p.duty.unwrap_or_default(),
+                            description: p.description,
+                            manifestation: p.manifestation.unwrap_or_default(),
+                            category: p.category,
+                            power_type: p.power_type,
+                            likelihood: p.likelihood,
+                            impact: p.impact,
+                            frequency: p.frequency,
+                            measures: Vec::new(),
+                        },
                     },
-                },
+                ),
             );
         }
         let measures = sqlx::query!(
@@ -676,7 +739,7 @@ async fn load_risk_points(
         .fetch_all(&mut *conn)
         .await?;
         for m in measures {
-            if let Some(record) = records.get_mut(&m.risk_point_id) {
+            if let Some((_, record)) = records.get_mut(&m.risk_point_id) {
                 record.input.measures.push(MeasureInput {
                     kind: m.kind,
                     text: m.text,
@@ -691,14 +754,6 @@ async fn load_risk_points(
         .into_iter()
         .filter_map(|id| records.remove(&id))
         .collect())
-}
-
-/// Loads one risk point with its measures.
-async fn load_risk_point(
-    conn: &mut sqlx::SqliteConnection,
-    id: Uuid,
-) -> Result<Option<RiskPointRecord>, HttpError> {
-    Ok(load_risk_points(conn, &[id]).await?.pop())
 }
 
 /// What changed since `cursor` among the sheets this user may read, leaving out what this client
