@@ -77,6 +77,30 @@ test('offline self-check: entries survive reloads, sync exactly once, and stay w
   // A shared tablet: 张伟 signs out offline; his queue stays on the device.
   await again.getByRole('button', { name: '退出登录' }).click();
   await expect(again).toHaveURL(/\/login/);
+  await hydrated(again);
+
+  // Still offline, only someone who signed in here before can unlock, with their own password.
+  const offlineLogin = async (username: string, password: string) => {
+    await again.getByLabel('用户名').fill(username);
+    await again.getByLabel('密码').fill(password);
+    await again.getByRole('button', { name: '登录' }).click();
+  };
+  await offlineLogin('wangfang', PASSWORD);
+  await expect(again.getByRole('alert')).toHaveText('本设备上没有该用户的登录记录，请联网后登录');
+  await offlineLogin('zhangwei', 'not-his-password-1');
+  await expect(again.getByRole('alert')).toHaveText('用户名或密码错误');
+  await offlineLogin('zhangwei', PASSWORD);
+  await expect(again).toHaveURL(/\/check$/);
+  await hydrated(again);
+  await expect(again.getByTestId('queued')).toHaveText('3 条');
+  // The password itself is not kept on the device, only a salted slow hash.
+  const stored = await again.evaluate(() => JSON.stringify(Object.entries(localStorage)));
+  expect(stored).not.toContain(PASSWORD);
+  const auth = await again.evaluate(() => JSON.parse(localStorage.getItem('lianfang.user.zhangwei.auth')!));
+  expect(auth.rounds).toBe(100000);
+  expect(auth.hash).toMatch(/^[0-9a-f]{64}$/);
+  await again.getByRole('button', { name: '退出登录' }).click();
+  await expect(again).toHaveURL(/\/login/);
 
   // Back online, 王芳 signs in on the same browser: she neither sees nor sends his queue.
   await context.setOffline(false);

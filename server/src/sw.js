@@ -42,6 +42,8 @@ self.addEventListener('fetch', (event) => {
       fetch(request).catch(async () => {
         const cache = await caches.open(CACHE);
         if (url.pathname === '/login') {
+          // The kept page was rendered for a bare /login; its hydration must see the same URL.
+          if (url.search) return Response.redirect('/login', 302);
           const login = await cache.match('/login');
           if (login) return login;
         }
