@@ -1,10 +1,10 @@
-//! Risk points (风险点), their ratings and level, and prevention measures (防控措施).
+//! The parts of a risk point (风险点): category, power type, ratings and level, and prevention
+//! measures (防控措施). A whole risk point as entered is `sync::ValidRiskPoint`.
 
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ids::RiskPointId,
-    text::{Manifestation, MeasureText, PersonName, RiskDescription},
+    text::{MeasureText, PersonName},
     FieldError,
 };
 
@@ -611,24 +611,6 @@ impl Measure {
             .into_iter()
             .map(|(kind, text)| MeasureText::parse(&text).map(|t| (kind, t)))
             .collect()
-    }
-}
-
-/// A risk point of a post.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RiskPoint {
-    pub id: RiskPointId,
-    pub description: RiskDescription,
-    pub manifestation: Option<Manifestation>,
-    pub category: RiskCategory,
-    pub power_type: PowerType,
-    pub ratings: Ratings,
-    pub measures: Vec<Measure>,
-}
-
-impl RiskPoint {
-    pub fn level(&self, matrix: &RatingMatrix) -> RiskLevel {
-        matrix.level(&self.ratings)
     }
 }
 

@@ -84,6 +84,27 @@ async fn add_staff(db: &Db, n: usize) {
     }
 }
 
+/// One push and pull, as a client does it; panics on anything but 200.
+async fn push(
+    client: &reqwest::Client,
+    base: &str,
+    s: &Session,
+    client_id: Uuid,
+    cursor: &Value,
+    ops: Vec<Value>,
+) -> Value {
+    let r = client
+        .post(format!("{base}/api/sync"))
+        .header("origin", base)
+        .header("cookie", &s.cookie)
+        .json(&json!({ "user": s.user, "client_id": client_id, "cursor": cursor, "ops": ops }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
 struct Session {
     user: String,
     cookie: String,
@@ -169,17 +190,7 @@ async fn main() {
                 op(seq, s.post)
             })
             .collect();
-        let r = client
-            .post(format!("{base}/api/sync"))
-            .header("origin", &base)
-            .header("cookie", &s.cookie)
-            .json(&json!({ "user": s.user, "client_id": client_id, "cursor": cursor, "ops": ops }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let body: Value = r.json().await.unwrap();
-        cursor = body["cursor"].clone();
+        cursor = push(&client, &base, s, client_id, &cursor, ops).await["cursor"].clone();
     }
     let elapsed = started.elapsed();
     let ops = batches * 100;
@@ -198,16 +209,7 @@ async fn main() {
                 op(seq, s.post)
             })
             .collect();
-        let r = client
-            .post(format!("{base}/api/sync"))
-            .header("origin", &base)
-            .header("cookie", &s.cookie)
-            .json(&json!({ "user": s.user, "client_id": client_id, "cursor": cursor, "ops": ops }))
-            .send()
-            .await
-            .unwrap();
-        let body: Value = r.json().await.unwrap();
-        cursor = body["cursor"].clone();
+        cursor = push(&client, &base, s, client_id, &cursor, ops).await["cursor"].clone();
     }
     let elapsed = started.elapsed();
     println!(
