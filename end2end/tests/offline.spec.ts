@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { expect, test, type Page } from '@playwright/test';
+import net from 'node:net';
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 
 const PASSWORD = 'lianfang2026';
 const db = process.env.LIANFANG_E2E_DB ?? '/tmp/lianfang-e2e.db';
@@ -9,12 +10,67 @@ function sql(query: string): string {
   return execFileSync('sqlite3', [db, query]).toString().trim();
 }
 
+/**
+ * A device's network link: a TCP relay between one browser context and the server. Going offline
+ * cuts the relay (and every open connection) *and* tells the browser it is offline. Playwright's
+ * offline emulation alone reaches a new page or service worker a moment late, letting an early
+ * request through; a cut link lets nothing through.
+ */
+class Link {
+  private blocked = false;
+  private readonly sockets = new Set<net.Socket>();
+  private readonly server: net.Server;
+  port = 0;
+
+  constructor() {
+    const target = Number(process.env.LIANFANG_E2E_PORT ?? '3100');
+    this.server = net.createServer((client) => {
+      if (this.blocked) return void client.destroy();
+      const upstream = net.connect(target, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => { client.destroy(); upstream.destroy(); this.sockets.delete(s); });
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+  }
+
+  async open(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as net.AddressInfo).port;
+    return this;
+  }
+
+  url(path: string): string {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+
+  async offline(context: BrowserContext) {
+    this.blocked = true;
+    for (const s of this.sockets) s.destroy();
+    await context.setOffline(true);
+  }
+
+  async online(context: BrowserContext) {
+    await context.setOffline(false);
+    this.blocked = false;
+  }
+
+  close() {
+    this.blocked = true;
+    for (const s of this.sockets) s.destroy();
+    this.server.close();
+  }
+}
+
 async function hydrated(page: Page) {
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
 }
 
-async function signIn(page: Page, username: string) {
-  await page.goto('/login?next=/check');
+async function signIn(page: Page, link: Link, username: string) {
+  await page.goto(link.url('/login?next=/check'));
   await hydrated(page);
   await page.getByLabel('用户名').fill(username);
   await page.getByLabel('密码').fill(PASSWORD);
@@ -41,19 +97,20 @@ async function addRiskPoint(page: Page, n: number) {
 }
 
 test('offline self-check: entries survive reloads, sync exactly once, and stay with their user', async ({ page, context }) => {
+  const link = await new Link().open();
   page.on('dialog', (d) => d.accept());
   const post = sql("SELECT h.post_id FROM post_holders h JOIN users u ON u.id = h.user_id WHERE u.username = 'zhangwei'");
   const pointsOf = (like: string) =>
     sql(`SELECT COUNT(*) FROM risk_points p JOIN risk_sheets s ON s.id = p.sheet_id WHERE s.post_id = ${post} AND p.description LIKE '${like}'`);
 
   // Online once: sign in, let the service worker take the page, and pull the sheet.
-  await signIn(page, 'zhangwei');
+  await signIn(page, link, 'zhangwei');
   await expect(page.locator('body')).toHaveAttribute('data-offline-ready', 'true');
   await expect(page.getByTestId('sync-status')).toHaveText('已全部同步');
   await expect(page.getByRole('heading', { name: '局长' })).toBeVisible();
 
   // No network: the page still opens, signed in, with its data.
-  await context.setOffline(true);
+  await link.offline(context);
   await page.reload();
   await hydrated(page);
   await expect(page.getByTestId('sync-status')).toContainText('离线');
@@ -68,7 +125,7 @@ test('offline self-check: entries survive reloads, sync exactly once, and stay w
   await page.close();
   const again = await context.newPage();
   again.on('dialog', (d) => d.accept());
-  await again.goto('/check');
+  await again.goto(link.url('/check'));
   await hydrated(again);
   await expect(again.getByTestId('queued')).toHaveText('3 条');
   for (const n of [1, 2, 3]) await expect(again.getByText(`离线新增风险点 ${n}：审批材料把关不严`)).toBeVisible();
@@ -103,8 +160,8 @@ test('offline self-check: entries survive reloads, sync exactly once, and stay w
   await expect(again).toHaveURL(/\/login/);
 
   // Back online, 王芳 signs in on the same browser: she neither sees nor sends his queue.
-  await context.setOffline(false);
-  await signIn(again, 'wangfang');
+  await link.online(context);
+  await signIn(again, link, 'wangfang');
   await expect(again.getByTestId('sync-status')).toHaveText('已全部同步');
   await expect(again.getByRole('heading', { name: '工程建设科科长' })).toBeVisible();
   await expect(again.getByTestId('queued')).toHaveText('0 条');
@@ -114,20 +171,22 @@ test('offline self-check: entries survive reloads, sync exactly once, and stay w
   await expect(again).toHaveURL(/\/login/);
 
   // 张伟 signs in again: his queue drains, and the server holds each point exactly once.
-  await signIn(again, 'zhangwei');
+  await signIn(again, link, 'zhangwei');
   await expect(again.getByTestId('queued')).toHaveText('0 条');
   await expect(again.getByTestId('sync-status')).toHaveText('已全部同步');
   await expect(again.locator('.badge-pending')).toHaveCount(0);
   expect(pointsOf('离线新增风险点%')).toBe('3');
   expect(pointsOf('%')).toBe('4');
   expect(sql(`SELECT COUNT(*) FROM measures m JOIN risk_points p ON p.id = m.risk_point_id WHERE p.description LIKE '离线新增风险点%'`)).toBe('6');
+  link.close();
 });
 
 test('near the storage quota new input is refused, the queue is kept and can be exported', async ({ page, context }) => {
+  const link = await new Link().open();
   page.on('dialog', (d) => d.accept());
-  await signIn(page, 'lina');
+  await signIn(page, link, 'lina');
   await expect(page.getByTestId('sync-status')).toHaveText('已全部同步');
-  await context.setOffline(true);
+  await link.offline(context);
   await addRiskPoint(page, 1);
   await expect(page.getByTestId('queued')).toHaveText('1 条');
 
@@ -153,10 +212,11 @@ test('near the storage quota new input is refused, the queue is kept and can be 
 
   // Room again, network again: the kept entry syncs.
   await page.evaluate(() => localStorage.removeItem('other-app'));
-  await context.setOffline(false);
+  await link.online(context);
   await page.getByRole('button', { name: '取消' }).click();
   await page.getByRole('button', { name: '立即同步' }).click();
   await expect(page.getByTestId('queued')).toHaveText('0 条');
+  link.close();
 });
 
 test('a stale edit shows the server’s version beside the user’s and lets the user choose', async ({ browser }) => {
@@ -164,13 +224,14 @@ test('a stale edit shows the server’s version beside the user’s and lets the
   const tablet = await (await browser.newContext(phone)).newPage();
   const office = await (await browser.newContext(phone)).newPage();
   for (const p of [tablet, office]) p.on('dialog', (d) => d.accept());
-  await signIn(tablet, 'liuyang');
-  await signIn(office, 'liuyang');
+  const [tabletLink, officeLink] = [await new Link().open(), await new Link().open()];
+  await signIn(tablet, tabletLink, 'liuyang');
+  await signIn(office, officeLink, 'liuyang');
   await expect(tablet.getByTestId('sync-status')).toHaveText('已全部同步');
   await expect(office.getByTestId('sync-status')).toHaveText('已全部同步');
 
   // The tablet edits offline; meanwhile the office edits the same point and syncs.
-  await tablet.context().setOffline(true);
+  await tabletLink.offline(tablet.context());
   await tablet.getByRole('button', { name: '修改' }).first().click();
   await tablet.getByLabel('风险点描述').fill('平板上的修改：处罚幅度随意');
   await tablet.getByRole('button', { name: '保存' }).click();
@@ -180,7 +241,7 @@ test('a stale edit shows the server’s version beside the user’s and lets the
   await expect(office.getByTestId('queued')).toHaveText('0 条');
 
   // The tablet comes back: its edit was based on an old version.
-  await tablet.context().setOffline(false);
+  await tabletLink.online(tablet.context());
   await tablet.getByRole('button', { name: '立即同步' }).click();
   const conflict = tablet.getByRole('region', { name: /需要处理/ });
   await expect(conflict.getByText('该风险点已在其他设备上被修改')).toBeVisible();
@@ -193,4 +254,38 @@ test('a stale edit shows the server’s version beside the user’s and lets the
   await expect(tablet.getByTestId('queued')).toHaveText('0 条');
   await expect(tablet.getByRole('region', { name: /需要处理/ })).toHaveCount(0);
   expect(sql("SELECT COUNT(*) FROM risk_points WHERE description = '平板上的修改：处罚幅度随意' AND version = 3")).toBe('1');
+  tabletLink.close();
+  officeLink.close();
+});
+
+test('an edit of a point deleted elsewhere can be fixed and submitted again', async ({ browser }) => {
+  const phone = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: 'zh-CN' };
+  const tablet = await (await browser.newContext(phone)).newPage();
+  const office = await (await browser.newContext(phone)).newPage();
+  for (const p of [tablet, office]) p.on('dialog', (d) => d.accept());
+  const [tabletLink, officeLink] = [await new Link().open(), await new Link().open()];
+  await signIn(tablet, tabletLink, 'chenjing');
+  await signIn(office, officeLink, 'chenjing');
+  await expect(tablet.getByTestId('sync-status')).toHaveText('已全部同步');
+
+  await tabletLink.offline(tablet.context());
+  await tablet.getByRole('button', { name: '修改' }).first().click();
+  await tablet.getByLabel('风险点描述').fill('平板上修改后的风险点：公车私用');
+  await tablet.getByRole('button', { name: '保存' }).click();
+  await expect(office.getByTestId('sync-status')).toHaveText('已全部同步');
+  await office.getByRole('button', { name: '删除' }).first().click();
+  await expect(office.getByTestId('queued')).toHaveText('0 条');
+
+  await tabletLink.online(tablet.context());
+  await tablet.getByRole('button', { name: '立即同步' }).click();
+  const refused = tablet.getByRole('region', { name: /需要处理/ });
+  await expect(refused.getByText('该风险点已被删除')).toBeVisible();
+  await refused.getByRole('button', { name: '修改后重新提交' }).click();
+  await expect(refused.getByLabel('风险点描述')).toHaveValue('平板上修改后的风险点：公车私用');
+  await refused.getByRole('button', { name: '保存' }).click();
+  await expect(tablet.getByRole('region', { name: /需要处理/ })).toHaveCount(0);
+  await expect(tablet.getByTestId('queued')).toHaveText('0 条');
+  expect(sql("SELECT COUNT(*) FROM risk_points WHERE description = '平板上修改后的风险点：公车私用' AND version = 1")).toBe('1');
+  tabletLink.close();
+  officeLink.close();
 });

@@ -273,6 +273,52 @@ mod client {
             Operation::UpsertRiskPoint { risk_point, .. } => Some(risk_point.clone()),
             _ => None,
         };
+        // A refused edit without a server version to compare (invalid, deleted meanwhile) is
+        // fixed in the form, prefilled with what the user wrote, and queued again.
+        let fixing = RwSignal::new(Editing::None);
+        let fix_form = match (&item.op.op, current.is_none()) {
+            (
+                Operation::UpsertRiskPoint {
+                    post_id,
+                    risk_point_id,
+                    risk_point,
+                    ..
+                },
+                true,
+            ) => {
+                let (post_id, rp_id) = (*post_id, *risk_point_id);
+                let known = store
+                    .replica
+                    .with_untracked(|r| r.points.iter().find(|p| p.id == rp_id).cloned());
+                let matrix = store.replica.with_untracked(|r| {
+                    r.sheets
+                        .iter()
+                        .find(|s| s.post_id == post_id)
+                        .map(|s| s.matrix.clone())
+                        .unwrap_or_default()
+                });
+                let record = domain::sync::RiskPointRecord {
+                    id: rp_id,
+                    post_id,
+                    // Still on the server: edit it from its version; gone: add it anew.
+                    version: known.as_ref().map_or(0, |k| k.version),
+                    position: known.as_ref().map_or(0, |k| k.position),
+                    level: known
+                        .as_ref()
+                        .map_or(domain::risk::RiskLevel::Low, |k| k.level),
+                    input: risk_point.clone(),
+                };
+                Some((
+                    post_id,
+                    matrix,
+                    LocalPoint {
+                        record,
+                        pending: false,
+                    },
+                ))
+            }
+            _ => None,
+        };
         let retry = {
             let op = item.op.op.clone();
             let current = current.clone();
@@ -329,8 +375,17 @@ mod client {
                     }.into_any(),
                     _ => ().into_any(),
                 }}
+                {fix_form.clone().map(|(post_id, matrix, point)| view! {
+                    <Show when=move || fixing.get() != Editing::None>
+                        <RiskForm post_id point=Some(point.clone()) matrix=matrix.clone() editing=fixing
+                            on_saved=Callback::new(move |()| store.discard(id))/>
+                    </Show>
+                })}
                 <div class="actions">
                     {has_current.then(|| view! { <button type="button" on:click=retry>"保留我的版本"</button> })}
+                    {fix_form.is_some().then(|| view! {
+                        <button type="button" on:click=move |_| fixing.set(Editing::New)>"修改后重新提交"</button>
+                    })}
                     <button type="button" on:click=move |_| {
                         if confirm("确定放弃这条修改吗？放弃后无法恢复。") { store.discard(id) }
                     }>{if has_current { "采用服务器版本" } else { "放弃此修改" }}</button>
@@ -499,6 +554,8 @@ mod client {
                 }
             } else if let Err(e) = store.queue(op) {
                 alert(&e);
+            } else if store.online.get_untracked() {
+                spawn_local(store.sync());
             }
         };
         view! {
@@ -563,6 +620,9 @@ mod client {
         point: Option<LocalPoint>,
         matrix: RatingMatrix,
         editing: RwSignal<Editing>,
+        /// Called once the change is queued (used to clear a refused operation it replaces).
+        #[prop(optional)]
+        on_saved: Option<Callback<()>>,
     ) -> impl IntoView {
         let store = expect_context::<Store>();
         let start = point
@@ -658,6 +718,9 @@ mod client {
                     match store.queue(op) {
                         Ok(()) => {
                             editing.set(Editing::None);
+                            if let Some(done) = on_saved {
+                                done.run(());
+                            }
                             if store.online.get_untracked() {
                                 spawn_local(store.sync());
                             }
