@@ -380,4 +380,13 @@ async fn a_pull_returns_only_visible_sheets_and_a_monotonic_cursor() {
     .await;
     assert_eq!(after["deleted"], json!([created["id"]]));
     assert!(after["cursor"].as_i64().unwrap() > c1);
+
+    // Nothing new since that cursor: an empty answer with the same cursor.
+    let idle = ok(app.sync(&reviewer, &json!({ "user": "shenhe", "client_id": Uuid::new_v4(), "cursor": after["cursor"], "ops": [] })).await).await;
+    assert_eq!(idle["cursor"], after["cursor"]);
+    assert_eq!(idle["full"], false);
+    assert!(
+        idle["sheets"].as_array().unwrap().is_empty()
+            && idle["risk_points"].as_array().unwrap().is_empty()
+    );
 }
