@@ -14,6 +14,8 @@ use crate::{
     FieldError,
 };
 
+pub use crate::text::ReturnReason;
+
 /// The stages a sheet climbs, in order, for one level of post. The last stage's approval makes the
 /// sheet [`Stage::Approved`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,34 +78,6 @@ impl Chain {
 
     pub fn contains(&self, stage: Stage) -> bool {
         self.stages.contains(&stage)
-    }
-}
-
-/// A reason for a return: required, 2–500 characters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct ReturnReason(String);
-
-impl ReturnReason {
-    pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        crate::text::check_length(raw, "reason", "退回理由", 2, 500).map(Self)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for ReturnReason {
-    type Error = FieldError;
-    fn try_from(raw: String) -> Result<Self, FieldError> {
-        Self::parse(&raw)
-    }
-}
-
-impl From<ReturnReason> for String {
-    fn from(value: ReturnReason) -> String {
-        value.0
     }
 }
 
@@ -347,7 +321,7 @@ pub fn allowed_actions(
 ) -> Vec<Action> {
     let example_return = Action::Return {
         to: Stage::SelfCheck,
-        reason: ReturnReason("—".to_owned()),
+        reason: ReturnReason::parse("示例理由").expect("a valid reason"),
     };
     [
         Action::Submit,
@@ -490,14 +464,37 @@ mod tests {
         assert_eq!(checked, 8 * 8 * 4);
     }
 
+    /// `who` (a name from the cast) tries `action` on a sheet in `state`.
+    fn act(
+        chain: &Chain,
+        state: &SheetState,
+        f: &SheetFacts,
+        who: &str,
+        action: &Action,
+    ) -> Result<SheetState, TransitionError> {
+        let actor = cast()
+            .into_iter()
+            .find(|(n, _)| *n == who)
+            .expect("someone of the cast")
+            .1;
+        transition(chain, state, f, &actor, &tree(), action)
+    }
+
+    fn general() -> (Chain, SheetFacts) {
+        (
+            Chain::for_level(PostLevel::General),
+            facts(PostLevel::General),
+        )
+    }
+
     #[test]
     fn a_holder_cannot_approve_their_own_sheet_even_with_the_reviewing_role() {
-        let chain = Chain::for_level(PostLevel::Middle);
+        let (chain, f) = general();
         let head_and_holder = person(9, &[(Role::SectionHead, BUREAU)], true);
         let err = transition(
             &chain,
             &at(Stage::SectionReview),
-            &facts(PostLevel::Middle),
+            &f,
             &head_and_holder,
             &tree(),
             &Action::Approve,
@@ -514,13 +511,12 @@ mod tests {
             chain.next(Stage::PeerReview),
             Some(Stage::LeaderConfirmation)
         );
-        let head = cast().remove(2).1;
-        let err = transition(
+        let f = facts(PostLevel::Leadership);
+        let err = act(
             &chain,
             &at(Stage::SectionReview),
-            &facts(PostLevel::Leadership),
-            &head,
-            &tree(),
+            &f,
+            "section_head",
             &Action::Approve,
         )
         .unwrap_err();
@@ -530,35 +526,30 @@ mod tests {
     #[test]
     fn a_return_needs_a_reason_and_an_earlier_stage_of_the_chain() {
         assert_eq!(ReturnReason::parse(" ").unwrap_err().code, "required");
-        let chain = Chain::for_level(PostLevel::General);
-        let commission = cast().remove(5).1;
-        let f = facts(PostLevel::General);
-        let later = transition(
+        let (chain, f) = general();
+        let later = act(
             &chain,
             &at(Stage::LeaderConfirmation),
             &f,
-            &cast().remove(3).1,
-            &tree(),
+            "leader",
             &ret(Stage::PublicNotice),
         );
         assert_eq!(later.unwrap_err().code, "invalid_return");
-        let back = transition(
+        let back = act(
             &chain,
             &at(Stage::CommissionAudit),
             &f,
-            &commission,
-            &tree(),
+            "commission",
             &ret(Stage::SectionReview),
         )
         .unwrap();
         assert_eq!(back.stage, Stage::SectionReview);
         let leadership = Chain::for_level(PostLevel::Leadership);
-        let not_in_chain = transition(
+        let not_in_chain = act(
             &leadership,
             &at(Stage::CommissionAudit),
             &f,
-            &commission,
-            &tree(),
+            "commission",
             &ret(Stage::SectionReview),
         );
         assert_eq!(not_in_chain.unwrap_err().code, "invalid_return");
@@ -566,48 +557,35 @@ mod tests {
 
     #[test]
     fn the_commission_approves_last_and_the_sheet_is_approved() {
-        let chain = Chain::for_level(PostLevel::General);
-        let commission = cast().remove(5).1;
-        let done = transition(
+        let (chain, f) = general();
+        let done = act(
             &chain,
             &at(Stage::CommissionAudit),
-            &facts(PostLevel::General),
-            &commission,
-            &tree(),
+            &f,
+            "commission",
             &Action::Approve,
         )
         .unwrap();
         assert_eq!(done.stage, Stage::Approved);
         assert_eq!(done.approvals[0].by, UserId(6));
-        let again = transition(
-            &chain,
-            &done,
-            &facts(PostLevel::General),
-            &commission,
-            &tree(),
-            &Action::Approve,
-        );
+        let again = act(&chain, &done, &f, "commission", &Action::Approve);
         assert_eq!(again.unwrap_err().code, "stage_finished");
     }
 
     #[test]
     fn a_return_drops_the_approvals_from_the_stage_returned_to_upwards() {
-        let chain = Chain::for_level(PostLevel::General);
-        let f = facts(PostLevel::General);
-        let people = cast();
-        let by = |who: &str| people.iter().find(|(n, _)| *n == who).unwrap().1.clone();
+        let (chain, f) = general();
         let mut state = at(Stage::SectionReview);
         for who in ["section_head", "leader", "liaison", "liaison"] {
-            state = transition(&chain, &state, &f, &by(who), &tree(), &Action::Approve).unwrap();
+            state = act(&chain, &state, &f, who, &Action::Approve).unwrap();
         }
         assert_eq!(state.stage, Stage::CommissionAudit);
         assert_eq!(state.approvals.len(), 4);
-        let returned = transition(
+        let returned = act(
             &chain,
             &state,
             &f,
-            &by("commission"),
-            &tree(),
+            "commission",
             &ret(Stage::LeaderConfirmation),
         )
         .unwrap();
@@ -617,14 +595,12 @@ mod tests {
 
     #[test]
     fn approvals_of_old_content_stop_counting_after_an_edit() {
-        let chain = Chain::for_level(PostLevel::General);
-        let head = cast().remove(2).1;
-        let state = transition(
+        let (chain, f) = general();
+        let state = act(
             &chain,
             &at(Stage::SectionReview),
-            &facts(PostLevel::General),
-            &head,
-            &tree(),
+            &f,
+            "section_head",
             &Action::Approve,
         )
         .unwrap();
@@ -634,15 +610,13 @@ mod tests {
 
     #[test]
     fn peer_review_cannot_close_before_the_required_reviews() {
-        let chain = Chain::for_level(PostLevel::General);
-        let mut f = facts(PostLevel::General);
+        let (chain, mut f) = general();
         f.peer_reviews = 1;
-        let err = transition(
+        let err = act(
             &chain,
             &at(Stage::PeerReview),
             &f,
-            &cast().remove(0).1,
-            &tree(),
+            "holder",
             &Action::ClosePeerReview,
         )
         .unwrap_err();
@@ -652,28 +626,24 @@ mod tests {
 
     #[test]
     fn the_public_notice_holds_while_running_or_with_open_objections() {
-        let chain = Chain::for_level(PostLevel::General);
-        let liaison = cast().remove(4).1;
-        let mut f = facts(PostLevel::General);
+        let (chain, mut f) = general();
         f.notice_period_over = false;
-        let err = transition(
+        let err = act(
             &chain,
             &at(Stage::PublicNotice),
             &f,
-            &liaison,
-            &tree(),
+            "liaison",
             &Action::Approve,
         )
         .unwrap_err();
         assert_eq!(err.code, "notice_running");
         f.notice_period_over = true;
         f.open_objections = 1;
-        let err = transition(
+        let err = act(
             &chain,
             &at(Stage::PublicNotice),
             &f,
-            &liaison,
-            &tree(),
+            "liaison",
             &Action::Approve,
         )
         .unwrap_err();
@@ -682,14 +652,12 @@ mod tests {
 
     #[test]
     fn a_reviewer_of_another_unit_is_refused() {
-        let chain = Chain::for_level(PostLevel::General);
-        let stranger = cast().remove(7).1;
-        let err = transition(
+        let (chain, f) = general();
+        let err = act(
             &chain,
             &at(Stage::SectionReview),
-            &facts(PostLevel::General),
-            &stranger,
-            &tree(),
+            &f,
+            "other_unit_head",
             &Action::Approve,
         )
         .unwrap_err();
@@ -718,25 +686,15 @@ mod tests {
 
     #[test]
     fn the_ui_offers_exactly_the_allowed_actions() {
-        let chain = Chain::for_level(PostLevel::General);
-        let head = cast().remove(2).1;
-        let offered = allowed_actions(
-            &chain,
-            &at(Stage::SectionReview),
-            &facts(PostLevel::General),
-            &head,
-            &tree(),
-        );
-        assert_eq!(offered.len(), 2);
-        assert_eq!(offered[0], Action::Approve);
-        let holder = cast().remove(0).1;
-        let offered = allowed_actions(
-            &chain,
-            &at(Stage::SectionReview),
-            &facts(PostLevel::General),
-            &holder,
-            &tree(),
-        );
-        assert!(offered.is_empty());
+        let (chain, f) = general();
+        let people = cast();
+        let offered = |who: &str| {
+            let actor = &people.iter().find(|(n, _)| *n == who).unwrap().1;
+            allowed_actions(&chain, &at(Stage::SectionReview), &f, actor, &tree())
+        };
+        let head = offered("section_head");
+        assert_eq!(head.len(), 2);
+        assert_eq!(head[0], Action::Approve);
+        assert!(offered("holder").is_empty());
     }
 }

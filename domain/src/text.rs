@@ -127,6 +127,10 @@ bounded_text!(
     MeasureText, field = "measure", label = "防控措施内容", min = 2, max = 500
 );
 bounded_text!(
+    /// Why a reviewer sends a sheet back (退回理由); every return needs one.
+    ReturnReason, field = "reason", label = "退回理由", min = 2, max = 500
+);
+bounded_text!(
     /// The name of a round of risk identification (排查批次名称).
     RoundName, field = "round_name", label = "排查批次名称", min = 2, max = 60
 );
