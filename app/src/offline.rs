@@ -65,6 +65,9 @@ pub struct SyncMeta {
     pub last_sync: Option<f64>,
     pub last_error: Option<String>,
     pub failures: u32,
+    /// The last failure needs the user to sign in online (session expired, or another user's).
+    #[serde(default)]
+    pub sign_in_needed: bool,
 }
 
 /// The password check for unlocking offline: PBKDF2-HMAC-SHA256 of the password with a random
@@ -362,6 +365,7 @@ impl Store {
         meta.last_sync = Some(now_ms());
         meta.last_error = None;
         meta.failures = 0;
+        meta.sign_in_needed = false;
         self.replica.set(replica);
         self.attention.set(attention);
         self.outbox.set(outbox);
@@ -386,10 +390,11 @@ impl Store {
         saved
     }
 
-    fn failed(&self, message: String) {
+    fn failed(&self, failure: SyncFailure) {
         let mut meta = self.meta.get_untracked();
         meta.failures += 1;
-        meta.last_error = Some(message);
+        meta.last_error = Some(failure.message);
+        meta.sign_in_needed = failure.sign_in_needed;
         let _ = self.persist("meta", &meta);
         self.meta.set(meta);
     }
@@ -424,15 +429,18 @@ impl Store {
                         break;
                     }
                 }
-                Err(message) => {
-                    self.failed(message);
+                Err(failure) => {
+                    self.failed(failure);
                     break;
                 }
             }
         }
         if answered {
-            if let Err(e) = self.persist_synced() {
-                self.failed(e);
+            if let Err(message) = self.persist_synced() {
+                self.failed(SyncFailure {
+                    message,
+                    sign_in_needed: false,
+                });
             }
         }
         self.syncing.set(false);
@@ -612,16 +620,36 @@ pub async fn post_json(path: &str, body: &str) -> Result<(u16, String), String> 
     Ok((response.status(), text))
 }
 
-async fn post_sync(request: &SyncRequest) -> Result<SyncResponse, String> {
+/// Why a sync failed, in words for the user.
+struct SyncFailure {
+    message: String,
+    sign_in_needed: bool,
+}
+
+impl From<String> for SyncFailure {
+    fn from(message: String) -> Self {
+        Self {
+            message,
+            sign_in_needed: false,
+        }
+    }
+}
+
+async fn post_sync(request: &SyncRequest) -> Result<SyncResponse, SyncFailure> {
     let body = serde_json::to_string(request).map_err(|e| e.to_string())?;
     let (status, text) = post_json("/api/sync", &body).await?;
     if status == 200 {
-        return serde_json::from_str(&text).map_err(|_| "服务器响应无法解析".to_owned());
+        return serde_json::from_str(&text).map_err(|_| "服务器响应无法解析".to_owned().into());
     }
     let message = serde_json::from_str::<crate::error::ApiError>(&text)
         .map(|e| e.message)
         .unwrap_or_else(|_| format!("同步失败（HTTP {status}），稍后自动重试"));
-    Err(message)
+    // 401: the session expired; 409: the session is someone else's. Either way the queue stays
+    // and only signing in online again (as this user) lets it go.
+    Err(SyncFailure {
+        message,
+        sign_in_needed: status == 401 || status == 409,
+    })
 }
 
 /// Logs in: online through `/api/login` (remembering the user for offline unlocking), or, when

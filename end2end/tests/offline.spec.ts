@@ -289,3 +289,29 @@ test('an edit of a point deleted elsewhere can be fixed and submitted again', as
   tabletLink.close();
   officeLink.close();
 });
+
+test('an expired session keeps the queue and asks the user to sign in again', async ({ page, context }) => {
+  const link = await new Link().open();
+  page.on('dialog', (d) => d.accept());
+  await signIn(page, link, 'yangli');
+  await expect(page.getByTestId('sync-status')).toHaveText('已全部同步');
+  await link.offline(context);
+  await addRiskPoint(page, 1);
+
+  // While the tablet was away, the server ended the session.
+  sql("UPDATE sessions SET expires_at = 0 WHERE user_id = (SELECT id FROM users WHERE username = 'yangli')");
+  await link.online(context);
+  await page.getByRole('button', { name: '立即同步' }).click();
+  const failure = page.getByRole('alert').filter({ hasText: '同步失败' });
+  await expect(failure).toContainText('登录已过期');
+  await expect(page.getByTestId('queued')).toHaveText('1 条');
+
+  await failure.getByRole('link', { name: '联网重新登录' }).click();
+  await page.getByLabel('用户名').fill('yangli');
+  await page.getByLabel('密码').fill(PASSWORD);
+  await page.getByRole('button', { name: '登录' }).click();
+  await expect(page).toHaveURL(/\/check$/);
+  await expect(page.getByTestId('queued')).toHaveText('0 条');
+  expect(sql("SELECT COUNT(*) FROM risk_points WHERE description = '离线新增风险点 1：审批材料把关不严' AND updated_by = (SELECT id FROM users WHERE username = 'yangli')")).toBe('1');
+  link.close();
+});

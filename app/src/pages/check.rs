@@ -226,8 +226,11 @@ mod client {
                     <dt>"本机存储"</dt>
                     <dd>{move || format!("已用 {} KB / 约 {} KB（{}%）", used() / 1024, offline::QUOTA_BYTES / 1024, used() * 100 / offline::QUOTA_BYTES)}</dd>
                 </dl>
-                {move || store.meta.with(|m| m.last_error.clone()).map(|e| view! {
-                    <p class="alert alert-error" role="alert">{format!("同步失败：{e}")}</p>
+                {move || store.meta.with(|m| m.last_error.clone().map(|e| (e, m.sign_in_needed))).map(|(e, sign_in)| view! {
+                    <div class="alert alert-error" role="alert">
+                        <p>{format!("同步失败：{e}")}</p>
+                        {sign_in.then(|| view! { <p><a href="/login?next=/check">"联网重新登录"</a>"（待同步的内容会保留）"</p> })}
+                    </div>
                 })}
                 <div class="actions">
                     <button type="button" on:click=move |_| spawn_local(store.sync())
