@@ -372,8 +372,14 @@ mod client {
                 {match (current, mine) {
                     (Some(server), Some(mine)) => view! {
                         <div class="compare">
-                            <div><h3>"服务器版本"</h3><p>{server.input.description.clone()}</p></div>
-                            <div><h3>"您的版本"</h3><p>{mine.description.clone()}</p></div>
+                            <div>
+                                <h3>{format!("服务器版本（第 {} 版）", server.version)}</h3>
+                                <PointSummary input=server.input.clone()/>
+                            </div>
+                            <div>
+                                <h3>"您的版本"</h3>
+                                <PointSummary input=mine.clone()/>
+                            </div>
                         </div>
                     }.into_any(),
                     _ => ().into_any(),
@@ -396,6 +402,27 @@ mod client {
             </li>
         }
         .into_any()
+    }
+
+    /// A risk point's content in brief, for comparing two versions.
+    #[component]
+    fn PointSummary(input: RiskPointInput) -> impl IntoView {
+        let ratings = format!(
+            "可能性 {} × 危害程度 {} · 发生频率 {}",
+            input.likelihood, input.impact, input.frequency
+        );
+        view! {
+            <p>{input.description}</p>
+            <p class="muted">{ratings}</p>
+            <ul class="measures">
+                {input.measures.into_iter().map(|m| view! {
+                    <li>
+                        <span class="measure-kind">{MeasureKind::parse(&m.kind).map(|k| k.label()).unwrap_or("—")}</span>
+                        <span class="measure-text">{m.text}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        }
     }
 
     fn alert(message: &str) {
