@@ -525,7 +525,8 @@ impl IsoDate {
         if !(2000..=2100).contains(&year) || !(1..=12).contains(&month) {
             return Err(invalid());
         }
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let leap =
+            (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
         let days_in_month = match month {
             2 if leap => 29,
             2 => 28,

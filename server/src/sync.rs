@@ -352,7 +352,7 @@ impl Touched {
             .collect();
         let mut points: HashMap<Uuid, Option<(i64, RiskPointRecord)>> =
             ids.iter().map(|id| (*id, None)).collect();
-        for (sheet, record) in load_points_with_sheets(&mut **tx, &ids).await? {
+        for (sheet, record) in load_points_with_sheets(tx, &ids).await? {
             points.insert(record.id, Some((sheet, record)));
         }
         Ok(Self {
@@ -492,9 +492,8 @@ async fn apply_one(
             "您不是该岗位的在岗人员，不能修改其排查表",
         ));
     }
-    if !sheets.contains_key(&post_id) {
-        let state = current_sheet(tx, post_id).await?;
-        sheets.insert(post_id, state);
+    if let std::collections::hash_map::Entry::Vacant(slot) = sheets.entry(post_id) {
+        slot.insert(current_sheet(tx, post_id).await?);
     }
     let Some(sheet) = sheets.get_mut(&post_id).and_then(Option::as_mut) else {
         return Ok(OpResult::rejected(id, "no_sheet", "该岗位尚无本轮排查表"));
@@ -856,7 +855,7 @@ pub async fn pull(
     let mut sheets = Vec::new();
     for post in sheet_posts {
         if let Some(sheet) =
-            sheet_record(&mut *tx, post, principal.held_posts.contains(&PostId(post))).await?
+            sheet_record(&mut tx, post, principal.held_posts.contains(&PostId(post))).await?
         {
             sheets.push(sheet);
         }

@@ -156,7 +156,7 @@ fn every_operation_is_applied_exactly_once_across_sigkills() {
     // The client: push every batch until it is answered; then keep re-pushing the whole queue
     // (as a client that lost answers would) until the server has died often enough.
     let client_id = Uuid::new_v4();
-    let mut answered = vec![false; BATCHES];
+    let mut answered = [false; BATCHES];
     let mut attempts = 0;
     while answered.iter().any(|a| !a) || kills.load(Ordering::SeqCst) < MIN_KILLS {
         attempts += 1;
