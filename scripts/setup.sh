@@ -17,6 +17,16 @@ else
   rustup target add wasm32-unknown-unknown
 fi
 
+step "Rust 组件 clippy 与 rustfmt（代码检查与格式）"
+missing_components=()
+cargo clippy --version >/dev/null 2>&1 || missing_components+=(clippy)
+cargo fmt --version >/dev/null 2>&1 || missing_components+=(rustfmt)
+if [ ${#missing_components[@]} -eq 0 ]; then
+  echo "已安装，跳过"
+else
+  rustup component add "${missing_components[@]}"
+fi
+
 step "Debian 软件包：chromium、chromium-driver（浏览器测试）、sqlite3、brotli（体积统计）"
 missing=()
 for pair in chromium:chromium chromedriver:chromium-driver sqlite3:sqlite3 brotli:brotli; do

@@ -10,6 +10,10 @@ target_dir=${CARGO_TARGET_DIR:-target}
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
+printf '\n==> 代码格式与 clippy（警告即失败）\n'
+cargo fmt --all --check
+cargo clippy --workspace --exclude frontend --all-targets --quiet -- -D warnings
+
 printf '\n==> Rust 测试：domain 规则、app、server（真实 SQLite 文件与随机端口上的 HTTP）\n'
 # frontend is the wasm entry point: it is built (and exercised) by cargo leptos and Playwright.
 # SQLX_OFFLINE=true builds from the committed .sqlx/ data, so a query that no longer matches it
