@@ -528,6 +528,8 @@ fn apply_local(sheet: &mut SheetRecord, points: &mut Vec<LocalPoint>, op: &Opera
             points.retain(|p| p.record.id != *risk_point_id)
         }
         Operation::SubmitSheet { .. } => sheet.stage = Stage::PeerReview,
+        // Reviewers decide online; the self-check never queues a decision.
+        Operation::Decide { .. } => {}
     }
 }
 
@@ -590,6 +592,7 @@ fn absorb_applied(
                 sheet.version = version;
             }
         }
+        Operation::Decide { .. } => {}
     }
 }
 

@@ -223,17 +223,30 @@ pub enum Operation {
     },
     /// Submits the post's current sheet for review (自查 → 互评).
     SubmitSheet { post_id: i64 },
+    /// A step of the approval chain on the post's current sheet, taken on the sheet as it was at
+    /// `sheet_version`; a decision on a sheet that has changed since is refused as stale.
+    Decide {
+        post_id: i64,
+        sheet_version: i64,
+        decision: crate::chain::Action,
+    },
 }
 
 impl Operation {
     /// The `type` values this version understands.
-    pub const TYPES: [&'static str; 3] = ["upsert_risk_point", "delete_risk_point", "submit_sheet"];
+    pub const TYPES: [&'static str; 4] = [
+        "upsert_risk_point",
+        "delete_risk_point",
+        "submit_sheet",
+        "decide",
+    ];
 
     pub fn post_id(&self) -> i64 {
         match self {
             Self::UpsertRiskPoint { post_id, .. }
             | Self::DeleteRiskPoint { post_id, .. }
-            | Self::SubmitSheet { post_id } => *post_id,
+            | Self::SubmitSheet { post_id }
+            | Self::Decide { post_id, .. } => *post_id,
         }
     }
 }

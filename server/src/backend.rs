@@ -47,13 +47,10 @@ fn corrupt(e: domain::FieldError) -> ApiError {
 }
 
 /// The signed-in user's roles and held posts, as the access rules see them.
-pub(crate) async fn load_principal(
-    pool: &SqlitePool,
-    user: &SessionUser,
-) -> Result<Principal, ApiError> {
+pub(crate) async fn load_principal(pool: &SqlitePool, user_id: i64) -> Result<Principal, ApiError> {
     let roles = sqlx::query!(
         r#"SELECT role, scope_unit_id AS "scope!: i64" FROM role_assignments WHERE user_id = ?"#,
-        user.id
+        user_id
     )
     .fetch_all(pool)
     .await
@@ -68,7 +65,7 @@ pub(crate) async fn load_principal(
     .collect::<Result<Vec<_>, ApiError>>()?;
     let held_posts = sqlx::query_scalar!(
         r#"SELECT post_id AS "post_id!: i64" FROM post_holders WHERE user_id = ?"#,
-        user.id
+        user_id
     )
     .fetch_all(pool)
     .await
@@ -77,7 +74,7 @@ pub(crate) async fn load_principal(
     .map(PostId)
     .collect();
     Ok(Principal {
-        user: UserId(user.id),
+        user: UserId(user_id),
         roles,
         held_posts,
     })
@@ -102,7 +99,7 @@ pub(crate) async fn load_tree(
 
 impl DbBackend {
     async fn principal(&self, user: &SessionUser) -> Result<Principal, ApiError> {
-        load_principal(self.db.pool(), user).await
+        load_principal(self.db.pool(), user.id).await
     }
 
     async fn tree(&self) -> Result<(OrgTree, HashMap<i64, String>), ApiError> {

@@ -11,7 +11,10 @@ use std::collections::{HashMap, HashSet};
 use app::{api::SessionUser, error::ApiError};
 use axum::{body::Bytes, extract::State, Extension, Json};
 use domain::{
-    ids::{OrgUnitId, PostId},
+    access::Principal,
+    chain::{transition, Action, Approval, Chain, SheetFacts, SheetState as ChainState},
+    ids::{OrgUnitId, PostId, UserId},
+    org::OrgTree,
     post::PostLevel,
     risk::{RatingMatrix, RiskLevel},
     stage::Stage,
@@ -163,6 +166,11 @@ pub async fn apply_batch(
     .collect();
 
     let mut sheets: HashMap<i64, Option<SheetState>> = HashMap::new();
+    let mut actor = Actor {
+        user_id,
+        loaded: None,
+        pool: db.pool().clone(),
+    };
     let mut pending = Pending {
         client_id: client_id.to_string(),
         ..Pending::default()
@@ -189,6 +197,7 @@ pub async fn apply_batch(
             &mut tx,
             envelope,
             &held,
+            &mut actor,
             &mut sheets,
             &mut touched,
             &mut pending,
@@ -347,7 +356,7 @@ impl Touched {
             .filter_map(|e| match &e.op {
                 Operation::UpsertRiskPoint { risk_point_id, .. }
                 | Operation::DeleteRiskPoint { risk_point_id, .. } => Some(*risk_point_id),
-                Operation::SubmitSheet { .. } => None,
+                Operation::SubmitSheet { .. } | Operation::Decide { .. } => None,
             })
             .collect();
         let mut points: HashMap<Uuid, Option<(i64, RiskPointRecord)>> =
@@ -370,6 +379,19 @@ impl Touched {
             self.dirty.push(id);
         }
         self.points.insert(id, state);
+    }
+
+    /// Writes what is pending now and starts afresh (a chain step needs the content on disk).
+    async fn flush(
+        &mut self,
+        tx: &mut Transaction<'static, Sqlite>,
+        user_id: i64,
+        now: i64,
+    ) -> Result<(), HttpError> {
+        self.write(tx, user_id, now).await?;
+        self.dirty.clear();
+        self.dirty_set.clear();
+        Ok(())
     }
 
     /// Writes the final state of every touched point: upserts with their measures, deletions.
@@ -478,6 +500,7 @@ async fn apply_one(
     tx: &mut Transaction<'static, Sqlite>,
     envelope: &Envelope,
     held: &HashSet<i64>,
+    actor: &mut Actor,
     sheets: &mut HashMap<i64, Option<SheetState>>,
     touched: &mut Touched,
     pending: &mut Pending,
@@ -485,7 +508,12 @@ async fn apply_one(
 ) -> Result<OpResult, HttpError> {
     let id = envelope.id;
     let post_id = envelope.op.post_id();
-    if !held.contains(&post_id) {
+    let edits = matches!(
+        envelope.op,
+        Operation::UpsertRiskPoint { .. } | Operation::DeleteRiskPoint { .. }
+    );
+    // Editing is the holder's; chain steps are checked by the chain itself.
+    if edits && !held.contains(&post_id) {
         return Ok(OpResult::rejected(
             id,
             "forbidden",
@@ -498,7 +526,7 @@ async fn apply_one(
     let Some(sheet) = sheets.get_mut(&post_id).and_then(Option::as_mut) else {
         return Ok(OpResult::rejected(id, "no_sheet", "该岗位尚无本轮排查表"));
     };
-    if sheet.stage != Stage::SelfCheck {
+    if edits && sheet.stage != Stage::SelfCheck {
         return Ok(OpResult::rejected(
             id,
             "sheet_locked",
@@ -599,24 +627,256 @@ async fn apply_one(
                     "排查表还没有风险点，不能提交审核",
                 ));
             }
-            let next = Stage::PeerReview.code();
-            let bumps = pending.sheet_bumps.remove(&sheet.id).unwrap_or(0) + 1;
-            let version = sqlx::query_scalar!(
-                r#"UPDATE risk_sheets SET stage = ?, version = version + ?, updated_at = ? WHERE id = ? RETURNING version AS "v!: i64""#,
-                next,
-                bumps,
+            decide(
+                tx,
+                id,
+                post_id,
+                sheet,
+                &Action::Submit,
+                None,
+                actor,
+                touched,
+                pending,
                 now,
-                sheet.id
             )
-            .fetch_one(&mut **tx)
-            .await?;
-            sheet.stage = Stage::PeerReview;
-            pending
-                .changes
-                .push((post_id, "sheet", post_id.to_string()));
-            Ok(OpResult::Applied { id, version })
+            .await
+        }
+        Operation::Decide {
+            sheet_version,
+            decision,
+            ..
+        } => {
+            decide(
+                tx,
+                id,
+                post_id,
+                sheet,
+                decision,
+                Some(*sheet_version),
+                actor,
+                touched,
+                pending,
+                now,
+            )
+            .await
         }
     }
+}
+
+/// The signed-in user as the chain sees them, loaded on the first chain step of a push.
+struct Actor {
+    user_id: i64,
+    loaded: Option<(Principal, OrgTree)>,
+    pool: sqlx::SqlitePool,
+}
+
+impl Actor {
+    async fn get(&mut self) -> Result<&(Principal, OrgTree), HttpError> {
+        if self.loaded.is_none() {
+            let principal = load_principal(&self.pool, self.user_id)
+                .await
+                .map_err(HttpError)?;
+            let (tree, _) = load_tree(&self.pool).await.map_err(HttpError)?;
+            self.loaded = Some((principal, tree));
+        }
+        Ok(self.loaded.as_ref().expect("loaded above"))
+    }
+}
+
+/// One step of the approval chain, decided by `domain::chain` and recorded: the new stage, the
+/// approvals that stand, and a timeline row with the hash of the content it was taken on.
+#[allow(clippy::too_many_arguments)]
+async fn decide(
+    tx: &mut Transaction<'static, Sqlite>,
+    id: Uuid,
+    post_id: i64,
+    sheet: &mut SheetState,
+    action: &Action,
+    seen_version: Option<i64>,
+    actor: &mut Actor,
+    touched: &mut Touched,
+    pending: &mut Pending,
+    now: i64,
+) -> Result<OpResult, HttpError> {
+    // The content must be on disk to be hashed, including this push's edits so far.
+    touched.flush(tx, actor.user_id, now).await?;
+    let bumps = pending.sheet_bumps.remove(&sheet.id).unwrap_or(0);
+    let row = sqlx::query!(
+        r#"SELECT rs.version AS "version!: i64", rs.notice_until, p.level, p.unit_id AS "unit_id!: i64",
+                  u.required_peer_reviews AS "required!: i64"
+           FROM risk_sheets rs JOIN posts p ON p.id = rs.post_id JOIN org_units u ON u.id = p.unit_id
+           WHERE rs.id = ?"#,
+        sheet.id
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    let version = row.version + bumps;
+    if bumps > 0 {
+        sqlx::query!(
+            "UPDATE risk_sheets SET version = ? WHERE id = ?",
+            version,
+            sheet.id
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    if let Some(seen) = seen_version {
+        if seen != version {
+            return Ok(OpResult::rejected(
+                id,
+                "stale",
+                format!("排查表在您审阅后已有更新（现为第 {version} 版），请刷新后重新审核"),
+            ));
+        }
+    }
+    let level = PostLevel::parse(&row.level).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let content_hash = content_hash(tx, sheet.id).await?;
+    let approvals = sqlx::query!(
+        r#"SELECT stage, by_user AS "by_user!: i64", content_hash FROM approvals WHERE sheet_id = ?"#,
+        sheet.id
+    )
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .map(|a| {
+        Ok(Approval {
+            stage: Stage::from_code(&a.stage).map_err(|e| anyhow::anyhow!("{e}"))?,
+            by: UserId(a.by_user),
+            content_hash: a.content_hash,
+        })
+    })
+    .collect::<Result<Vec<_>, HttpError>>()?;
+    let facts = SheetFacts {
+        post: PostId(post_id),
+        unit: OrgUnitId(row.unit_id),
+        level,
+        content_hash: content_hash.clone(),
+        // Peer reviews and objections arrive with their features; until then none exist.
+        peer_reviews: 0,
+        required_peer_reviews: u32::try_from(row.required).unwrap_or(0),
+        notice_period_over: row.notice_until.is_none_or(|until| until <= now),
+        open_objections: 0,
+    };
+    let state = ChainState {
+        stage: sheet.stage,
+        approvals,
+    };
+    let chain = Chain::for_level(level);
+    let (principal, tree) = actor.get().await?;
+    let next = match transition(&chain, &state, &facts, principal, tree, action) {
+        Ok(next) => next,
+        Err(refused) => return Ok(OpResult::rejected(id, &refused.code, refused.message)),
+    };
+
+    let to = next.stage.code();
+    let notice_until =
+        (next.stage == Stage::PublicNotice).then(|| add_working_days(now, NOTICE_WORKING_DAYS));
+    let version = sqlx::query_scalar!(
+        r#"UPDATE risk_sheets SET stage = ?, version = version + 1, updated_at = ?,
+                  notice_until = COALESCE(?, notice_until)
+           WHERE id = ? RETURNING version AS "v!: i64""#,
+        to,
+        now,
+        notice_until,
+        sheet.id
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    sqlx::query!("DELETE FROM approvals WHERE sheet_id = ?", sheet.id)
+        .execute(&mut **tx)
+        .await?;
+    for a in &next.approvals {
+        let (stage, by) = (a.stage.code(), a.by.0);
+        sqlx::query!(
+            "INSERT INTO approvals (sheet_id, stage, by_user, content_hash, at) VALUES (?, ?, ?, ?, ?)",
+            sheet.id,
+            stage,
+            by,
+            a.content_hash,
+            now
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    let (from, kind) = (sheet.stage.code(), action_code(action));
+    let reason = match action {
+        Action::Return { reason, .. } => Some(reason.as_str()),
+        _ => None,
+    };
+    let by = actor.user_id;
+    sqlx::query!(
+        "INSERT INTO sheet_transitions (sheet_id, from_stage, to_stage, action, by_user, reason, content_hash, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        sheet.id,
+        from,
+        to,
+        kind,
+        by,
+        reason,
+        content_hash,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    sheet.stage = next.stage;
+    pending
+        .changes
+        .push((post_id, "sheet", post_id.to_string()));
+    Ok(OpResult::Applied { id, version })
+}
+
+/// The notice period (DESIGN §4): five working days.
+const NOTICE_WORKING_DAYS: u32 = 5;
+
+/// `days` working days (Monday to Friday, China time) after `from`, in Unix ms.
+fn add_working_days(from: i64, days: u32) -> i64 {
+    const DAY: i64 = 86_400_000;
+    const CHINA: i64 = 8 * 3_600_000;
+    let mut at = from;
+    let mut left = days;
+    while left > 0 {
+        at += DAY;
+        // 1970-01-01 was a Thursday: (days since then + 4) % 7 is 0 on Sundays.
+        let weekday = ((at + CHINA).div_euclid(DAY) + 4).rem_euclid(7);
+        if (1..=5).contains(&weekday) {
+            left -= 1;
+        }
+    }
+    at
+}
+
+fn action_code(action: &Action) -> &'static str {
+    match action {
+        Action::Submit => "submit",
+        Action::ClosePeerReview => "close_peer_review",
+        Action::Approve => "approve",
+        Action::Return { .. } => "return",
+    }
+}
+
+/// SHA-256 of the sheet's risk points and measures as the canonical JSON of their inputs, in
+/// list order: what an approval vouches for.
+async fn content_hash(
+    tx: &mut Transaction<'static, Sqlite>,
+    sheet_id: i64,
+) -> Result<String, HttpError> {
+    use sha2::{Digest as _, Sha256};
+    let ids: Vec<Uuid> = sqlx::query_scalar!(
+        r#"SELECT id AS "id!" FROM risk_points WHERE sheet_id = ? ORDER BY position"#,
+        sheet_id
+    )
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .filter_map(|i| Uuid::parse_str(i).ok())
+    .collect();
+    let points: Vec<RiskPointInput> = load_points_with_sheets(tx, &ids)
+        .await?
+        .into_iter()
+        .map(|(_, r)| r.input)
+        .collect();
+    let canonical = serde_json::to_vec(&points).map_err(anyhow::Error::from)?;
+    Ok(hex::encode(Sha256::digest(&canonical)))
 }
 
 fn invalid_summary(errors: &[FieldError]) -> String {
@@ -782,7 +1042,9 @@ pub async fn pull(
             server_time: now_ms(),
         });
     }
-    let principal = load_principal(db.pool(), user).await.map_err(HttpError)?;
+    let principal = load_principal(db.pool(), user.id)
+        .await
+        .map_err(HttpError)?;
     let (tree, _) = load_tree(db.pool()).await.map_err(HttpError)?;
     let posts =
         sqlx::query!(r#"SELECT p.id AS "id!: i64", p.unit_id AS "unit_id!: i64" FROM posts p"#)

@@ -3,6 +3,7 @@
 mod api {
     mod access;
     mod auth;
+    mod chain;
     pub mod helpers;
     mod pages;
     mod seed;
