@@ -61,6 +61,21 @@ pub struct SheetView {
     pub stage: Stage,
     pub duties: Vec<String>,
     pub risk_points: Vec<RiskPointView>,
+    /// Every stage change of this sheet, oldest first.
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// One stage change of a sheet (审核记录).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    /// `YYYY-MM-DD HH:MM`, China time.
+    pub at: String,
+    pub by: String,
+    pub from: Stage,
+    pub to: Stage,
+    /// 提交审核, 结束互评, 审核通过, 退回.
+    pub action: String,
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

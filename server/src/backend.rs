@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use app::{
     api::{
         backend::Backend, HomeView, MeasureView, RiskPointView, SessionUser, SheetSummary,
-        SheetView, UserCard,
+        SheetView, TimelineEntry, UserCard,
     },
     error::ApiError,
 };
@@ -136,13 +136,19 @@ impl DbBackend {
         .fetch_optional(pool)
         .await
         .map_err(internal)?;
-        let (round, stage, risk_points) = match sheet {
+        let (round, stage, risk_points, timeline) = match sheet {
             Some(sheet) => (
                 sheet.round,
                 Stage::from_code(&sheet.stage).map_err(corrupt)?,
                 self.risk_points(sheet.id).await?,
+                self.timeline(sheet.id).await?,
             ),
-            None => ("尚未开始排查".to_owned(), Stage::SelfCheck, Vec::new()),
+            None => (
+                "尚未开始排查".to_owned(),
+                Stage::SelfCheck,
+                Vec::new(),
+                Vec::new(),
+            ),
         };
         Ok(Some(SheetView {
             post_id: post.id,
@@ -154,7 +160,38 @@ impl DbBackend {
             stage,
             duties,
             risk_points,
+            timeline,
         }))
+    }
+
+    async fn timeline(&self, sheet_id: i64) -> Result<Vec<TimelineEntry>, ApiError> {
+        let rows = sqlx::query!(
+            r#"SELECT t.at AS "at!: i64", u.display_name, t.from_stage, t.to_stage, t.action, t.reason
+               FROM sheet_transitions t JOIN users u ON u.id = t.by_user
+               WHERE t.sheet_id = ? ORDER BY t.id"#,
+            sheet_id
+        )
+        .fetch_all(self.db.pool())
+        .await
+        .map_err(internal)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(TimelineEntry {
+                    at: china_time(r.at),
+                    by: r.display_name,
+                    from: Stage::from_code(&r.from_stage).map_err(corrupt)?,
+                    to: Stage::from_code(&r.to_stage).map_err(corrupt)?,
+                    action: match r.action.as_str() {
+                        "submit" => "提交审核",
+                        "close_peer_review" => "结束互评",
+                        "approve" => "审核通过",
+                        _ => "退回",
+                    }
+                    .to_owned(),
+                    reason: r.reason,
+                })
+            })
+            .collect()
     }
 
     async fn risk_points(&self, sheet_id: i64) -> Result<Vec<RiskPointView>, ApiError> {
@@ -209,6 +246,27 @@ impl DbBackend {
             })
             .collect()
     }
+}
+
+/// `YYYY-MM-DD HH:MM` in China time (UTC+8) for a Unix-ms instant.
+fn china_time(ms: i64) -> String {
+    let minutes = (ms + 8 * 3_600_000).div_euclid(60_000);
+    let (days, minute_of_day) = (minutes.div_euclid(1440), minutes.rem_euclid(1440));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        minute_of_day / 60,
+        minute_of_day % 60
+    )
 }
 
 fn score(value: i64) -> u8 {
@@ -315,5 +373,19 @@ impl Backend for DbBackend {
         self.load_sheet(post_id)
             .await?
             .ok_or_else(ApiError::forbidden)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::china_time;
+
+    #[test]
+    fn times_are_shown_in_china_time() {
+        // 2026-11-28 02:07:53 UTC is 10:07 in Beijing.
+        assert_eq!(china_time(1_795_831_673_000), "2026-11-28 10:07");
+        assert_eq!(china_time(0), "1970-01-01 08:00");
+        // 2028-02-29 23:30 in Beijing, a leap day.
+        assert_eq!(china_time(1_835_451_000_000), "2028-02-29 23:30");
     }
 }

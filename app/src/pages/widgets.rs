@@ -51,6 +51,7 @@ pub fn level_class(level: RiskLevel) -> &'static str {
 pub fn SheetCard(sheet: SheetView) -> impl IntoView {
     let heading_id = format!("sheet-{}", sheet.post_id);
     let count = sheet.risk_points.len();
+    let timeline = sheet.timeline;
     view! {
         <section class="card sheet" aria-labelledby=heading_id.clone()>
             <header class="sheet-head">
@@ -78,6 +79,18 @@ pub fn SheetCard(sheet: SheetView) -> impl IntoView {
                     </ol>
                 }.into_any()
             }}
+            {(!timeline.is_empty()).then(|| view! {
+                <h3>"审核记录"</h3>
+                <ol class="timeline">
+                    {timeline.into_iter().map(|t| view! {
+                        <li>
+                            <span class="muted">{t.at}</span>
+                            {format!(" {} {}：{} → {}", t.by, t.action, t.from.label(), t.to.label())}
+                            {t.reason.map(|r| view! { <span class="timeline-reason">{format!("理由：{r}")}</span> })}
+                        </li>
+                    }).collect_view()}
+                </ol>
+            })}
         </section>
     }
 }

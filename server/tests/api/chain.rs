@@ -175,6 +175,21 @@ async fn a_sheet_climbs_the_chain_is_returned_by_the_commission_and_climbs_again
     );
     let approvals: i64 = app.count("SELECT COUNT(*) FROM approvals").await;
     assert_eq!(approvals, 5);
+
+    // The sheet page shows the same timeline, in words.
+    let reviewer = app.session_cookie("shenhe").await;
+    let sheet: Value = app
+        .server_fn("sheet", Some(&reviewer), &format!("post_id={post}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let timeline = sheet["timeline"].as_array().unwrap();
+    assert_eq!(timeline.len(), 12);
+    assert_eq!(timeline[6]["by"], "鲁审核");
+    assert_eq!(timeline[6]["action"], "退回");
+    assert_eq!(timeline[6]["reason"], "风险点未覆盖车辆维修费用报销");
+    assert_eq!(timeline[11]["to"], "Approved");
 }
 
 #[tokio::test]
