@@ -105,6 +105,29 @@ async fn push(
     r.json().await.unwrap()
 }
 
+/// `count` pushes of `size` new risk points in a row, carrying the cursor along.
+#[allow(clippy::too_many_arguments)]
+async fn pushes(
+    client: &reqwest::Client,
+    base: &str,
+    s: &Session,
+    client_id: Uuid,
+    cursor: &mut Value,
+    seq: &mut i64,
+    count: usize,
+    size: usize,
+) {
+    for _ in 0..count {
+        let ops: Vec<Value> = (0..size)
+            .map(|_| {
+                *seq += 1;
+                op(*seq, s.post)
+            })
+            .collect();
+        *cursor = push(client, base, s, client_id, cursor, ops).await["cursor"].clone();
+    }
+}
+
 struct Session {
     user: String,
     cookie: String,
@@ -183,15 +206,17 @@ async fn main() {
     let mut seq = 0;
     let mut cursor = Value::Null;
     let started = Instant::now();
-    for _ in 0..batches {
-        let ops: Vec<Value> = (0..100)
-            .map(|_| {
-                seq += 1;
-                op(seq, s.post)
-            })
-            .collect();
-        cursor = push(&client, &base, s, client_id, &cursor, ops).await["cursor"].clone();
-    }
+    pushes(
+        &client,
+        &base,
+        s,
+        client_id,
+        &mut cursor,
+        &mut seq,
+        batches,
+        100,
+    )
+    .await;
     let elapsed = started.elapsed();
     let ops = batches * 100;
     println!(
@@ -202,15 +227,7 @@ async fn main() {
 
     // One client, pushes of 10: the per-push overhead.
     let started = Instant::now();
-    for _ in 0..200 {
-        let ops: Vec<Value> = (0..10)
-            .map(|_| {
-                seq += 1;
-                op(seq, s.post)
-            })
-            .collect();
-        cursor = push(&client, &base, s, client_id, &cursor, ops).await["cursor"].clone();
-    }
+    pushes(&client, &base, s, client_id, &mut cursor, &mut seq, 200, 10).await;
     let elapsed = started.elapsed();
     println!(
         "throughput: 2000 operations in 200 pushes of 10 over HTTP, one client: {:.2} s, {:.1} ms per push",

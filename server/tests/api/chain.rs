@@ -37,6 +37,15 @@ async fn decide_on(app: &TestApp, user: &str, post: i64, seen: i64, decision: Va
     body["results"][0].clone()
 }
 
+/// Five working days pass: the sheet's public notice period is over.
+async fn end_notice_period(app: &TestApp, post: i64) {
+    sqlx::query("UPDATE risk_sheets SET notice_until = 0 WHERE post_id = ?")
+        .bind(post)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+}
+
 fn approve() -> Value {
     json!({ "action": "approve" })
 }
@@ -95,12 +104,7 @@ async fn a_sheet_climbs_the_chain_is_returned_by_the_commission_and_climbs_again
     assert_eq!(stage(&app, post).await, "public_notice");
     let running = decide(&app, "lianluo", post, approve()).await;
     assert_eq!(running["code"], "notice_running");
-    // Five working days later.
-    sqlx::query("UPDATE risk_sheets SET notice_until = 0 WHERE post_id = ?")
-        .bind(post)
-        .execute(app.db.pool())
-        .await
-        .unwrap();
+    end_notice_period(&app, post).await;
     assert_eq!(
         decide(&app, "lianluo", post, approve()).await["status"],
         "applied"
@@ -121,11 +125,7 @@ async fn a_sheet_climbs_the_chain_is_returned_by_the_commission_and_climbs_again
             "{who}"
         );
     }
-    sqlx::query("UPDATE risk_sheets SET notice_until = 0 WHERE post_id = ?")
-        .bind(post)
-        .execute(app.db.pool())
-        .await
-        .unwrap();
+    end_notice_period(&app, post).await;
     assert_eq!(
         decide(&app, "lianluo", post, approve()).await["status"],
         "applied"
