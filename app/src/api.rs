@@ -2,7 +2,7 @@
 //! authenticates and authorises in its own body.
 
 use domain::{
-    post::PostLevel,
+    post::{PostLevel, SupervisionGrade},
     risk::{MeasureKind, MeasureStatus, RiskCategory, RiskLevel},
     stage::Stage,
 };
@@ -27,6 +27,19 @@ pub struct HomeView {
     pub my_sheets: Vec<SheetView>,
     /// Sheets this user may read through a reviewing role, in brief.
     pub in_scope: Vec<SheetSummary>,
+    /// Colleagues' sheets waiting for this user's peer review.
+    pub peer_queue: Vec<SheetSummary>,
+    /// Units this user works on through a role, with what they may do there.
+    pub units: Vec<UnitLink>,
+}
+
+/// A unit on the home page, with links to its handbook, import and meeting record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitLink {
+    pub id: i64,
+    pub name: String,
+    /// The user is the unit's liaison: imports and records collective reviews.
+    pub liaison: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +60,10 @@ pub struct SheetSummary {
     pub stage: Stage,
     pub risk_count: i64,
     pub high_count: i64,
+    pub unit_id: i64,
+    /// Waiting for this user: their stage's role is this user's (an inbox entry).
+    pub waiting: bool,
+    pub open_objections: i64,
 }
 
 /// One post's risk sheet in the current round.
@@ -63,6 +80,113 @@ pub struct SheetView {
     pub risk_points: Vec<RiskPointView>,
     /// Every stage change of this sheet, oldest first.
     pub timeline: Vec<TimelineEntry>,
+    pub unit_id: i64,
+    /// The sheet's version: a decision names the version it was taken on.
+    pub version: i64,
+    pub supervision_grade: Option<SupervisionGrade>,
+    /// The last day of the public notice, China time, once published.
+    pub notice_until: Option<String>,
+    /// What this user sees and may do in the review (absent where nobody is asking).
+    #[serde(default)]
+    pub review: Option<ReviewInfo>,
+}
+
+/// The review around a sheet, as the signed-in user may see and act on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewInfo {
+    /// Chain steps this user may take now: `submit`, `close_peer_review`, `approve`, `return`.
+    pub actions: Vec<String>,
+    /// Stages a return may go back to.
+    pub return_targets: Vec<Stage>,
+    /// Why the step this user would take is held now (objections, notice running, reviews missing).
+    pub held: Option<String>,
+    pub is_holder: bool,
+    pub may_peer_review: bool,
+    pub required_peer_reviews: u32,
+    pub peer_reviews: Vec<PeerReviewView>,
+    pub suggestions: Vec<SuggestionView>,
+    pub objections: Vec<ObjectionView>,
+    pub may_resolve_objections: bool,
+    pub may_grade: bool,
+    pub meetings: Vec<MeetingView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerReviewView {
+    pub by: String,
+    pub comment: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuggestionView {
+    pub id: i64,
+    pub by: String,
+    pub description: String,
+    pub category: RiskCategory,
+    pub level: Option<RiskLevel>,
+    /// `pending`, `accepted` or `declined`.
+    pub status: String,
+    pub decline_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectionView {
+    pub id: i64,
+    pub text: String,
+    pub contact: Option<String>,
+    pub at: String,
+    pub open: bool,
+    pub response: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingView {
+    pub held_on: String,
+    pub attendees: String,
+    pub decision: String,
+    pub minutes_ref: String,
+}
+
+/// A unit's published sheets, for the public notice page (no login).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicUnitView {
+    pub unit_id: i64,
+    pub unit: String,
+    pub round: String,
+    pub sheets: Vec<PublicSheet>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicSheet {
+    pub post_id: i64,
+    pub post_title: String,
+    pub post_level: PostLevel,
+    pub stage: Stage,
+    pub notice_until: Option<String>,
+    /// Objections not yet answered: while any is open, the notice is held.
+    pub open_objections: i64,
+    pub risk_points: Vec<RiskPointView>,
+}
+
+/// A unit with published sheets, for the public index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicUnitLink {
+    pub id: i64,
+    pub name: String,
+    pub published: i64,
+}
+
+/// A unit's handbook (工作手册): every post with its sheet, for print and export.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HandbookView {
+    pub unit_id: i64,
+    pub unit: String,
+    pub round: String,
+    /// Every sheet approved by the commission: a final handbook, else a draft for review.
+    pub approved: bool,
+    pub generated_on: String,
+    pub posts: Vec<SheetView>,
 }
 
 /// One stage change of a sheet (审核记录).
@@ -116,6 +240,53 @@ pub async fn load_sheet(post_id: i64) -> Result<SheetView, ApiError> {
     backend::get()?.sheet(&user, post_id).await
 }
 
+/// What an import of a risk table did or, in a dry run, would do (`POST /api/units/{id}/import`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReportView {
+    pub dry_run: bool,
+    pub total_rows: usize,
+    pub accepted_rows: usize,
+    pub rejected_rows: usize,
+    pub rejected: Vec<RejectedRowView>,
+    pub offset: usize,
+    pub applied_rows: usize,
+    pub next_offset: Option<usize>,
+    pub new_units: usize,
+    pub new_posts: usize,
+    pub new_risk_points: usize,
+    pub new_measures: usize,
+    pub existing_risk_points: usize,
+}
+
+/// A refused row: its row number as Excel shows it, the column, the rule and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedRowView {
+    pub row: usize,
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// A unit's published sheets, readable by anyone: this function deliberately needs no login and
+/// returns only what the public notice shows (sheets at 公示 or later, without names of staff).
+#[server(prefix = "/api/fn", endpoint = "public_unit")]
+pub async fn load_public_unit(unit_id: i64) -> Result<PublicUnitView, ApiError> {
+    backend::get()?.public_unit(unit_id).await
+}
+
+/// Units with published sheets, readable by anyone (see [`load_public_unit`]).
+#[server(prefix = "/api/fn", endpoint = "public_units")]
+pub async fn load_public_units() -> Result<Vec<PublicUnitLink>, ApiError> {
+    backend::get()?.public_units().await
+}
+
+/// A unit's handbook, for those who may read its sheets.
+#[server(prefix = "/api/fn", endpoint = "handbook")]
+pub async fn load_handbook(unit_id: i64) -> Result<HandbookView, ApiError> {
+    let user = backend::require_user()?;
+    backend::get()?.handbook(&user, unit_id).await
+}
+
 /// The server side of the server functions: the `server` crate implements [`Backend`] and
 /// provides it as context, so that only it talks to the database.
 #[cfg(feature = "ssr")]
@@ -128,6 +299,13 @@ pub mod backend {
     pub trait Backend: Send + Sync + 'static {
         async fn home(&self, user: &SessionUser) -> Result<HomeView, ApiError>;
         async fn sheet(&self, user: &SessionUser, post_id: i64) -> Result<SheetView, ApiError>;
+        async fn public_unit(&self, unit_id: i64) -> Result<PublicUnitView, ApiError>;
+        async fn public_units(&self) -> Result<Vec<PublicUnitLink>, ApiError>;
+        async fn handbook(
+            &self,
+            user: &SessionUser,
+            unit_id: i64,
+        ) -> Result<HandbookView, ApiError>;
     }
 
     /// The backend as it travels in context.

@@ -1,7 +1,10 @@
 //! Lianfang's user interface: Leptos components and routes, rendered on the server and hydrated in
 //! the browser by the `frontend` crate. Chinese first.
 
+#![recursion_limit = "256"]
+
 pub mod api;
+pub mod client;
 pub mod error;
 #[cfg(feature = "hydrate")]
 pub mod offline;
@@ -11,7 +14,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -61,6 +64,13 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=pages::LoginPage/>
                 <Route path=path!("/posts/:id") view=pages::SheetPage/>
                 <Route path=path!("/check") view=pages::CheckPage/>
+                <Route path=path!("/units/:id/meeting") view=pages::MeetingPage/>
+                <Route path=path!("/units/:id/import") view=pages::ImportPage/>
+                // These render completely before the first byte: readable without wasm, and ready
+                // for print.
+                <Route path=path!("/units/:id/handbook") view=pages::HandbookPage ssr=SsrMode::Async/>
+                <Route path=path!("/public") view=pages::PublicIndexPage ssr=SsrMode::Async/>
+                <Route path=path!("/public/units/:id") view=pages::PublicUnitPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }
@@ -79,5 +89,5 @@ pub fn mark_hydrated() {
 
 /// Whether a page needs a signed-in user; the server redirects to the login page otherwise.
 pub fn requires_login(path: &str) -> bool {
-    path == "/" || path.starts_with("/posts/")
+    path == "/" || path.starts_with("/posts/") || path.starts_with("/units/")
 }

@@ -26,6 +26,18 @@ impl Principal {
                 .any(|a| a.role.reads_sheets_in_scope() && tree.is_within(unit, a.scope))
     }
 
+    /// Whether this user holds `role` with a scope that contains `unit`.
+    pub fn has_role_over(
+        &self,
+        tree: &OrgTree,
+        role: crate::account::Role,
+        unit: OrgUnitId,
+    ) -> bool {
+        self.roles
+            .iter()
+            .any(|a| a.role == role && tree.is_within(unit, a.scope))
+    }
+
     /// The units whose sheets this user reads through a role (holders also read their own posts).
     pub fn sheet_scopes(&self) -> impl Iterator<Item = OrgUnitId> + '_ {
         self.roles

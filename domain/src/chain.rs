@@ -157,6 +157,8 @@ pub struct SheetFacts {
     pub content_hash: String,
     pub peer_reviews: u32,
     pub required_peer_reviews: u32,
+    /// Suggested risk points the holder has neither accepted nor declined.
+    pub pending_suggestions: u32,
     /// The public notice period has run its course.
     pub notice_period_over: bool,
     pub open_objections: u32,
@@ -189,13 +191,6 @@ pub fn reviewer_of(stage: Stage) -> Option<Role> {
         Stage::CommissionAudit => Some(Role::CommissionReviewer),
         Stage::SelfCheck | Stage::PeerReview | Stage::Approved => None,
     }
-}
-
-fn has_role_over(actor: &Principal, tree: &OrgTree, role: Role, unit: OrgUnitId) -> bool {
-    actor
-        .roles
-        .iter()
-        .any(|a| a.role == role && tree.is_within(unit, a.scope))
 }
 
 /// Decides `action` on a sheet and returns its next state. Checked in one place: the stage is in
@@ -244,6 +239,15 @@ pub fn transition(
                     ),
                 ));
             }
+            if stage == Stage::PeerReview && facts.pending_suggestions > 0 {
+                return Err(TransitionError::new(
+                    "suggestions_pending",
+                    format!(
+                        "尚有 {} 条同事建议的风险点未处理，请逐条采纳或说明不采纳理由",
+                        facts.pending_suggestions
+                    ),
+                ));
+            }
             next.stage = chain.next(stage).unwrap_or(Stage::Approved);
         }
         Action::Approve | Action::Return { .. } => {
@@ -256,7 +260,7 @@ pub fn transition(
                     "不能审核本人所在岗位的排查表",
                 ));
             }
-            if !has_role_over(actor, tree, role, facts.unit) {
+            if !actor.has_role_over(tree, role, facts.unit) {
                 return Err(TransitionError::new(
                     "forbidden",
                     format!("“{}”环节须由{}办理", stage.label(), role.label()),
@@ -264,14 +268,16 @@ pub fn transition(
             }
             match action {
                 Action::Approve => {
-                    if stage == Stage::PublicNotice && !facts.notice_period_over {
-                        return Err(TransitionError::new("notice_running", "公示期尚未结束"));
-                    }
+                    // An objection holds the sheet whatever the calendar says, so it is checked
+                    // first: the liaison learns what to do, not only that the period runs.
                     if stage == Stage::PublicNotice && facts.open_objections > 0 {
                         return Err(TransitionError::new(
                             "objections_open",
                             format!("尚有 {} 条异议未处理，公示不能结束", facts.open_objections),
                         ));
+                    }
+                    if stage == Stage::PublicNotice && !facts.notice_period_over {
+                        return Err(TransitionError::new("notice_running", "公示期尚未结束"));
                     }
                     next.approvals.retain(|a| a.stage != stage);
                     next.approvals.push(Approval {
@@ -308,6 +314,27 @@ fn wrong_stage(action: &Action, stage: Stage) -> TransitionError {
             action.label()
         ),
     )
+}
+
+/// A post as peer review sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerPost {
+    pub post: PostId,
+    pub unit: OrgUnitId,
+    pub level: PostLevel,
+}
+
+/// Whether someone holding `held` posts may peer-review the sheet of `sheet` (互评): a colleague
+/// in the same unit who does not hold that post; for a leadership post, a fellow member of the
+/// leadership team.
+pub fn is_peer_reviewer(held: &[PeerPost], sheet: PeerPost) -> bool {
+    if held.iter().any(|p| p.post == sheet.post) {
+        return false;
+    }
+    held.iter().any(|p| {
+        p.unit == sheet.unit
+            && (sheet.level != PostLevel::Leadership || p.level == PostLevel::Leadership)
+    })
 }
 
 /// The actions this user may take now, for the UI. Returns use the first stage as an example
@@ -360,6 +387,7 @@ mod tests {
             content_hash: "h1".to_owned(),
             peer_reviews: 2,
             required_peer_reviews: 2,
+            pending_suggestions: 0,
             notice_period_over: true,
             open_objections: 0,
         }
@@ -648,6 +676,63 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.code, "objections_open");
+        // An objection is named even while the period still runs.
+        f.notice_period_over = false;
+        let err = act(
+            &chain,
+            &at(Stage::PublicNotice),
+            &f,
+            "liaison",
+            &Action::Approve,
+        )
+        .unwrap_err();
+        assert_eq!(err.code, "objections_open");
+    }
+
+    #[test]
+    fn peer_review_cannot_close_with_undecided_suggestions() {
+        let (chain, mut f) = general();
+        f.pending_suggestions = 1;
+        let err = act(
+            &chain,
+            &at(Stage::PeerReview),
+            &f,
+            "holder",
+            &Action::ClosePeerReview,
+        )
+        .unwrap_err();
+        assert_eq!(err.code, "suggestions_pending");
+    }
+
+    #[test]
+    fn peers_are_colleagues_of_the_same_unit_and_leadership_team() {
+        let sheet = PeerPost {
+            post: POST,
+            unit: BUREAU,
+            level: PostLevel::General,
+        };
+        let colleague = PeerPost {
+            post: PostId(11),
+            unit: BUREAU,
+            level: PostLevel::Middle,
+        };
+        let elsewhere = PeerPost {
+            unit: OTHER,
+            ..colleague
+        };
+        assert!(is_peer_reviewer(&[colleague], sheet));
+        assert!(!is_peer_reviewer(&[elsewhere], sheet));
+        assert!(!is_peer_reviewer(&[sheet], sheet), "not one's own post");
+        let leader_sheet = PeerPost {
+            level: PostLevel::Leadership,
+            ..sheet
+        };
+        assert!(!is_peer_reviewer(&[colleague], leader_sheet));
+        let fellow_leader = PeerPost {
+            level: PostLevel::Leadership,
+            ..colleague
+        };
+        assert!(is_peer_reviewer(&[fellow_leader], leader_sheet));
     }
 
     #[test]

@@ -56,6 +56,59 @@ impl PostLevel {
     }
 }
 
+/// The commission's supervision grade of a key post (重点岗位监督等级), which sets how often its
+/// sheet is looked at again (DESIGN §8: 一级 every 6 months, 二级 12, 三级 24).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupervisionGrade {
+    First,
+    Second,
+    Third,
+}
+
+impl SupervisionGrade {
+    pub const ALL: [Self; 3] = [Self::First, Self::Second, Self::Third];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::First => "first",
+            Self::Second => "second",
+            Self::Third => "third",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::First => "一级",
+            Self::Second => "二级",
+            Self::Third => "三级",
+        }
+    }
+
+    /// Months between re-reviews (回头看).
+    pub fn cadence_months(self) -> u32 {
+        match self {
+            Self::First => 6,
+            Self::Second => 12,
+            Self::Third => 24,
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let raw = raw.trim();
+        Self::ALL
+            .into_iter()
+            .find(|g| g.code() == raw || g.label() == raw)
+            .ok_or_else(|| {
+                FieldError::new(
+                    "unknown_value",
+                    "grade",
+                    format!("监督等级“{raw}”无效，应为 一级、二级 或 三级"),
+                )
+            })
+    }
+}
+
 /// A post in an organisational unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Post {

@@ -131,6 +131,38 @@ bounded_text!(
     ReturnReason, field = "reason", label = "退回理由", min = 2, max = 500
 );
 bounded_text!(
+    /// A colleague's peer-review comment (互评意见).
+    ReviewComment, field = "comment", label = "互评意见", min = 2, max = 1000
+);
+bounded_text!(
+    /// Why the holder declines a suggested risk point (不采纳理由).
+    DeclineReason, field = "reason", label = "不采纳理由", min = 2, max = 500
+);
+bounded_text!(
+    /// Who attended the collective-review meeting (参会人员).
+    Attendees, field = "attendees", label = "参会人员", min = 2, max = 500
+);
+bounded_text!(
+    /// What the collective-review meeting decided (会议决定).
+    MeetingDecision, field = "decision", label = "会议决定", min = 2, max = 500
+);
+bounded_text!(
+    /// Where the meeting's minutes are filed (会议纪要编号).
+    MinutesRef, field = "minutes_ref", label = "会议纪要编号", min = 1, max = 100
+);
+bounded_text!(
+    /// An objection filed during the public notice (异议内容).
+    ObjectionText, field = "text", label = "异议内容", min = 5, max = 1000
+);
+bounded_text!(
+    /// How to reach the person who objected, if they want an answer (联系方式).
+    ObjectionContact, field = "contact", label = "联系方式", min = 1, max = 100
+);
+bounded_text!(
+    /// The liaison's answer to an objection (处理意见).
+    ObjectionResponse, field = "response", label = "处理意见", min = 2, max = 1000
+);
+bounded_text!(
     /// The name of a round of risk identification (排查批次名称).
     RoundName, field = "round_name", label = "排查批次名称", min = 2, max = 60
 );

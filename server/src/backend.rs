@@ -3,21 +3,25 @@
 
 use std::collections::HashMap;
 
+use crate::sync::action_code;
 use app::{
     api::{
-        backend::Backend, HomeView, MeasureView, RiskPointView, SessionUser, SheetSummary,
-        SheetView, TimelineEntry, UserCard,
+        backend::Backend, HandbookView, HomeView, MeasureView, MeetingView, ObjectionView,
+        PeerReviewView, PublicSheet, PublicUnitLink, PublicUnitView, ReviewInfo, RiskPointView,
+        SessionUser, SheetSummary, SheetView, SuggestionView, TimelineEntry, UnitLink, UserCard,
     },
     error::ApiError,
 };
 use domain::{
     access::Principal,
     account::{Role, RoleAssignment},
+    chain::{allowed_actions, is_peer_reviewer, reviewer_of, transition, Action, Chain, PeerPost},
     ids::{OrgUnitId, PostId, UserId},
     org::OrgTree,
-    post::PostLevel,
-    risk::{MeasureKind, MeasureStatus, RiskCategory, RiskLevel},
+    post::{PostLevel, SupervisionGrade},
+    risk::{MeasureKind, MeasureStatus, RatingMatrix, RiskCategory, RiskLevel},
     stage::Stage,
+    sync::RiskPointInput,
 };
 
 use sqlx::SqlitePool;
@@ -106,11 +110,13 @@ impl DbBackend {
         load_tree(self.db.pool()).await
     }
 
-    /// The sheet of `post_id` in the latest round that has one.
-    async fn load_sheet(&self, post_id: i64) -> Result<Option<SheetView>, ApiError> {
+    /// The sheet of `post_id` in the latest round that has one, with its sheet id (none before
+    /// the post's first round).
+    async fn load_sheet(&self, post_id: i64) -> Result<Option<(SheetView, Option<i64>)>, ApiError> {
         let pool = self.db.pool();
         let Some(post) = sqlx::query!(
-            r#"SELECT p.id AS "id!: i64", p.title, p.level, p.key_post AS "key_post: bool", u.name AS unit
+            r#"SELECT p.id AS "id!: i64", p.title, p.level, p.key_post AS "key_post: bool", p.supervision_grade,
+                      p.unit_id AS "unit_id!: i64", u.name AS unit
                FROM posts p JOIN org_units u ON u.id = p.unit_id WHERE p.id = ?"#,
             post_id
         )
@@ -128,7 +134,7 @@ impl DbBackend {
         .await
         .map_err(internal)?;
         let sheet = sqlx::query!(
-            r#"SELECT rs.id AS "id!: i64", rs.stage, r.name AS round
+            r#"SELECT rs.id AS "id!: i64", rs.stage, rs.version AS "version!: i64", rs.notice_until, r.name AS round
                FROM risk_sheets rs JOIN rounds r ON r.id = rs.round_id
                WHERE rs.post_id = ? ORDER BY r.year DESC, r.id DESC LIMIT 1"#,
             post_id
@@ -136,32 +142,204 @@ impl DbBackend {
         .fetch_optional(pool)
         .await
         .map_err(internal)?;
-        let (round, stage, risk_points, timeline) = match sheet {
+        let sheet_id = sheet.as_ref().map(|s| s.id);
+        let (round, stage, version, notice_until, risk_points, timeline) = match sheet {
             Some(sheet) => (
                 sheet.round,
                 Stage::from_code(&sheet.stage).map_err(corrupt)?,
+                sheet.version,
+                sheet.notice_until.map(|ms| china_time(ms)[..10].to_owned()),
                 self.risk_points(sheet.id).await?,
                 self.timeline(sheet.id).await?,
             ),
             None => (
                 "尚未开始排查".to_owned(),
                 Stage::SelfCheck,
+                0,
+                None,
                 Vec::new(),
                 Vec::new(),
             ),
         };
-        Ok(Some(SheetView {
-            post_id: post.id,
-            post_title: post.title,
-            post_level: PostLevel::parse(&post.level).map_err(corrupt)?,
-            key_post: post.key_post,
-            unit: post.unit,
-            round,
-            stage,
-            duties,
-            risk_points,
-            timeline,
-        }))
+        let supervision_grade = post
+            .supervision_grade
+            .as_deref()
+            .map(SupervisionGrade::parse)
+            .transpose()
+            .map_err(corrupt)?;
+        Ok(Some((
+            SheetView {
+                post_id: post.id,
+                post_title: post.title,
+                post_level: PostLevel::parse(&post.level).map_err(corrupt)?,
+                key_post: post.key_post,
+                unit: post.unit,
+                round,
+                stage,
+                duties,
+                risk_points,
+                timeline,
+                unit_id: post.unit_id,
+                version,
+                supervision_grade,
+                notice_until,
+                review: None,
+            },
+            sheet_id,
+        )))
+    }
+
+    /// What `principal` sees of the review around a sheet and may do in it. The chain steps come
+    /// from `domain::chain` with the same facts the server decides on.
+    async fn review_info(
+        &self,
+        principal: &Principal,
+        tree: &OrgTree,
+        view: &SheetView,
+        sheet_id: i64,
+    ) -> Result<ReviewInfo, ApiError> {
+        let pool = self.db.pool();
+        let mut conn = pool.acquire().await.map_err(internal)?;
+        let snap = crate::sync::snapshot(
+            &mut conn,
+            sheet_id,
+            view.post_id,
+            view.stage,
+            crate::db::now_ms(),
+        )
+        .await
+        .map_err(|e| e.0)?;
+        let chain = Chain::for_level(view.post_level);
+        let actions: Vec<String> =
+            allowed_actions(&chain, &snap.state, &snap.facts, principal, tree)
+                .iter()
+                .map(|a| action_code(a).to_owned())
+                .collect();
+        let is_holder = principal.held_posts.contains(&PostId(view.post_id));
+        let unit = OrgUnitId(view.unit_id);
+        // The step this user would take here, if the stage is theirs: why it is held, if it is.
+        let natural = match view.stage {
+            Stage::SelfCheck if is_holder => Some(Action::Submit),
+            Stage::PeerReview if is_holder => Some(Action::ClosePeerReview),
+            stage => reviewer_of(stage)
+                .filter(|role| !is_holder && principal.has_role_over(tree, *role, unit))
+                .map(|_| Action::Approve),
+        };
+        let held = natural.and_then(|a| {
+            transition(&chain, &snap.state, &snap.facts, principal, tree, &a)
+                .err()
+                .map(|e| e.message)
+        });
+        let return_targets = chain
+            .stages()
+            .iter()
+            .copied()
+            .filter(|s| *s < view.stage)
+            .collect();
+        let held_posts = crate::http::held_posts(&mut conn, principal.user.0)
+            .await
+            .map_err(|e| e.0)?;
+        let may_peer_review = view.stage == Stage::PeerReview
+            && is_peer_reviewer(
+                &held_posts,
+                PeerPost {
+                    post: PostId(view.post_id),
+                    unit,
+                    level: view.post_level,
+                },
+            );
+        let peer_reviews = sqlx::query!(
+            r#"SELECT u.display_name, r.comment, r.at AS "at!: i64" FROM peer_reviews r JOIN users u ON u.id = r.by_user
+               WHERE r.sheet_id = ? ORDER BY r.at"#,
+            sheet_id
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|r| PeerReviewView {
+            by: r.display_name,
+            comment: r.comment,
+            at: china_time(r.at),
+        })
+        .collect();
+        let matrix =
+            sqlx::query_scalar!("SELECT matrix_json FROM risk_sheets WHERE id = ?", sheet_id)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(internal)?;
+        let matrix: RatingMatrix = serde_json::from_str(&matrix).map_err(internal)?;
+        let suggestions = sqlx::query!(
+            r#"SELECT s.id AS "id!: i64", u.display_name, s.input_json, s.status, s.decline_reason
+               FROM suggestions s JOIN users u ON u.id = s.by_user WHERE s.sheet_id = ? ORDER BY s.id"#,
+            sheet_id
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|r| {
+            let input: RiskPointInput = serde_json::from_str(&r.input_json).map_err(internal)?;
+            Ok(SuggestionView {
+                id: r.id,
+                by: r.display_name,
+                level: input.validate().ok().map(|v| v.level(&matrix)),
+                category: RiskCategory::parse(&input.category).map_err(corrupt)?,
+                description: input.description,
+                status: r.status,
+                decline_reason: r.decline_reason,
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+        let objections = sqlx::query!(
+            r#"SELECT id AS "id!: i64", text, contact, at AS "at!: i64", status, response
+               FROM objections WHERE sheet_id = ? ORDER BY id"#,
+            sheet_id
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|r| ObjectionView {
+            id: r.id,
+            text: r.text,
+            contact: r.contact,
+            at: china_time(r.at),
+            open: r.status == "open",
+            response: r.response,
+        })
+        .collect();
+        let meetings = sqlx::query!(
+            r#"SELECT m.held_on, m.attendees, m.decision, m.minutes_ref FROM review_meetings m
+               JOIN meeting_sheets ms ON ms.meeting_id = m.id WHERE ms.sheet_id = ? ORDER BY m.id"#,
+            sheet_id
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|m| MeetingView {
+            held_on: m.held_on,
+            attendees: m.attendees,
+            decision: m.decision,
+            minutes_ref: m.minutes_ref,
+        })
+        .collect();
+        Ok(ReviewInfo {
+            actions,
+            return_targets,
+            held,
+            is_holder,
+            may_peer_review,
+            required_peer_reviews: snap.facts.required_peer_reviews,
+            peer_reviews,
+            suggestions,
+            objections,
+            may_resolve_objections: !is_holder
+                && principal.has_role_over(tree, Role::UnitLiaison, unit),
+            may_grade: principal.has_role_over(tree, Role::CommissionReviewer, unit),
+            meetings,
+        })
     }
 
     async fn timeline(&self, sheet_id: i64) -> Result<Vec<TimelineEntry>, ApiError> {
@@ -301,43 +479,88 @@ impl Backend for DbBackend {
 
         let mut my_sheets = Vec::new();
         for post in &principal.held_posts {
-            if let Some(sheet) = self.load_sheet(post.0).await? {
+            if let Some((mut sheet, Some(sheet_id))) = self.load_sheet(post.0).await? {
+                sheet.review = Some(
+                    self.review_info(&principal, &tree, &sheet, sheet_id)
+                        .await?,
+                );
                 my_sheets.push(sheet);
             }
         }
 
-        let mut in_scope = Vec::new();
-        if principal.sheet_scopes().next().is_some() {
-            let rows = sqlx::query!(
-                r#"SELECT p.id AS "post_id!: i64", p.unit_id AS "unit_id!: i64", p.title, p.level,
-                          COALESCE(rs.stage, 'self_check') AS "stage!: String",
-                          (SELECT COUNT(*) FROM risk_points rp WHERE rp.sheet_id = rs.id) AS "risk_count!: i64",
-                          (SELECT COUNT(*) FROM risk_points rp WHERE rp.sheet_id = rs.id AND rp.level = 'high') AS "high_count!: i64"
-                   FROM posts p
-                   LEFT JOIN risk_sheets rs ON rs.post_id = p.id
-                        AND rs.round_id = (SELECT r.id FROM rounds r JOIN risk_sheets s ON s.round_id = r.id
-                                           WHERE s.post_id = p.id ORDER BY r.year DESC, r.id DESC LIMIT 1)
-                   ORDER BY p.unit_id, p.id"#
-            )
-            .fetch_all(pool)
+        let mut conn = pool.acquire().await.map_err(internal)?;
+        let held = crate::http::held_posts(&mut conn, user.id)
             .await
-            .map_err(internal)?;
-            for row in rows {
-                let post = PostId(row.post_id);
-                if principal.held_posts.contains(&post)
-                    || !principal.may_read_sheet(&tree, post, OrgUnitId(row.unit_id))
-                {
-                    continue;
-                }
-                in_scope.push(SheetSummary {
-                    post_id: row.post_id,
-                    unit: unit_names.get(&row.unit_id).cloned().unwrap_or_default(),
-                    post_title: row.title,
-                    post_level: PostLevel::parse(&row.level).map_err(corrupt)?,
-                    stage: Stage::from_code(&row.stage).map_err(corrupt)?,
-                    risk_count: row.risk_count,
-                    high_count: row.high_count,
-                });
+            .map_err(|e| e.0)?;
+        drop(conn);
+        let rows = sqlx::query!(
+            r#"SELECT p.id AS "post_id!: i64", p.unit_id AS "unit_id!: i64", p.title, p.level,
+                      COALESCE(rs.stage, 'self_check') AS "stage!: String",
+                      (SELECT COUNT(*) FROM risk_points rp WHERE rp.sheet_id = rs.id) AS "risk_count!: i64",
+                      (SELECT COUNT(*) FROM risk_points rp WHERE rp.sheet_id = rs.id AND rp.level = 'high') AS "high_count!: i64",
+                      (SELECT COUNT(*) FROM objections o WHERE o.sheet_id = rs.id AND o.status = 'open') AS "objections!: i64",
+                      EXISTS (SELECT 1 FROM peer_reviews pr WHERE pr.sheet_id = rs.id AND pr.by_user = ?) AS "reviewed!: bool"
+               FROM posts p
+               LEFT JOIN risk_sheets rs ON rs.post_id = p.id
+                    AND rs.round_id = (SELECT r.id FROM rounds r JOIN risk_sheets s ON s.round_id = r.id
+                                       WHERE s.post_id = p.id ORDER BY r.year DESC, r.id DESC LIMIT 1)
+               ORDER BY p.unit_id, p.id"#,
+            user.id
+        )
+        .fetch_all(pool)
+        .await
+        .map_err(internal)?;
+        let (mut in_scope, mut peer_queue) = (Vec::new(), Vec::new());
+        for row in rows {
+            let post = PostId(row.post_id);
+            let unit = OrgUnitId(row.unit_id);
+            let level = PostLevel::parse(&row.level).map_err(corrupt)?;
+            let stage = Stage::from_code(&row.stage).map_err(corrupt)?;
+            if principal.held_posts.contains(&post) {
+                continue;
+            }
+            let waiting = reviewer_of(stage)
+                .is_some_and(|role| principal.has_role_over(&tree, role, unit))
+                || (stage == Stage::PublicNotice
+                    && row.objections > 0
+                    && principal.has_role_over(&tree, Role::UnitLiaison, unit));
+            let summary = SheetSummary {
+                post_id: row.post_id,
+                unit: unit_names.get(&row.unit_id).cloned().unwrap_or_default(),
+                post_title: row.title,
+                post_level: level,
+                stage,
+                risk_count: row.risk_count,
+                high_count: row.high_count,
+                unit_id: row.unit_id,
+                waiting,
+                open_objections: row.objections,
+            };
+            let peer = stage == Stage::PeerReview
+                && !row.reviewed
+                && is_peer_reviewer(&held, PeerPost { post, unit, level });
+            if peer {
+                peer_queue.push(summary.clone());
+            }
+            if principal.may_read_sheet(&tree, post, unit) {
+                in_scope.push(summary);
+            }
+        }
+
+        let mut units: Vec<UnitLink> = Vec::new();
+        for a in principal
+            .roles
+            .iter()
+            .filter(|a| a.role.reads_sheets_in_scope())
+        {
+            let liaison = a.role == Role::UnitLiaison || a.role == Role::Admin;
+            match units.iter_mut().find(|u| u.id == a.scope.0) {
+                Some(u) => u.liaison |= liaison,
+                None => units.push(UnitLink {
+                    id: a.scope.0,
+                    name: unit_names.get(&a.scope.0).cloned().unwrap_or_default(),
+                    liaison,
+                }),
             }
         }
 
@@ -350,29 +573,131 @@ impl Backend for DbBackend {
             },
             my_sheets,
             in_scope,
+            peer_queue,
+            units,
         })
     }
 
     async fn sheet(&self, user: &SessionUser, post_id: i64) -> Result<SheetView, ApiError> {
-        let unit = sqlx::query_scalar!(
-            r#"SELECT unit_id AS "unit_id!: i64" FROM posts WHERE id = ?"#,
-            post_id
-        )
-        .fetch_optional(self.db.pool())
-        .await
-        .map_err(internal)?;
         // An unknown post and a forbidden one look alike, so ids cannot be probed.
-        let Some(unit) = unit else {
+        let Some((mut view, sheet_id)) = self.load_sheet(post_id).await? else {
             return Err(ApiError::forbidden());
         };
         let principal = self.principal(user).await?;
         let (tree, _) = self.tree().await?;
-        if !principal.may_read_sheet(&tree, PostId(post_id), OrgUnitId(unit)) {
+        let unit = OrgUnitId(view.unit_id);
+        let reads = principal.may_read_sheet(&tree, PostId(post_id), unit);
+        let Some(sheet_id) = sheet_id else {
+            return if reads {
+                Ok(view)
+            } else {
+                Err(ApiError::forbidden())
+            };
+        };
+        let review = self.review_info(&principal, &tree, &view, sheet_id).await?;
+        if !reads && !review.may_peer_review {
             return Err(ApiError::forbidden());
         }
-        self.load_sheet(post_id)
-            .await?
-            .ok_or_else(ApiError::forbidden)
+        view.review = Some(review);
+        Ok(view)
+    }
+
+    async fn public_unit(&self, unit_id: i64) -> Result<PublicUnitView, ApiError> {
+        let pool = self.db.pool();
+        let unit = sqlx::query_scalar!("SELECT name FROM org_units WHERE id = ?", unit_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| ApiError::not_found("该单位"))?;
+        let rows = sqlx::query!(
+            r#"SELECT p.id AS "post_id!: i64", rs.id AS "sheet_id!: i64", rs.stage, r.name AS round,
+                      (SELECT COUNT(*) FROM objections o WHERE o.sheet_id = rs.id AND o.status = 'open') AS "objections!: i64"
+               FROM posts p JOIN risk_sheets rs ON rs.post_id = p.id JOIN rounds r ON r.id = rs.round_id
+               WHERE p.unit_id = ? AND rs.stage IN ('public_notice', 'commission_audit', 'approved')
+                 AND r.id = (SELECT r2.id FROM rounds r2 JOIN risk_sheets s2 ON s2.round_id = r2.id
+                             WHERE s2.post_id = p.id ORDER BY r2.year DESC, r2.id DESC LIMIT 1)
+               ORDER BY p.id"#,
+            unit_id
+        )
+        .fetch_all(pool)
+        .await
+        .map_err(internal)?;
+        let mut round = String::new();
+        let mut sheets = Vec::with_capacity(rows.len());
+        for row in rows {
+            let Some((view, _)) = self.load_sheet(row.post_id).await? else {
+                continue;
+            };
+            round = row.round;
+            sheets.push(PublicSheet {
+                post_id: view.post_id,
+                post_title: view.post_title,
+                post_level: view.post_level,
+                stage: view.stage,
+                notice_until: view.notice_until,
+                open_objections: row.objections,
+                risk_points: view.risk_points,
+            });
+        }
+        Ok(PublicUnitView {
+            unit_id,
+            unit,
+            round,
+            sheets,
+        })
+    }
+
+    async fn public_units(&self) -> Result<Vec<PublicUnitLink>, ApiError> {
+        let rows = sqlx::query!(
+            r#"SELECT u.id AS "id!: i64", u.name, COUNT(*) AS "published!: i64"
+               FROM org_units u JOIN posts p ON p.unit_id = u.id JOIN risk_sheets rs ON rs.post_id = p.id
+               WHERE rs.stage IN ('public_notice', 'commission_audit', 'approved')
+               GROUP BY u.id ORDER BY u.id"#
+        )
+        .fetch_all(self.db.pool())
+        .await
+        .map_err(internal)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| PublicUnitLink {
+                id: r.id,
+                name: r.name,
+                published: r.published,
+            })
+            .collect())
+    }
+
+    async fn handbook(&self, user: &SessionUser, unit_id: i64) -> Result<HandbookView, ApiError> {
+        let principal = self.principal(user).await?;
+        let (tree, names) = self.tree().await?;
+        let readable = principal
+            .sheet_scopes()
+            .any(|scope| tree.is_within(OrgUnitId(unit_id), scope));
+        let Some(unit) = names.get(&unit_id).filter(|_| readable).cloned() else {
+            return Err(ApiError::forbidden());
+        };
+        let post_ids = sqlx::query_scalar!(
+            r#"SELECT id AS "id!: i64" FROM posts WHERE unit_id = ? ORDER BY id"#,
+            unit_id
+        )
+        .fetch_all(self.db.pool())
+        .await
+        .map_err(internal)?;
+        let mut posts = Vec::with_capacity(post_ids.len());
+        for id in post_ids {
+            if let Some((view, _)) = self.load_sheet(id).await? {
+                posts.push(view);
+            }
+        }
+        let round = posts.first().map(|p| p.round.clone()).unwrap_or_default();
+        Ok(HandbookView {
+            unit_id,
+            unit,
+            round,
+            approved: !posts.is_empty() && posts.iter().all(|p| p.stage == Stage::Approved),
+            generated_on: china_time(crate::db::now_ms())[..10].to_owned(),
+            posts,
+        })
     }
 }
 

@@ -3,7 +3,10 @@
 
 mod account;
 mod error;
+mod exchange;
 mod guard;
+mod review;
+pub(crate) use review::held_posts;
 mod server_fns;
 
 use std::{net::SocketAddr, sync::Arc};
@@ -112,6 +115,34 @@ pub fn router(state: AppState) -> Router {
             "/api/sync",
             post(crate::sync::handle).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
+        .route(
+            "/api/posts/{post_id}/peer-reviews",
+            post(review::peer_review),
+        )
+        .route("/api/posts/{post_id}/suggestions", post(review::suggest))
+        .route(
+            "/api/suggestions/{id}/accept",
+            post(review::accept_suggestion),
+        )
+        .route(
+            "/api/suggestions/{id}/decline",
+            post(review::decline_suggestion),
+        )
+        .route("/api/meetings", post(review::record_meeting))
+        .route(
+            "/api/objections/{id}/resolve",
+            post(review::resolve_objection),
+        )
+        .route(
+            "/api/posts/{post_id}/supervision",
+            post(review::set_supervision),
+        )
+        .route(
+            "/public/objections",
+            post(review::file_objection).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
+        .route("/api/units/{id}/{format}", get(exchange::export))
+        .route("/api/units/{id}/import", post(exchange::import))
         .route("/api/me", get(account::me))
         .route("/api/health", get(account::health))
         .route("/sw.js", get(service_worker))

@@ -211,6 +211,16 @@ pub async fn apply_batch(
     }
     touched.write(&mut tx, user_id, now).await?;
     flush(&mut tx, &pending, now).await?;
+    for sheet in sheets.values().flatten() {
+        sqlx::query!(
+            "UPDATE risk_sheets SET next_position = ? WHERE id = ? AND next_position < ?",
+            sheet.next_position,
+            sheet.id,
+            sheet.next_position
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
     tx.commit().await?;
     Ok(results)
 }
@@ -391,6 +401,9 @@ impl Touched {
         self.write(tx, user_id, now).await?;
         self.dirty.clear();
         self.dirty_set.clear();
+        // The database now counts what was created and deleted so far: counting it here as
+        // well would count it twice (a later submission would see an empty sheet).
+        self.count_delta.clear();
         Ok(())
     }
 
@@ -642,6 +655,14 @@ async fn apply_one(
             .await
         }
         Operation::Decide {
+            decision: Action::Approve,
+            ..
+        } if sheet.stage == Stage::CollectiveReview => Ok(OpResult::rejected(
+            id,
+            "meeting_required",
+            "集体审定须登记审定会议（日期、参会人员、决定、纪要编号）后办理",
+        )),
+        Operation::Decide {
             sheet_version,
             decision,
             ..
@@ -701,67 +722,31 @@ async fn decide(
     // The content must be on disk to be hashed, including this push's edits so far.
     touched.flush(tx, actor.user_id, now).await?;
     let bumps = pending.sheet_bumps.remove(&sheet.id).unwrap_or(0);
-    let row = sqlx::query!(
-        r#"SELECT rs.version AS "version!: i64", rs.notice_until, p.level, p.unit_id AS "unit_id!: i64",
-                  u.required_peer_reviews AS "required!: i64"
-           FROM risk_sheets rs JOIN posts p ON p.id = rs.post_id JOIN org_units u ON u.id = p.unit_id
-           WHERE rs.id = ?"#,
-        sheet.id
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    let version = row.version + bumps;
     if bumps > 0 {
         sqlx::query!(
-            "UPDATE risk_sheets SET version = ? WHERE id = ?",
-            version,
+            "UPDATE risk_sheets SET version = version + ? WHERE id = ?",
+            bumps,
             sheet.id
         )
         .execute(&mut **tx)
         .await?;
     }
+    let snap = snapshot(tx, sheet.id, post_id, sheet.stage, now).await?;
     if let Some(seen) = seen_version {
-        if seen != version {
+        if seen != snap.version {
             return Ok(OpResult::rejected(
                 id,
                 "stale",
-                format!("排查表在您审阅后已有更新（现为第 {version} 版），请刷新后重新审核"),
+                format!(
+                    "排查表在您审阅后已有更新（现为第 {} 版），请刷新后重新审核",
+                    snap.version
+                ),
             ));
         }
     }
-    let level = PostLevel::parse(&row.level).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let content_hash = content_hash(tx, sheet.id).await?;
-    let approvals = sqlx::query!(
-        r#"SELECT stage, by_user AS "by_user!: i64", content_hash FROM approvals WHERE sheet_id = ?"#,
-        sheet.id
-    )
-    .fetch_all(&mut **tx)
-    .await?
-    .into_iter()
-    .map(|a| {
-        Ok(Approval {
-            stage: Stage::from_code(&a.stage).map_err(|e| anyhow::anyhow!("{e}"))?,
-            by: UserId(a.by_user),
-            content_hash: a.content_hash,
-        })
-    })
-    .collect::<Result<Vec<_>, HttpError>>()?;
-    let facts = SheetFacts {
-        post: PostId(post_id),
-        unit: OrgUnitId(row.unit_id),
-        level,
-        content_hash: content_hash.clone(),
-        // Peer reviews and objections arrive with their features; until then none exist.
-        peer_reviews: 0,
-        required_peer_reviews: u32::try_from(row.required).unwrap_or(0),
-        notice_period_over: row.notice_until.is_none_or(|until| until <= now),
-        open_objections: 0,
-    };
-    let state = ChainState {
-        stage: sheet.stage,
-        approvals,
-    };
-    let chain = Chain::for_level(level);
+    let Snapshot { facts, state, .. } = snap;
+    let content_hash = facts.content_hash.clone();
+    let chain = Chain::for_level(facts.level);
     let (principal, tree) = actor.get().await?;
     let next = match transition(&chain, &state, &facts, principal, tree, action) {
         Ok(next) => next,
@@ -825,6 +810,190 @@ async fn decide(
     Ok(OpResult::Applied { id, version })
 }
 
+/// A sheet as the chain sees it at one moment.
+pub(crate) struct Snapshot {
+    pub version: i64,
+    pub facts: SheetFacts,
+    pub state: ChainState,
+}
+
+/// Reads what the chain's rules need about a sheet: its version, level, content hash, the
+/// approvals that stand, and the counts behind the gates (peer reviews, undecided suggestions,
+/// open objections, the notice clock).
+pub(crate) async fn snapshot(
+    conn: &mut sqlx::SqliteConnection,
+    sheet_id: i64,
+    post_id: i64,
+    stage: Stage,
+    now: i64,
+) -> Result<Snapshot, HttpError> {
+    let row = sqlx::query!(
+        r#"SELECT rs.version AS "version!: i64", rs.notice_until, p.level, p.unit_id AS "unit_id!: i64",
+                  u.required_peer_reviews AS "required!: i64",
+                  (SELECT COUNT(*) FROM peer_reviews WHERE sheet_id = rs.id) AS "reviews!: i64",
+                  (SELECT COUNT(*) FROM suggestions WHERE sheet_id = rs.id AND status = 'pending') AS "pending!: i64",
+                  (SELECT COUNT(*) FROM objections WHERE sheet_id = rs.id AND status = 'open') AS "objections!: i64"
+           FROM risk_sheets rs JOIN posts p ON p.id = rs.post_id JOIN org_units u ON u.id = p.unit_id
+           WHERE rs.id = ?"#,
+        sheet_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let level = PostLevel::parse(&row.level).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let content_hash = content_hash(conn, sheet_id).await?;
+    let approvals = sqlx::query!(
+        r#"SELECT stage, by_user AS "by_user!: i64", content_hash FROM approvals WHERE sheet_id = ?"#,
+        sheet_id
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|a| {
+        Ok(Approval {
+            stage: Stage::from_code(&a.stage).map_err(|e| anyhow::anyhow!("{e}"))?,
+            by: UserId(a.by_user),
+            content_hash: a.content_hash,
+        })
+    })
+    .collect::<Result<Vec<_>, HttpError>>()?;
+    let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+    Ok(Snapshot {
+        version: row.version,
+        facts: SheetFacts {
+            post: PostId(post_id),
+            unit: OrgUnitId(row.unit_id),
+            level,
+            content_hash,
+            peer_reviews: count(row.reviews),
+            required_peer_reviews: count(row.required),
+            pending_suggestions: count(row.pending),
+            notice_period_over: row.notice_until.is_none_or(|until| until <= now),
+            open_objections: count(row.objections),
+        },
+        state: ChainState { stage, approvals },
+    })
+}
+
+/// Chain steps taken outside a push (a meeting's bulk approval), in the caller's write
+/// transaction, with the same rules and records as a `decide` operation. Each step's result is
+/// returned; a refused step leaves its sheet as it was.
+pub(crate) async fn decide_steps(
+    tx: &mut Transaction<'static, Sqlite>,
+    pool: &sqlx::SqlitePool,
+    user_id: i64,
+    steps: &[(i64, Action)],
+    now: i64,
+) -> Result<Vec<OpResult>, HttpError> {
+    let mut actor = Actor {
+        user_id,
+        loaded: None,
+        pool: pool.clone(),
+    };
+    let mut touched = Touched::default();
+    let mut pending = Pending::default();
+    let mut results = Vec::with_capacity(steps.len());
+    for (post_id, action) in steps {
+        let id = Uuid::new_v4();
+        let Some(mut sheet) = current_sheet(tx, *post_id).await? else {
+            results.push(OpResult::rejected(id, "no_sheet", "该岗位尚无本轮排查表"));
+            continue;
+        };
+        let result = decide(
+            tx,
+            id,
+            *post_id,
+            &mut sheet,
+            action,
+            None,
+            &mut actor,
+            &mut touched,
+            &mut pending,
+            now,
+        )
+        .await?;
+        results.push(result);
+    }
+    flush(tx, &pending, now).await?;
+    Ok(results)
+}
+
+/// Adds a risk point to a sheet outside a push (an accepted suggestion), written exactly as a push
+/// writes one: at the end of the list, the sheet's version bumped, the change recorded for pulls.
+pub(crate) async fn insert_point(
+    tx: &mut Transaction<'static, Sqlite>,
+    sheet_id: i64,
+    post_id: i64,
+    input: RiskPointInput,
+    user_id: i64,
+    now: i64,
+) -> Result<Uuid, HttpError> {
+    let valid = input.validate().map_err(|errors| {
+        errors
+            .into_iter()
+            .next()
+            .map(HttpError::from)
+            .unwrap_or_else(|| HttpError(ApiError::bad_request("内容无效")))
+    })?;
+    let row = sqlx::query!(
+        r#"SELECT matrix_json, MAX(next_position, (SELECT COALESCE(MAX(position) + 1, 0) FROM risk_points WHERE sheet_id = ?)) AS "next!: i64"
+           FROM risk_sheets WHERE id = ?"#,
+        sheet_id,
+        sheet_id
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    let matrix: RatingMatrix =
+        serde_json::from_str(&row.matrix_json).map_err(anyhow::Error::from)?;
+    let id = Uuid::new_v4();
+    let mut touched = Touched::default();
+    touched.set(
+        id,
+        Some((
+            sheet_id,
+            RiskPointRecord {
+                id,
+                post_id,
+                version: 1,
+                position: row.next,
+                level: valid.level(&matrix),
+                input: valid.to_input(),
+            },
+        )),
+    );
+    touched.write(tx, user_id, now).await?;
+    let next = row.next + 1;
+    sqlx::query!(
+        "UPDATE risk_sheets SET version = version + 1, updated_at = ?, next_position = ? WHERE id = ?",
+        now,
+        next,
+        sheet_id
+    )
+    .execute(&mut **tx)
+    .await?;
+    record_change(tx, post_id, "risk_point", &id.to_string(), now).await?;
+    Ok(id)
+}
+
+/// Records that a sheet changed outside a push (an accepted suggestion), so devices pull it.
+pub(crate) async fn record_change(
+    conn: &mut sqlx::SqliteConnection,
+    post_id: i64,
+    kind: &'static str,
+    entity: &str,
+    now: i64,
+) -> Result<(), HttpError> {
+    sqlx::query!(
+        "INSERT INTO changes (post_id, kind, entity_id, at) VALUES (?, ?, ?, ?)",
+        post_id,
+        kind,
+        entity,
+        now
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// The notice period (DESIGN §4): five working days.
 const NOTICE_WORKING_DAYS: u32 = 5;
 
@@ -845,7 +1014,7 @@ fn add_working_days(from: i64, days: u32) -> i64 {
     at
 }
 
-fn action_code(action: &Action) -> &'static str {
+pub(crate) fn action_code(action: &Action) -> &'static str {
     match action {
         Action::Submit => "submit",
         Action::ClosePeerReview => "close_peer_review",
@@ -857,7 +1026,7 @@ fn action_code(action: &Action) -> &'static str {
 /// SHA-256 of the sheet's risk points and measures as the canonical JSON of their inputs, in
 /// list order: what an approval vouches for.
 async fn content_hash(
-    tx: &mut Transaction<'static, Sqlite>,
+    conn: &mut sqlx::SqliteConnection,
     sheet_id: i64,
 ) -> Result<String, HttpError> {
     use sha2::{Digest as _, Sha256};
@@ -865,12 +1034,12 @@ async fn content_hash(
         r#"SELECT id AS "id!" FROM risk_points WHERE sheet_id = ? ORDER BY position"#,
         sheet_id
     )
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *conn)
     .await?
     .iter()
     .filter_map(|i| Uuid::parse_str(i).ok())
     .collect();
-    let points: Vec<RiskPointInput> = load_points_with_sheets(tx, &ids)
+    let points: Vec<RiskPointInput> = load_points_with_sheets(conn, &ids)
         .await?
         .into_iter()
         .map(|(_, r)| r.input)
@@ -907,7 +1076,7 @@ async fn current_sheet(
 ) -> Result<Option<SheetState>, HttpError> {
     let row = sqlx::query!(
         r#"SELECT rs.id AS "id!: i64", rs.stage, rs.matrix_json,
-                  (SELECT COALESCE(MAX(position) + 1, 0) FROM risk_points WHERE sheet_id = rs.id) AS "next!: i64"
+                  MAX(rs.next_position, (SELECT COALESCE(MAX(position) + 1, 0) FROM risk_points WHERE sheet_id = rs.id)) AS "next!: i64"
            FROM risk_sheets rs JOIN rounds r ON r.id = rs.round_id
            WHERE rs.post_id = ? ORDER BY r.year DESC, r.id DESC LIMIT 1"#,
         post_id

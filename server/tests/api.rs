@@ -3,6 +3,7 @@
 mod api {
     mod access;
     mod auth;
+    mod authz;
     mod chain;
     pub mod helpers;
     mod pages;

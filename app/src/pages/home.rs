@@ -1,11 +1,12 @@
-//! The home page: the signed-in user's posts with their risk points, and the sheets their roles
-//! let them read.
+//! The home page: what waits for the signed-in user (an inbox with counts and filters), their
+//! own posts' sheets, colleagues' sheets to peer-review, and the units they work on.
 
+use domain::{post::PostLevel, stage::Stage};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::widgets::{ErrorBox, SheetCard, TopBar};
-use crate::api::{load_home, HomeView};
+use crate::api::{load_home, HomeView, SheetSummary};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -29,37 +30,124 @@ fn Home(view: HomeView) -> impl IntoView {
         user,
         my_sheets,
         in_scope,
+        peer_queue,
+        units,
     } = view;
     let roles = user.roles.join("、");
     let no_posts = my_sheets.is_empty();
+    let waiting: Vec<SheetSummary> = in_scope.iter().filter(|s| s.waiting).cloned().collect();
+    let mine_waiting = my_sheets
+        .iter()
+        .filter(|s| matches!(s.stage, Stage::SelfCheck | Stage::PeerReview))
+        .count();
+    let total = waiting.len() + peer_queue.len() + mine_waiting;
     view! {
         <TopBar user=user.clone()/>
         <main id="main" class="page">
             <section class="welcome">
                 <h1>{format!("您好，{}", user.display_name)}</h1>
                 <p class="muted">{if roles.is_empty() { "暂无角色".to_owned() } else { roles }}</p>
+                <p class="inbox-count" data-testid="inbox-count">{format!("待办事项 {total} 件")}</p>
             </section>
-            {no_posts.then(|| view! { <p class="empty">"您目前没有承担岗位的排查表。"</p> })}
-            {(!no_posts).then(|| view! {
-                <p><a class="button primary-link" href="/check">"填报岗位自查（可离线使用）"</a></p>
-            })}
-            {my_sheets.into_iter().map(|sheet| view! { <SheetCard sheet/> }).collect_view()}
-            {(!in_scope.is_empty()).then(|| view! {
+            {(!waiting.is_empty()).then(|| view! { <Inbox id="inbox-review" title="待我审核" items=waiting.clone() filters=true/> })}
+            {(!peer_queue.is_empty()).then(|| view! { <Inbox id="inbox-peer" title="待我互评" items=peer_queue.clone() filters=false/> })}
+            {(!units.is_empty()).then(|| view! {
                 <section class="card">
-                    <h2>"职责范围内的排查表"</h2>
-                    <ul class="sheet-list">
-                        {in_scope.into_iter().map(|s| view! {
-                            <li>
-                                <a href=format!("/posts/{}", s.post_id)>{format!("{} · {}", s.unit, s.post_title)}</a>
-                                <span class="muted">{format!(
-                                    "{} · {} · 风险点 {} 个（一级 {} 个）",
-                                    s.post_level.label(), s.stage.label(), s.risk_count, s.high_count
-                                )}</span>
+                    <h2>"单位工作"</h2>
+                    <ul class="plain-list">
+                        {units.into_iter().map(|u| view! {
+                            <li class="unit-links">
+                                <strong>{u.name.clone()}</strong>
+                                <a href=format!("/units/{}/handbook", u.id)>"工作手册"</a>
+                                <a href=format!("/public/units/{}", u.id)>"公示页面"</a>
+                                {u.liaison.then(|| view! {
+                                    <a href=format!("/units/{}/meeting", u.id)>"登记集体审定"</a>
+                                    <a href=format!("/units/{}/import", u.id)>"导入风险台账"</a>
+                                })}
                             </li>
                         }).collect_view()}
                     </ul>
                 </section>
             })}
+            {no_posts.then(|| view! { <p class="empty">"您目前没有承担岗位的排查表。"</p> })}
+            {(!no_posts).then(|| view! {
+                <p><a class="button primary-link" href="/check">"填报岗位自查（可离线使用）"</a></p>
+            })}
+            {my_sheets.into_iter().map(|sheet| {
+                let href = format!("/posts/{}", sheet.post_id);
+                view! {
+                    <SheetCard sheet/>
+                    <p><a href=href>"查看审核进度、互评与异议"</a></p>
+                }
+            }).collect_view()}
+            {(!in_scope.is_empty()).then(|| view! { <Inbox id="inbox-scope" title="职责范围内的排查表" items=in_scope filters=true/> })}
         </main>
+    }
+}
+
+/// A list of sheets with filters by unit, stage and level.
+#[component]
+fn Inbox(
+    id: &'static str,
+    title: &'static str,
+    items: Vec<SheetSummary>,
+    filters: bool,
+) -> impl IntoView {
+    let unit = RwSignal::new(String::new());
+    let stage = RwSignal::new(String::new());
+    let level = RwSignal::new(String::new());
+    let mut unit_names: Vec<String> = items.iter().map(|s| s.unit.clone()).collect();
+    unit_names.dedup();
+    let items = StoredValue::new(items);
+    let shown = move || {
+        items.with_value(|all| {
+            all.iter()
+                .filter(|s| unit.with(|u| u.is_empty() || *u == s.unit))
+                .filter(|s| stage.with(|x| x.is_empty() || x == s.stage.code()))
+                .filter(|s| level.with(|x| x.is_empty() || x == s.post_level.code()))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <section class="card inbox" aria-labelledby=id>
+            <h2 id=id>{move || format!("{title}（{}）", shown().len())}</h2>
+            {filters.then(|| view! {
+                <div class="filters">
+                    <label>"单位"
+                        <select on:change=move |e| unit.set(event_target_value(&e))>
+                            <option value="">"全部"</option>
+                            {unit_names.iter().map(|u| view! { <option value=u.clone()>{u.clone()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label>"环节"
+                        <select on:change=move |e| stage.set(event_target_value(&e))>
+                            <option value="">"全部"</option>
+                            {Stage::ALL.iter().map(|s| view! { <option value=s.code()>{s.label()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label>"岗位层级"
+                        <select on:change=move |e| level.set(event_target_value(&e))>
+                            <option value="">"全部"</option>
+                            {PostLevel::ALL.iter().map(|l| view! { <option value=l.code()>{l.label()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                </div>
+            })}
+            <ul class="sheet-list">
+                <For each=shown key=|s| (s.post_id, s.stage) let:s>
+                    <li>
+                        <a href=format!("/posts/{}", s.post_id)>{format!("{} · {}", s.unit, s.post_title)}</a>
+                        <span class="muted">{format!(
+                            "{} · {} · 风险点 {} 个（一级 {} 个）",
+                            s.post_level.label(), s.stage.label(), s.risk_count, s.high_count
+                        )}</span>
+                        {(s.open_objections > 0).then(|| view! {
+                            <span class="badge badge-key">{format!("异议 {} 条待处理", s.open_objections)}</span>
+                        })}
+                    </li>
+                </For>
+            </ul>
+        </section>
     }
 }

@@ -25,6 +25,28 @@ pub fn TopBar(user: UserCard) -> impl IntoView {
     }
 }
 
+/// The `:id` of the current route as a number, if it is one.
+pub fn use_id_param() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
+    let params = leptos_router::hooks::use_params_map();
+    move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+    }
+}
+
+/// The bar at the top of pages that lead back home.
+#[component]
+pub fn BackBar() -> impl IntoView {
+    view! {
+        <header class="topbar">
+            <a class="topbar-brand" href="/">"廉防"</a>
+            <a href="/">"返回首页"</a>
+        </header>
+    }
+}
+
 /// An error from the server, in words a user can act on.
 #[component]
 pub fn ErrorBox(error: ApiError) -> impl IntoView {
@@ -59,8 +81,10 @@ pub fn SheetCard(sheet: SheetView) -> impl IntoView {
                 <p class="sheet-meta">
                     <span>{sheet.unit}</span>
                     <span>{sheet.post_level.label()}</span>
-                    {sheet.key_post.then(|| view! { <span class="badge badge-key">"关键岗位"</span> })}
+                    {sheet.key_post.then(|| view! { <span class="badge badge-key">"重点岗位"</span> })}
+                    {sheet.supervision_grade.map(|g| view! { <span class="badge badge-key">{format!("{}监督", g.label())}</span> })}
                     <span class="badge">{format!("{} · {}", sheet.round, sheet.stage.label())}</span>
+                    {sheet.notice_until.clone().map(|d| view! { <span class="badge">{format!("公示至 {d}")}</span> })}
                 </p>
             </header>
             {(!sheet.duties.is_empty()).then(|| view! {

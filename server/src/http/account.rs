@@ -108,7 +108,7 @@ fn safe_next(next: Option<&String>) -> String {
 
 /// The client's address: the socket peer, or the first `X-Forwarded-For` entry behind a trusted
 /// proxy.
-fn client_address(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> String {
+pub(super) fn client_address(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> String {
     if state.trust_proxy {
         if let Some(forwarded) = headers
             .get("x-forwarded-for")

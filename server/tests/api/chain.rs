@@ -50,10 +50,43 @@ fn approve() -> Value {
     json!({ "action": "approve" })
 }
 
+/// The liaison records the collective-review meeting that approves `post`.
+async fn meeting(app: &TestApp, post: i64) -> reqwest::Response {
+    let unit: i64 = sqlx::query_scalar("SELECT unit_id FROM posts WHERE id = ?")
+        .bind(post)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let cookie = app.session_cookie("lianluo").await;
+    app.post_json(
+        "/api/meetings",
+        Some(&cookie),
+        &json!({ "unit_id": unit, "post_ids": [post], "held_on": "2026-11-20",
+                 "attendees": "局长、分管副局长、各科室负责人", "decision": "同意公示",
+                 "minutes_ref": "党组会纪要〔2026〕12号" }),
+    )
+    .await
+}
+
+async fn ok(response: reqwest::Response) {
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {body}");
+}
+
+/// Seven people take one sheet through the whole chain: the holder, two colleagues in peer review
+/// (one comments, one suggests a point the holder accepts), the section head, the leader in
+/// charge, the liaison (meeting, objection, notice) and the commission, which returns it to the
+/// section stage; it climbs again to approved.
 #[tokio::test]
-async fn a_sheet_climbs_the_chain_is_returned_by_the_commission_and_climbs_again() {
+async fn seven_people_walk_a_sheet_through_the_chain_with_a_return_from_the_commission() {
     let app = spawn_app().await;
     let post = app.post_id("区交通局", "驾驶员").await; // a general post held by chenjing
+    sqlx::query("UPDATE org_units SET required_peer_reviews = 2 WHERE name = '区交通局'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let points_before = app.count("SELECT COUNT(*) FROM risk_points").await;
     let holder = app.session_cookie("chenjing").await;
     let submit = json!({ "id": Uuid::new_v4(), "seq": 1, "type": "submit_sheet", "post_id": post });
     let body: Value = app
@@ -65,14 +98,65 @@ async fn a_sheet_climbs_the_chain_is_returned_by_the_commission_and_climbs_again
     assert_eq!(body["results"][0]["status"], "applied");
     assert_eq!(stage(&app, post).await, "peer_review");
 
-    assert_eq!(
-        decide(
-            &app,
-            "chenjing",
-            post,
-            json!({ "action": "close_peer_review" })
+    // Peer review: two reviews are required, and every suggestion must be decided.
+    let close = json!({ "action": "close_peer_review" });
+    let early = decide(&app, "chenjing", post, close.clone()).await;
+    assert_eq!(early["code"], "peer_reviews_missing");
+    let lina = app.session_cookie("lina").await;
+    ok(app
+        .post_json(
+            &format!("/api/posts/{post}/peer-reviews"),
+            Some(&lina),
+            &json!({ "comment": "出车登记与油卡使用的风险点比较全面" }),
         )
-        .await["status"],
+        .await)
+    .await;
+    let yangli = app.session_cookie("yangli").await;
+    ok(app
+        .post_json(
+            &format!("/api/posts/{post}/peer-reviews"),
+            Some(&yangli),
+            &json!({ "comment": "建议补充车辆维修环节" }),
+        )
+        .await)
+    .await;
+    ok(app
+        .post_json(
+            &format!("/api/posts/{post}/suggestions"),
+            Some(&yangli),
+            &json!({ "description": "车辆维修虚报项目或与维修厂串通抬高价格", "category": "duty",
+                     "power_type": "财务报销权", "likelihood": 3, "impact": 3, "frequency": 3,
+                     "measures": [{ "kind": "supervision", "text": "维修项目事前报批、事后由办公室验收签字" }] }),
+        )
+        .await)
+    .await;
+    // A section head is no colleague in peer review.
+    let kezhang = app.session_cookie("kezhang").await;
+    let refused = app
+        .post_json(
+            &format!("/api/posts/{post}/peer-reviews"),
+            Some(&kezhang),
+            &json!({ "comment": "看过了" }),
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    let pending = decide(&app, "chenjing", post, close.clone()).await;
+    assert_eq!(pending["code"], "suggestions_pending");
+    let suggestion: i64 = app.count("SELECT id FROM suggestions").await;
+    ok(app
+        .post_json(
+            &format!("/api/suggestions/{suggestion}/accept"),
+            Some(&holder),
+            &json!({}),
+        )
+        .await)
+    .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM risk_points").await,
+        points_before + 1
+    );
+    assert_eq!(
+        decide(&app, "chenjing", post, close).await["status"],
         "applied"
     );
     assert_eq!(stage(&app, post).await, "section_review");
@@ -94,17 +178,52 @@ async fn a_sheet_climbs_the_chain_is_returned_by_the_commission_and_climbs_again
         .unwrap()
         .contains("请刷新后重新审核"));
 
-    for who in ["kezhang", "fenguan", "lianluo"] {
+    for who in ["kezhang", "fenguan"] {
         assert_eq!(
             decide(&app, who, post, approve()).await["status"],
             "applied",
             "{who}"
         );
     }
+    // Collective review is passed by recording the meeting, not by a bare approval.
+    let bare = decide(&app, "lianluo", post, approve()).await;
+    assert_eq!(bare["code"], "meeting_required");
+    ok(meeting(&app, post).await).await;
     assert_eq!(stage(&app, post).await, "public_notice");
-    let running = decide(&app, "lianluo", post, approve()).await;
-    assert_eq!(running["code"], "notice_running");
+
+    // Anyone objects; an open objection holds the notice even once its period is over.
+    let filed = app
+        .client
+        .post(app.url("/public/objections"))
+        .header("origin", app.origin())
+        .form(&[
+            ("post_id", post.to_string()),
+            (
+                "text",
+                "该岗位还负责车辆加油，油卡管理风险未列入".to_owned(),
+            ),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(filed.status(), 303);
+    assert!(filed.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("filed=1"));
     end_notice_period(&app, post).await;
+    let held = decide(&app, "lianluo", post, approve()).await;
+    assert_eq!(held["code"], "objections_open");
+    let objection: i64 = app.count("SELECT id FROM objections").await;
+    let liaison = app.session_cookie("lianluo").await;
+    ok(app
+        .post_json(
+            &format!("/api/objections/{objection}/resolve"),
+            Some(&liaison),
+            &json!({ "response": "油卡管理已列入第 2 个风险点，答复异议人" }),
+        )
+        .await)
+    .await;
     assert_eq!(
         decide(&app, "lianluo", post, approve()).await["status"],
         "applied"
@@ -118,13 +237,16 @@ async fn a_sheet_climbs_the_chain_is_returned_by_the_commission_and_climbs_again
     let standing: i64 = app.count("SELECT COUNT(*) FROM approvals").await;
     assert_eq!(standing, 0);
 
-    for who in ["kezhang", "fenguan", "lianluo"] {
+    for who in ["kezhang", "fenguan"] {
         assert_eq!(
             decide(&app, who, post, approve()).await["status"],
             "applied",
             "{who}"
         );
     }
+    ok(meeting(&app, post).await).await;
+    let running = decide(&app, "lianluo", post, approve()).await;
+    assert_eq!(running["code"], "notice_running");
     end_notice_period(&app, post).await;
     assert_eq!(
         decide(&app, "lianluo", post, approve()).await["status"],
@@ -135,6 +257,16 @@ async fn a_sheet_climbs_the_chain_is_returned_by_the_commission_and_climbs_again
         "applied"
     );
     assert_eq!(stage(&app, post).await, "approved");
+
+    // The commission marks the key post and its grade; nobody else may.
+    let shenhe = app.session_cookie("shenhe").await;
+    let grade = json!({ "key_post": true, "grade": "first" });
+    let path = format!("/api/posts/{post}/supervision");
+    assert_eq!(
+        app.post_json(&path, Some(&kezhang), &grade).await.status(),
+        403
+    );
+    ok(app.post_json(&path, Some(&shenhe), &grade).await).await;
 
     // The timeline: every step, who, from, to, and the return's reason.
     let rows: Vec<(String, String, String, String, Option<String>)> = sqlx::query_as(
@@ -170,16 +302,17 @@ async fn a_sheet_climbs_the_chain_is_returned_by_the_commission_and_climbs_again
         .count("SELECT COUNT(DISTINCT content_hash) FROM sheet_transitions")
         .await;
     assert_eq!(
-        hashes, 1,
-        "no edit happened, so every step saw the same content"
+        hashes, 2,
+        "the accepted suggestion changed the content once"
     );
     let approvals: i64 = app.count("SELECT COUNT(*) FROM approvals").await;
     assert_eq!(approvals, 5);
+    let meetings: i64 = app.count("SELECT COUNT(*) FROM meeting_sheets").await;
+    assert_eq!(meetings, 2);
 
-    // The sheet page shows the same timeline, in words.
-    let reviewer = app.session_cookie("shenhe").await;
+    // The sheet page shows the same timeline, in words, and the review around it.
     let sheet: Value = app
-        .server_fn("sheet", Some(&reviewer), &format!("post_id={post}"))
+        .server_fn("sheet", Some(&shenhe), &format!("post_id={post}"))
         .await
         .json()
         .await
@@ -190,6 +323,12 @@ async fn a_sheet_climbs_the_chain_is_returned_by_the_commission_and_climbs_again
     assert_eq!(timeline[6]["action"], "退回");
     assert_eq!(timeline[6]["reason"], "风险点未覆盖车辆维修费用报销");
     assert_eq!(timeline[11]["to"], "Approved");
+    assert_eq!(sheet["supervision_grade"], "first");
+    let review = &sheet["review"];
+    assert_eq!(review["peer_reviews"].as_array().unwrap().len(), 2);
+    assert_eq!(review["suggestions"][0]["status"], "accepted");
+    assert_eq!(review["objections"][0]["open"], false);
+    assert_eq!(review["meetings"].as_array().unwrap().len(), 2);
 }
 
 #[tokio::test]

@@ -87,6 +87,19 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A JSON POST from this site's pages, with `cookie` if given.
+    pub async fn post_json(&self, path: &str, cookie: Option<&str>, body: &Value) -> Response {
+        let mut request = self
+            .client
+            .post(self.url(path))
+            .header(header::ORIGIN, self.origin())
+            .json(body);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request.send().await.unwrap()
+    }
+
     /// Logs in and returns the `Cookie` header value to send afterwards.
     pub async fn session_cookie(&self, username: &str) -> String {
         let response = self.login_json(username, PASSWORD).await;

@@ -1,0 +1,188 @@
+//! 导入风险台账: a unit's existing Excel/CSV risk table comes in. A dry run first reports every
+//! row it would refuse and why; applying then writes the accepted rows in slices, with progress.
+//! Importing the same file again creates nothing new.
+
+use leptos::{prelude::*, task::spawn_local};
+use leptos_meta::Title;
+
+use super::widgets::{use_id_param, BackBar};
+use crate::{api::ImportReportView, client};
+
+/// Accepted rows written per request while applying.
+const SLICE: usize = 200;
+
+#[component]
+pub fn ImportPage() -> impl IntoView {
+    let id = use_id_param();
+    let unit_id = move || id().unwrap_or_default();
+    let file = RwSignal::new(None::<(String, Vec<u8>)>);
+    let report = RwSignal::new(None::<ImportReportView>);
+    let progress = RwSignal::new(None::<(usize, usize)>);
+    let done = RwSignal::new(None::<ImportReportView>);
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+
+    let choose = move |ev: leptos::ev::Event| {
+        report.set(None);
+        done.set(None);
+        error.set(None);
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast as _;
+            let Some(input) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            else {
+                return;
+            };
+            let Some(f) = input.files().and_then(|l| l.get(0)) else {
+                file.set(None);
+                return;
+            };
+            busy.set(true);
+            spawn_local(async move {
+                match wasm_bindgen_futures::JsFuture::from(f.array_buffer()).await {
+                    Ok(buffer) => {
+                        let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+                        file.set(Some((f.name(), bytes)));
+                    }
+                    Err(_) => error.set(Some("无法读取所选文件".to_owned())),
+                }
+                busy.set(false);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, file);
+    };
+
+    let dry_run = move |_| {
+        let Some((_, bytes)) = file.get_untracked() else {
+            error.set(Some(
+                "请先选择要导入的 Excel（.xlsx）或 CSV 文件".to_owned(),
+            ));
+            return;
+        };
+        busy.set(true);
+        error.set(None);
+        let path = format!("/api/units/{}/import?dry_run=true", unit_id());
+        spawn_local(async move {
+            match client::post_bytes(&path, &bytes).await {
+                Ok(text) => match serde_json::from_str::<ImportReportView>(&text) {
+                    Ok(r) => report.set(Some(r)),
+                    Err(_) => error.set(Some("服务器响应无法解析".to_owned())),
+                },
+                Err(e) => error.set(Some(e.message)),
+            }
+            busy.set(false);
+        });
+    };
+
+    let apply = move |_| {
+        let (Some((_, bytes)), Some(plan)) = (file.get_untracked(), report.get_untracked()) else {
+            return;
+        };
+        if !client::confirm(&format!(
+            "将导入 {} 行（另有 {} 行被拒绝、不会导入）。确定导入吗？",
+            plan.accepted_rows, plan.rejected_rows
+        )) {
+            return;
+        }
+        busy.set(true);
+        let unit = unit_id();
+        spawn_local(async move {
+            let mut offset = Some(0);
+            let mut total = plan.clone();
+            total.new_units = 0;
+            total.new_posts = 0;
+            total.new_risk_points = 0;
+            total.new_measures = 0;
+            total.existing_risk_points = 0;
+            progress.set(Some((0, plan.accepted_rows)));
+            while let Some(at) = offset {
+                let path = format!("/api/units/{unit}/import?offset={at}&limit={SLICE}");
+                let answer = client::post_bytes(&path, &bytes).await.and_then(|t| {
+                    serde_json::from_str::<ImportReportView>(&t)
+                        .map_err(|_| crate::error::ApiError::internal())
+                });
+                match answer {
+                    Ok(r) => {
+                        total.new_units += r.new_units;
+                        total.new_posts += r.new_posts;
+                        total.new_risk_points += r.new_risk_points;
+                        total.new_measures += r.new_measures;
+                        total.existing_risk_points += r.existing_risk_points;
+                        progress.set(Some((r.offset + r.applied_rows, r.accepted_rows)));
+                        offset = r.next_offset;
+                    }
+                    Err(e) => {
+                        // Rows already written stay; importing again skips them.
+                        error.set(Some(format!(
+                            "导入中断：{}。已导入的行会保留，重新导入同一文件不会重复。",
+                            e.message
+                        )));
+                        break;
+                    }
+                }
+            }
+            if error.get_untracked().is_none() {
+                done.set(Some(total));
+            }
+            busy.set(false);
+        });
+    };
+
+    view! {
+        <Title text="导入风险台账"/>
+        <BackBar/>
+        <main id="main" class="page">
+            <h1>"导入风险台账"</h1>
+            <section class="card stack">
+                <p class="muted">"支持 Excel（.xlsx）、CSV 或制表符分隔的文本。列与示范台账相同：单位、岗位、岗位类别、岗位职责、风险点、风险类别、权力类型、可能性、危害程度、风险等级、防控措施。先试导入检查每一行，确认无误后再导入。"</p>
+                <label for="import-file">"选择文件"</label>
+                <input id="import-file" type="file" accept=".xlsx,.csv,.tsv,.txt" on:change=choose/>
+                <div class="button-row">
+                    <button type="button" disabled=move || busy.get() || file.with(Option::is_none) on:click=dry_run>"试导入（不写入）"</button>
+                    <button type="button" class="primary" on:click=apply
+                        disabled=move || busy.get() || report.with(|r| r.as_ref().is_none_or(|r| r.accepted_rows == 0))>"确认导入"</button>
+                </div>
+                {move || error.get().map(|e| view! { <p class="alert alert-error" role="alert">{e}</p> })}
+                {move || progress.get().map(|(at, of)| view! {
+                    <label for="import-progress">{format!("导入进度：{at} / {of} 行")}</label>
+                    <progress id="import-progress" max=of.to_string() value=at.to_string()></progress>
+                })}
+            </section>
+            {move || report.get().map(|r| view! { <Report report=r/> })}
+            {move || done.get().map(|r| view! {
+                <p class="alert alert-ok" role="status">{format!(
+                    "导入完成：新增单位 {} 个、岗位 {} 个、风险点 {} 个、防控措施 {} 条；已存在而未重复导入的风险点 {} 个。",
+                    r.new_units, r.new_posts, r.new_risk_points, r.new_measures, r.existing_risk_points
+                )}</p>
+            })}
+        </main>
+    }
+}
+
+#[component]
+fn Report(report: ImportReportView) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="report-title">
+            <h2 id="report-title">"试导入结果"</h2>
+            <p role="status">{format!(
+                "共 {} 行：可导入 {} 行，拒绝 {} 行。导入后将新增单位 {} 个、岗位 {} 个、风险点 {} 个、防控措施 {} 条；已存在的风险点 {} 个。",
+                report.total_rows, report.accepted_rows, report.rejected_rows, report.new_units,
+                report.new_posts, report.new_risk_points, report.new_measures, report.existing_risk_points
+            )}</p>
+            {(!report.rejected.is_empty()).then(|| view! {
+                <table class="handbook-table">
+                    <caption>"被拒绝的行"</caption>
+                    <thead><tr><th scope="col">"行号"</th><th scope="col">"字段"</th><th scope="col">"规则"</th><th scope="col">"原因"</th></tr></thead>
+                    <tbody>
+                        {report.rejected.into_iter().map(|r| view! {
+                            <tr><td>{r.row}</td><td>{r.field}</td><td>{r.code}</td><td>{r.message}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,110 @@
+//! The unit's risk table in and out: exports as CSV and XLSX for those who read the unit's sheets,
+//! and imports (a dry run first, then applied in slices) for the unit's liaison or an
+//! administrator. The work itself is in [`crate::exchange`].
+
+use app::{api::SessionUser, error::ApiError};
+use axum::{
+    body::Bytes,
+    extract::{Path, Query, State},
+    http::header,
+    response::{IntoResponse, Response},
+    Extension, Json,
+};
+use domain::{account::Role, ids::OrgUnitId};
+use serde::Deserialize;
+
+use super::{AppState, HttpError};
+use crate::{
+    backend::{load_principal, load_tree},
+    exchange::{self, ImportError, ImportMode, ImportReport, ImportScope},
+};
+
+/// `GET /api/units/{id}/export.csv` and `.xlsx`.
+pub async fn export(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    Path((unit_id, format)): Path<(i64, String)>,
+) -> Result<Response, HttpError> {
+    let Some(Extension(user)) = user else {
+        return Err(ApiError::unauthenticated().into());
+    };
+    let principal = load_principal(state.db.pool(), user.id).await?;
+    let (tree, names) = load_tree(state.db.pool()).await?;
+    let unit = OrgUnitId(unit_id);
+    if !principal.sheet_scopes().any(|s| tree.is_within(unit, s)) {
+        return Err(ApiError::forbidden().into());
+    }
+    let name = names.get(&unit_id).cloned().unwrap_or_default();
+    let rows = exchange::export_unit(state.db.pool(), unit_id).await?;
+    let (bytes, mime, ext) = match format.as_str() {
+        "export.csv" => (exchange::to_csv(&rows), "text/csv; charset=utf-8", "csv"),
+        "export.xlsx" => (
+            exchange::to_xlsx(&rows)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        _ => return Err(ApiError::not_found("该导出格式").into()),
+    };
+    let file = format!("{name}岗位廉政风险台账.{ext}");
+    let disposition = format!(
+        "attachment; filename=\"lianfang-{unit_id}.{ext}\"; filename*=UTF-8''{}",
+        super::guard::encode_query_value(&file)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ImportQuery {
+    #[serde(default)]
+    pub dry_run: bool,
+    #[serde(default)]
+    pub offset: usize,
+    pub limit: Option<usize>,
+}
+
+/// `POST /api/units/{id}/import?dry_run=true` (report only) or `?offset=N&limit=M` (apply a
+/// slice). The body is the file itself: XLSX, CSV or tab-separated text.
+pub async fn import(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    Path(unit_id): Path<i64>,
+    Query(query): Query<ImportQuery>,
+    body: Bytes,
+) -> Result<Json<ImportReport>, HttpError> {
+    let Some(Extension(user)) = user else {
+        return Err(ApiError::unauthenticated().into());
+    };
+    let principal = load_principal(state.db.pool(), user.id).await?;
+    let (tree, _) = load_tree(state.db.pool()).await?;
+    let unit = OrgUnitId(unit_id);
+    let may = [Role::UnitLiaison, Role::Admin]
+        .into_iter()
+        .any(|role| principal.has_role_over(&tree, role, unit));
+    if !may {
+        return Err(ApiError::new(
+            "forbidden",
+            "只有本单位的纪检联络员或系统管理员才能导入风险台账",
+        )
+        .into());
+    }
+    let mode = if query.dry_run {
+        ImportMode::DryRun
+    } else {
+        ImportMode::Apply {
+            offset: query.offset,
+            limit: query.limit,
+        }
+    };
+    match exchange::import(&state.db, &body, &ImportScope::Units(vec![unit]), mode).await {
+        Ok(report) => Ok(Json(report)),
+        Err(ImportError::File(e)) => Err(e.into()),
+        Err(ImportError::Internal(e)) => Err(e.into()),
+    }
+}

@@ -1,0 +1,270 @@
+//! Deny by default: every endpoint and server function, called by every kind of user. Each entry
+//! names who may use it; everyone else must be refused (401 without a session, 403 or 404 with
+//! one), and those allowed must not be refused for who they are.
+
+use reqwest::{header, Method};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::helpers::{push, spawn_app, TestApp};
+
+/// The cast: one user per role, a colleague in the same unit, and a holder elsewhere.
+const USERS: [&str; 9] = [
+    "anonymous",
+    "chenjing", // holds 区交通局 · 驾驶员, the sheet under review
+    "lina",     // a colleague in 区交通局 (peer reviewer)
+    "kezhang",  // section head of 区交通局
+    "fenguan",  // leader in charge of 区交通局
+    "lianluo",  // liaison of 区交通局
+    "shenhe",   // commission reviewer (district)
+    "admin",    // administrator (accounts only)
+    "xujun",    // holds a post in 区卫生局
+];
+
+struct Call {
+    method: Method,
+    path: String,
+    body: Body,
+    /// Who may use it; `None` means anyone, even without a session.
+    allowed: Option<&'static [&'static str]>,
+}
+
+enum Body {
+    None,
+    Json(Value),
+    Form(&'static str),
+    Bytes(Vec<u8>),
+}
+
+const READERS: &[&str] = &["kezhang", "fenguan", "lianluo", "shenhe"];
+const SIGNED_IN: &[&str] = &[
+    "chenjing", "lina", "kezhang", "fenguan", "lianluo", "shenhe", "admin", "xujun",
+];
+
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    app.count(sql).await
+}
+
+#[tokio::test]
+async fn every_endpoint_refuses_everyone_it_does_not_name() {
+    let app = spawn_app().await;
+    let post = app.post_id("区交通局", "驾驶员").await;
+    let noticed = app.post_id("区交通局", "工程计量支付岗").await;
+    let unit = scalar(&app, "SELECT id FROM org_units WHERE name = '区交通局'").await;
+    // The sheet under review is in peer review, with a colleague's suggestion.
+    let holder = app.session_cookie("chenjing").await;
+    let submit = json!({ "id": Uuid::new_v4(), "seq": 1, "type": "submit_sheet", "post_id": post });
+    app.sync(&holder, &push("chenjing", Uuid::new_v4(), &[submit]))
+        .await;
+    let lina = app.session_cookie("lina").await;
+    let suggestion = json!({ "description": "车辆维修虚报项目", "category": "duty", "power_type": "财务报销权",
+        "likelihood": 3, "impact": 3, "frequency": 3, "measures": [{ "kind": "supervision", "text": "维修事前报批" }] });
+    for _ in 0..2 {
+        let r = app
+            .post_json(
+                &format!("/api/posts/{post}/suggestions"),
+                Some(&lina),
+                &suggestion,
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+    let sid = scalar(&app, "SELECT MIN(id) FROM suggestions").await;
+    let sid2 = scalar(&app, "SELECT MAX(id) FROM suggestions").await;
+    // Another sheet is in its public notice, with an objection.
+    sqlx::query("UPDATE risk_sheets SET stage = 'public_notice' WHERE post_id = ?")
+        .bind(noticed)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    app.client
+        .post(app.url("/public/objections"))
+        .header(header::ORIGIN, app.origin())
+        .form(&[
+            ("post_id", noticed.to_string()),
+            ("text", "该岗位风险点不全".to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let oid = scalar(&app, "SELECT id FROM objections").await;
+
+    let calls = vec![
+        call(Method::GET, "/api/me", Body::None, Some(SIGNED_IN)),
+        call(Method::GET, "/api/health", Body::None, None),
+        call(
+            Method::POST,
+            "/api/sync",
+            Body::Json(json!({ "user": "x", "client_id": Uuid::new_v4(), "ops": [] })),
+            Some(SIGNED_IN),
+        ),
+        call(Method::POST, "/api/fn/home", Body::Form(""), Some(SIGNED_IN)),
+        call(
+            Method::POST,
+            "/api/fn/sheet",
+            Body::Form(leak(format!("post_id={post}"))),
+            Some(&[
+                "chenjing", "lina", "kezhang", "fenguan", "lianluo", "shenhe",
+            ]),
+        ),
+        call(
+            Method::POST,
+            "/api/fn/handbook",
+            Body::Form(leak(format!("unit_id={unit}"))),
+            Some(READERS),
+        ),
+        call(
+            Method::POST,
+            "/api/fn/public_unit",
+            Body::Form(leak(format!("unit_id={unit}"))),
+            None,
+        ),
+        call(Method::POST, "/api/fn/public_units", Body::Form(""), None),
+        call(
+            Method::POST,
+            &format!("/api/posts/{post}/peer-reviews"),
+            Body::Json(json!({ "comment": "风险点较全面" })),
+            Some(&["lina"]),
+        ),
+        call(
+            Method::POST,
+            &format!("/api/posts/{post}/suggestions"),
+            Body::Json(suggestion.clone()),
+            Some(&["lina"]),
+        ),
+        call(
+            Method::POST,
+            &format!("/api/suggestions/{sid}/decline"),
+            Body::Json(json!({ "reason": "已在第 1 个风险点中涵盖" })),
+            Some(&["chenjing"]),
+        ),
+        call(
+            Method::POST,
+            &format!("/api/suggestions/{sid2}/accept"),
+            Body::Json(json!({})),
+            Some(&["chenjing"]),
+        ),
+        call(
+            Method::POST,
+            "/api/meetings",
+            Body::Json(json!({ "unit_id": unit, "post_ids": [post], "held_on": "2026-11-20",
+                "attendees": "全体班子成员", "decision": "同意公示", "minutes_ref": "纪要12号" })),
+            Some(&["lianluo"]),
+        ),
+        call(
+            Method::POST,
+            &format!("/api/objections/{oid}/resolve"),
+            Body::Json(json!({ "response": "已核实并补充风险点" })),
+            Some(&["lianluo"]),
+        ),
+        call(
+            Method::POST,
+            &format!("/api/posts/{post}/supervision"),
+            Body::Json(json!({ "key_post": true, "grade": "second" })),
+            Some(&["shenhe"]),
+        ),
+        call(
+            Method::GET,
+            &format!("/api/units/{unit}/export.csv"),
+            Body::None,
+            Some(READERS),
+        ),
+        call(
+            Method::GET,
+            &format!("/api/units/{unit}/export.xlsx"),
+            Body::None,
+            Some(READERS),
+        ),
+        call(
+            Method::POST,
+            &format!("/api/units/{unit}/import?dry_run=true"),
+            Body::Bytes(
+                "unit\tpost\tpost_level\tduty\trisk_point\tcategory\tpower_type\tlikelihood\timpact\tlevel\tmeasures\n"
+                    .as_bytes()
+                    .to_vec(),
+            ),
+            Some(&["lianluo", "admin"]),
+        ),
+    ];
+
+    let mut checked = 0;
+    for user in USERS {
+        let cookie = match user {
+            "anonymous" => None,
+            name => Some(app.session_cookie(name).await),
+        };
+        for c in &calls {
+            let mut request = app
+                .client
+                .request(c.method.clone(), app.url(&c.path))
+                .header(header::ORIGIN, app.origin());
+            if let Some(cookie) = &cookie {
+                request = request.header(header::COOKIE, cookie);
+            }
+            request = match &c.body {
+                Body::None => request,
+                Body::Json(v) => request.json(v),
+                Body::Form(f) => request
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(*f),
+                Body::Bytes(b) => request.body(b.clone()),
+            };
+            let status = request.send().await.unwrap().status().as_u16();
+            let allowed = c.allowed.is_none_or(|who| who.contains(&user));
+            let refused = matches!(status, 401 | 403 | 404);
+            if allowed {
+                assert!(
+                    !refused,
+                    "{user} may use {} {} but got {status}",
+                    c.method, c.path
+                );
+            } else if user == "anonymous" {
+                assert_eq!(status, 401, "anonymous {} {}", c.method, c.path);
+            } else {
+                assert!(
+                    refused,
+                    "{user} must be refused {} {} but got {status}",
+                    c.method, c.path
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, USERS.len() * calls.len());
+
+    // Signed-in pages send a visitor without a session to the login page; public pages do not.
+    for page in [
+        "/".to_owned(),
+        format!("/posts/{post}"),
+        format!("/units/{unit}/handbook"),
+        format!("/units/{unit}/meeting"),
+        format!("/units/{unit}/import"),
+    ] {
+        let r = app.client.get(app.url(&page)).send().await.unwrap();
+        assert!(r.status().is_redirection(), "{page}: {}", r.status());
+        assert!(r.headers()[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/login"));
+    }
+    let public = app
+        .client
+        .get(app.url(&format!("/public/units/{unit}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), 200);
+}
+
+fn call(method: Method, path: &str, body: Body, allowed: Option<&'static [&'static str]>) -> Call {
+    Call {
+        method,
+        path: path.to_owned(),
+        body,
+        allowed,
+    }
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
