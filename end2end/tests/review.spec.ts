@@ -118,6 +118,29 @@ test('a sheet goes from self-check to its public notice; the public page needs n
   await expect(liaison.getByText('审核记录')).toBeVisible();
 });
 
+test('a liaison imports an Excel/CSV risk table: the dry run names the bad row, then it applies with progress', async ({ browser }, info) => {
+  test.skip(info.project.name !== 'desktop', 'imports into the shared demo unit once');
+  const base = info.project.use.baseURL as string;
+  const unit = sql("SELECT id FROM org_units WHERE name = '区交通局'");
+  const csv = [
+    'unit,post,post_level,duty,risk_point,category,power_type,likelihood,impact,level,measures',
+    '区交通局,路政巡查员,其它岗位,路政巡查,巡查中对违法占道收受好处后不予处理,岗位职责风险,行政处罚权,3,4,二级,监督预警：巡查全程记录仪',
+    '区交通局,路政巡查员,其它岗位,路政巡查,可能性写错的一行,岗位职责风险,行政处罚权,9,4,二级,制度防范：双人巡查',
+  ].join('\n');
+  const page = await person(browser, base, 'lianluo', `/units/${unit}/import`);
+  await page.getByLabel('选择文件').setInputFiles({ name: '路政台账.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByRole('button', { name: '试导入（不写入）' }).click();
+  await expect(page.getByText('共 2 行：可导入 1 行，拒绝 1 行')).toBeVisible();
+  const bad = page.getByRole('row').filter({ hasText: 'out_of_range' });
+  await expect(bad.getByRole('cell').first()).toHaveText('3');
+  expect(sql("SELECT COUNT(*) FROM risk_points WHERE description = '巡查中对违法占道收受好处后不予处理'")).toBe('0');
+
+  await page.getByRole('button', { name: '确认导入' }).click();
+  await expect(page.getByText('导入完成：新增单位 0 个、岗位 1 个、风险点 1 个')).toBeVisible();
+  await expect(page.getByText('导入进度：1 / 1 行')).toBeVisible();
+  expect(sql("SELECT COUNT(*) FROM risk_points WHERE description = '巡查中对违法占道收受好处后不予处理'")).toBe('1');
+});
+
 test('the unit handbook prints to A4 PDF: a title page, one section per post, the title in the PDF', async ({ browser }, info) => {
   test.skip(info.project.name !== 'desktop', 'printing is the same on every device');
   const base = info.project.use.baseURL as string;
