@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks; they print numbers and never fail on time. Figures are kept in docs/benchmarks.md.
 #   1. server-side sync throughput and latency (cargo bench, release, real SQLite, real HTTP)
-#   2. one browser draining 10,000 queued operations (Playwright, Debian's Chromium)
+#   2. verifying an audit log of 1,000,000 entries
+#   3. one browser draining 10,000 queued operations (Playwright, Debian's Chromium)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh >/dev/null
@@ -10,6 +11,9 @@ target_dir=${CARGO_TARGET_DIR:-target}
 
 printf '\n==> 服务器端同步吞吐与延迟\n'
 cargo bench -p server --bench sync 2>&1 | grep -E '^(throughput|latency)'
+
+printf '\n==> 审计记录链校验（1,000,000 条）\n'
+cargo bench -p server --bench verify 2>&1 | grep -E '^verify:'
 
 printf '\n==> 浏览器清空 10,000 条待同步操作\n'
 cargo leptos build --release 2>&1 | tail -n 1

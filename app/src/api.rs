@@ -31,6 +31,127 @@ pub struct HomeView {
     pub peer_queue: Vec<SheetSummary>,
     /// Units this user works on through a role, with what they may do there.
     pub units: Vec<UnitLink>,
+    /// This user's integrity commitments, newest first.
+    pub commitments: Vec<CommitmentSummary>,
+    /// The user may edit the commitment template (the commission).
+    pub edits_template: bool,
+    /// The user may check the audit log (the commission, an administrator).
+    pub audits: bool,
+}
+
+/// A commitment in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitmentSummary {
+    pub id: i64,
+    pub title: String,
+    pub post: String,
+    pub unit: String,
+    pub created_on: String,
+    pub signed_at: Option<String>,
+    pub superseded: bool,
+    pub reminded: bool,
+}
+
+/// A signature as stored and shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedView {
+    /// `drawn` or `typed`.
+    pub kind: String,
+    /// Strokes in a 1000 × 400 box (drawn signatures).
+    pub strokes: Vec<Vec<[i32; 2]>>,
+    pub typed_name: Option<String>,
+    pub signer_name: String,
+    pub signed_at: String,
+    pub seal: String,
+}
+
+/// A commitment for its signer (or someone who oversees the unit).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitmentView {
+    pub id: i64,
+    pub token: String,
+    pub title: String,
+    pub body: String,
+    pub post: String,
+    pub unit: String,
+    pub owner_name: String,
+    pub is_owner: bool,
+    pub superseded: bool,
+    pub signed: Option<SignedView>,
+}
+
+/// The public verification of a commitment (no login).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerificationView {
+    pub token: String,
+    pub title: String,
+    pub body: String,
+    pub post: String,
+    pub unit: String,
+    pub signed: Option<SignedView>,
+    /// The stored seal is what the stored content gives.
+    pub seal_ok: bool,
+    /// The signature's log entry matches its hash, its link, and carries this seal.
+    pub entry_ok: bool,
+    /// The whole log verifies.
+    pub chain_ok: bool,
+    pub chain_entries: i64,
+    /// Where the log breaks, if it does.
+    pub chain_broken: Option<String>,
+    /// This page's address, and its QR code as an SVG path in a `qr_size` square.
+    pub url: String,
+    pub qr_size: u32,
+    pub qr_path: String,
+}
+
+/// Who has and has not signed, for a unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RollupView {
+    pub unit_id: i64,
+    pub unit: String,
+    pub rows: Vec<RollupRow>,
+    pub signed: usize,
+    pub unsigned: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RollupRow {
+    pub id: i64,
+    pub signer: String,
+    pub post: String,
+    pub unit: String,
+    pub signed_at: Option<String>,
+    pub reminded_at: Option<String>,
+}
+
+/// The commitment template in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateView {
+    pub title: String,
+    pub body: String,
+    pub placeholders: Vec<String>,
+    pub updated_at: Option<String>,
+}
+
+/// The audit log's state, for the commission and administrators.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditStatus {
+    pub entries: i64,
+    pub ok: bool,
+    pub head: Option<String>,
+    pub broken: Option<String>,
+    pub broken_seq: Option<i64>,
+    pub recent: Vec<AuditEntryView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntryView {
+    pub seq: i64,
+    pub at: String,
+    pub kind: String,
+    pub actor: Option<String>,
+    pub subject: String,
+    pub hash: String,
 }
 
 /// A unit on the home page, with links to its handbook, import and meeting record.
@@ -280,6 +401,42 @@ pub async fn load_public_units() -> Result<Vec<PublicUnitLink>, ApiError> {
     backend::get()?.public_units().await
 }
 
+/// One of the signed-in user's commitments (or one they oversee).
+#[server(prefix = "/api/fn", endpoint = "commitment")]
+pub async fn load_commitment(id: i64) -> Result<CommitmentView, ApiError> {
+    let user = backend::require_user()?;
+    backend::get()?.commitment(&user, id).await
+}
+
+/// A commitment's public verification: deliberately no login, it is the page the QR code opens.
+#[server(prefix = "/api/fn", endpoint = "verification")]
+pub async fn load_verification(token: String) -> Result<VerificationView, ApiError> {
+    backend::get()?
+        .verification(&token, &backend::origin())
+        .await
+}
+
+/// Who has signed in a unit, for those who oversee it.
+#[server(prefix = "/api/fn", endpoint = "rollup")]
+pub async fn load_rollup(unit_id: i64) -> Result<RollupView, ApiError> {
+    let user = backend::require_user()?;
+    backend::get()?.rollup(&user, unit_id).await
+}
+
+/// The commitment template, for the commission.
+#[server(prefix = "/api/fn", endpoint = "template")]
+pub async fn load_template() -> Result<TemplateView, ApiError> {
+    let user = backend::require_user()?;
+    backend::get()?.template(&user).await
+}
+
+/// The audit log verified now, for the commission and administrators.
+#[server(prefix = "/api/fn", endpoint = "audit")]
+pub async fn load_audit() -> Result<AuditStatus, ApiError> {
+    let user = backend::require_user()?;
+    backend::get()?.audit(&user).await
+}
+
 /// A unit's handbook, for those who may read its sheets.
 #[server(prefix = "/api/fn", endpoint = "handbook")]
 pub async fn load_handbook(unit_id: i64) -> Result<HandbookView, ApiError> {
@@ -306,6 +463,34 @@ pub mod backend {
             user: &SessionUser,
             unit_id: i64,
         ) -> Result<HandbookView, ApiError>;
+        async fn commitment(&self, user: &SessionUser, id: i64)
+            -> Result<CommitmentView, ApiError>;
+        async fn verification(
+            &self,
+            token: &str,
+            origin: &str,
+        ) -> Result<VerificationView, ApiError>;
+        async fn rollup(&self, user: &SessionUser, unit_id: i64) -> Result<RollupView, ApiError>;
+        async fn template(&self, user: &SessionUser) -> Result<TemplateView, ApiError>;
+        async fn audit(&self, user: &SessionUser) -> Result<AuditStatus, ApiError>;
+    }
+
+    /// This site's origin as the browser reached it (`http://host`), for links printed on paper.
+    pub fn origin() -> String {
+        let Some(parts) = use_context::<http::request::Parts>() else {
+            return String::new();
+        };
+        let host = parts
+            .headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let secure = parts
+            .headers
+            .get("x-forwarded-proto")
+            .and_then(|h| h.to_str().ok())
+            == Some("https");
+        format!("{}://{host}", if secure { "https" } else { "http" })
     }
 
     /// The backend as it travels in context.

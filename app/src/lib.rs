@@ -66,6 +66,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/check") view=pages::CheckPage/>
                 <Route path=path!("/units/:id/meeting") view=pages::MeetingPage/>
                 <Route path=path!("/units/:id/import") view=pages::ImportPage/>
+                <Route path=path!("/units/:id/commitments") view=pages::RollupPage/>
+                <Route path=path!("/commitments/:id") view=pages::CommitmentPage/>
+                <Route path=path!("/commitment-template") view=pages::TemplatePage/>
+                <Route path=path!("/admin/audit") view=pages::AuditPage/>
+                <Route path=path!("/verify/:token") view=pages::VerifyPage ssr=SsrMode::Async/>
                 // These render completely before the first byte: readable without wasm, and ready
                 // for print.
                 <Route path=path!("/units/:id/handbook") view=pages::HandbookPage ssr=SsrMode::Async/>
@@ -89,5 +94,9 @@ pub fn mark_hydrated() {
 
 /// Whether a page needs a signed-in user; the server redirects to the login page otherwise.
 pub fn requires_login(path: &str) -> bool {
-    path == "/" || path.starts_with("/posts/") || path.starts_with("/units/")
+    path == "/"
+        || ["/posts/", "/units/", "/commitments/", "/admin/"]
+            .iter()
+            .any(|p| path.starts_with(p))
+        || path == "/commitment-template"
 }

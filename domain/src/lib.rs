@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod account;
+pub mod audit;
 pub mod chain;
 pub mod error;
 pub mod ids;

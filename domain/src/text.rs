@@ -55,7 +55,7 @@ macro_rules! bounded_text {
 
 /// Trims `raw` and checks its length in characters; control characters other than line breaks
 /// are refused because they break exports and printouts.
-pub(crate) fn check_length(
+pub fn check_length(
     raw: &str,
     field: &str,
     label: &str,

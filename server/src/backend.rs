@@ -6,9 +6,11 @@ use std::collections::HashMap;
 use crate::sync::action_code;
 use app::{
     api::{
-        backend::Backend, HandbookView, HomeView, MeasureView, MeetingView, ObjectionView,
-        PeerReviewView, PublicSheet, PublicUnitLink, PublicUnitView, ReviewInfo, RiskPointView,
-        SessionUser, SheetSummary, SheetView, SuggestionView, TimelineEntry, UnitLink, UserCard,
+        backend::Backend, AuditEntryView, AuditStatus, CommitmentSummary, CommitmentView,
+        HandbookView, HomeView, MeasureView, MeetingView, ObjectionView, PeerReviewView,
+        PublicSheet, PublicUnitLink, PublicUnitView, ReviewInfo, RiskPointView, RollupRow,
+        RollupView, SessionUser, SheetSummary, SheetView, SignedView, SuggestionView, TemplateView,
+        TimelineEntry, UnitLink, UserCard, VerificationView,
     },
     error::ApiError,
 };
@@ -426,8 +428,96 @@ impl DbBackend {
     }
 }
 
+/// Who may look after a unit's commitments.
+const OVERSEERS: [Role; 4] = [
+    Role::SectionHead,
+    Role::LeaderInCharge,
+    Role::UnitLiaison,
+    Role::CommissionReviewer,
+];
+
+impl DbBackend {
+    async fn my_commitments(&self, user_id: i64) -> Result<Vec<CommitmentSummary>, ApiError> {
+        let rows = sqlx::query!(
+            r#"SELECT c.id AS "id!: i64", c.title, p.title AS post, u.name AS unit, c.created_at AS "created_at!: i64",
+                      c.signed_at, c.superseded AS "superseded!: bool", c.reminded_at
+               FROM commitments c JOIN posts p ON p.id = c.post_id JOIN org_units u ON u.id = p.unit_id
+               WHERE c.user_id = ? ORDER BY c.id DESC"#,
+            user_id
+        )
+        .fetch_all(self.db.pool())
+        .await
+        .map_err(internal)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| CommitmentSummary {
+                id: r.id,
+                title: r.title,
+                post: r.post,
+                unit: r.unit,
+                created_on: china_time(r.created_at)[..10].to_owned(),
+                signed_at: r.signed_at.map(china_time),
+                superseded: r.superseded,
+                reminded: r.reminded_at.is_some(),
+            })
+            .collect())
+    }
+
+    /// The signature of a signed commitment row.
+    fn signed_view(
+        kind: Option<String>,
+        signature: Option<String>,
+        signer_name: Option<String>,
+        signed_at: Option<i64>,
+        seal: Option<String>,
+    ) -> Option<SignedView> {
+        let (kind, signature, signed_at, seal) = (kind?, signature?, signed_at?, seal?);
+        let strokes = if kind == "drawn" {
+            serde_json::from_str(&signature).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        Some(SignedView {
+            typed_name: (kind == "typed").then(|| signature.clone()),
+            kind,
+            strokes,
+            signer_name: signer_name.unwrap_or_default(),
+            signed_at: china_time(signed_at),
+            seal,
+        })
+    }
+}
+
+/// The QR code of `text` as an SVG path of unit squares, and the side of its square.
+fn qr_path(text: &str) -> (u32, String) {
+    let Ok(code) = qrcode::QrCode::new(text.as_bytes()) else {
+        return (0, String::new());
+    };
+    let width = code.width();
+    let quiet = 2;
+    let mut path = String::new();
+    for (i, color) in code.to_colors().into_iter().enumerate() {
+        if color == qrcode::Color::Dark {
+            let (x, y) = (i % width + quiet, i / width + quiet);
+            path.push_str(&format!("M{x} {y}h1v1h-1z"));
+        }
+    }
+    (u32::try_from(width + 2 * quiet).unwrap_or(0), path)
+}
+
+/// `YYYY年M月D日` in China time, as a commitment is dated.
+pub(crate) fn china_date(ms: i64) -> String {
+    let text = china_time(ms);
+    let (y, m, d) = (&text[0..4], &text[5..7], &text[8..10]);
+    format!(
+        "{y}年{}月{}日",
+        m.trim_start_matches('0'),
+        d.trim_start_matches('0')
+    )
+}
+
 /// `YYYY-MM-DD HH:MM` in China time (UTC+8) for a Unix-ms instant.
-fn china_time(ms: i64) -> String {
+pub(crate) fn china_time(ms: i64) -> String {
     let minutes = (ms + 8 * 3_600_000).div_euclid(60_000);
     let (days, minute_of_day) = (minutes.div_euclid(1440), minutes.rem_euclid(1440));
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
@@ -575,6 +665,15 @@ impl Backend for DbBackend {
             in_scope,
             peer_queue,
             units,
+            commitments: self.my_commitments(user.id).await?,
+            edits_template: principal
+                .roles
+                .iter()
+                .any(|a| a.role == Role::CommissionReviewer),
+            audits: principal
+                .roles
+                .iter()
+                .any(|a| matches!(a.role, Role::CommissionReviewer | Role::Admin)),
         })
     }
 
@@ -697,6 +796,230 @@ impl Backend for DbBackend {
             approved: !posts.is_empty() && posts.iter().all(|p| p.stage == Stage::Approved),
             generated_on: china_time(crate::db::now_ms())[..10].to_owned(),
             posts,
+        })
+    }
+
+    async fn commitment(&self, user: &SessionUser, id: i64) -> Result<CommitmentView, ApiError> {
+        let row = sqlx::query!(
+            r#"SELECT c.id AS "id!: i64", c.token, c.title, c.body, c.user_id AS "user_id!: i64", c.superseded AS "superseded!: bool",
+                      c.signature_kind, c.signature, c.signer_name, c.signed_at, c.seal,
+                      p.title AS post, p.unit_id AS "unit_id!: i64", u.name AS unit, o.display_name AS owner
+               FROM commitments c JOIN posts p ON p.id = c.post_id JOIN org_units u ON u.id = p.unit_id
+               JOIN users o ON o.id = c.user_id WHERE c.id = ?"#,
+            id
+        )
+        .fetch_optional(self.db.pool())
+        .await
+        .map_err(internal)?
+        .ok_or_else(ApiError::forbidden)?;
+        let is_owner = row.user_id == user.id;
+        if !is_owner {
+            let principal = self.principal(user).await?;
+            let (tree, _) = self.tree().await?;
+            let unit = OrgUnitId(row.unit_id);
+            if !OVERSEERS
+                .iter()
+                .any(|r| principal.has_role_over(&tree, *r, unit))
+            {
+                return Err(ApiError::forbidden());
+            }
+        }
+        Ok(CommitmentView {
+            id: row.id,
+            token: row.token,
+            title: row.title,
+            body: row.body,
+            post: row.post,
+            unit: row.unit,
+            owner_name: row.owner,
+            is_owner,
+            superseded: row.superseded,
+            signed: Self::signed_view(
+                row.signature_kind,
+                row.signature,
+                row.signer_name,
+                row.signed_at,
+                row.seal,
+            ),
+        })
+    }
+
+    async fn verification(&self, token: &str, origin: &str) -> Result<VerificationView, ApiError> {
+        let pool = self.db.pool();
+        let row = sqlx::query!(
+            r#"SELECT c.token, c.title, c.body, c.signature_kind, c.signature, c.signer_username, c.signer_name,
+                      c.signed_at, c.seal, c.log_seq, p.title AS post, u.name AS unit
+               FROM commitments c JOIN posts p ON p.id = c.post_id JOIN org_units u ON u.id = p.unit_id
+               WHERE c.token = ?"#,
+            token
+        )
+        .fetch_optional(pool)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| ApiError::not_found("该承诺书"))?;
+        // The seal again from what is stored now: any edit of the row shows here.
+        let seal_ok = match (
+            &row.signature_kind,
+            &row.signature,
+            &row.signer_username,
+            &row.signer_name,
+            row.signed_at,
+            &row.seal,
+        ) {
+            (Some(kind), Some(signature), Some(username), Some(name), Some(at), Some(seal)) => {
+                domain::audit::seal(&domain::audit::SealInput {
+                    token: &row.token,
+                    title: &row.title,
+                    body: &row.body,
+                    signer_username: username,
+                    signer_name: name,
+                    signature_kind: kind,
+                    signature,
+                    signed_at: at,
+                }) == *seal
+            }
+            _ => false,
+        };
+        let entry_ok = match (row.log_seq, &row.seal) {
+            (Some(seq), Some(seal)) => crate::audit::check_entry(pool, seq)
+                .await
+                .map_err(internal)?
+                .and_then(|e| serde_json::from_str::<serde_json::Value>(&e.payload).ok())
+                .is_some_and(|p| {
+                    p["seal"] == serde_json::json!(seal)
+                        && p["token"] == serde_json::json!(row.token)
+                }),
+            _ => false,
+        };
+        let chain = crate::audit::verify(pool).await.map_err(internal)?;
+        let url = format!("{origin}/verify/{}", row.token);
+        let (qr_size, qr_path) = qr_path(&url);
+        Ok(VerificationView {
+            token: row.token,
+            title: row.title,
+            body: row.body,
+            post: row.post,
+            unit: row.unit,
+            signed: Self::signed_view(
+                row.signature_kind,
+                row.signature,
+                row.signer_name,
+                row.signed_at,
+                row.seal,
+            ),
+            seal_ok,
+            entry_ok,
+            chain_ok: chain.broken.is_none(),
+            chain_entries: chain.entries,
+            chain_broken: chain.broken.map(|b| b.to_string()),
+            url,
+            qr_size,
+            qr_path,
+        })
+    }
+
+    async fn rollup(&self, user: &SessionUser, unit_id: i64) -> Result<RollupView, ApiError> {
+        let principal = self.principal(user).await?;
+        let (tree, names) = self.tree().await?;
+        let unit = OrgUnitId(unit_id);
+        if !OVERSEERS
+            .iter()
+            .any(|r| principal.has_role_over(&tree, *r, unit))
+        {
+            return Err(ApiError::forbidden());
+        }
+        let rows = sqlx::query!(
+            r#"SELECT c.id AS "id!: i64", o.display_name, p.title AS post, p.unit_id AS "unit_id!: i64",
+                      c.signed_at, c.reminded_at
+               FROM commitments c JOIN posts p ON p.id = c.post_id JOIN users o ON o.id = c.user_id
+               WHERE c.superseded = 0 ORDER BY p.unit_id, p.id, c.id"#
+        )
+        .fetch_all(self.db.pool())
+        .await
+        .map_err(internal)?;
+        let rows: Vec<RollupRow> = rows
+            .into_iter()
+            .filter(|r| tree.is_within(OrgUnitId(r.unit_id), unit))
+            .map(|r| RollupRow {
+                id: r.id,
+                signer: r.display_name,
+                post: r.post,
+                unit: names.get(&r.unit_id).cloned().unwrap_or_default(),
+                signed_at: r.signed_at.map(china_time),
+                reminded_at: r.reminded_at.map(china_time),
+            })
+            .collect();
+        let signed = rows.iter().filter(|r| r.signed_at.is_some()).count();
+        Ok(RollupView {
+            unit_id,
+            unit: names.get(&unit_id).cloned().unwrap_or_default(),
+            unsigned: rows.len() - signed,
+            signed,
+            rows,
+        })
+    }
+
+    async fn template(&self, user: &SessionUser) -> Result<TemplateView, ApiError> {
+        let principal = self.principal(user).await?;
+        if !principal
+            .roles
+            .iter()
+            .any(|a| a.role == Role::CommissionReviewer)
+        {
+            return Err(ApiError::forbidden());
+        }
+        let t = sqlx::query!(
+            r#"SELECT title, body, updated_at AS "updated_at!: i64" FROM commitment_templates ORDER BY id DESC LIMIT 1"#
+        )
+        .fetch_one(self.db.pool())
+        .await
+        .map_err(internal)?;
+        Ok(TemplateView {
+            title: t.title,
+            body: t.body,
+            placeholders: crate::commitments::PLACEHOLDERS
+                .iter()
+                .map(|p| (*p).to_owned())
+                .collect(),
+            updated_at: (t.updated_at > 0).then(|| china_time(t.updated_at)),
+        })
+    }
+
+    async fn audit(&self, user: &SessionUser) -> Result<AuditStatus, ApiError> {
+        let principal = self.principal(user).await?;
+        if !principal
+            .roles
+            .iter()
+            .any(|a| matches!(a.role, Role::CommissionReviewer | Role::Admin))
+        {
+            return Err(ApiError::forbidden());
+        }
+        let pool = self.db.pool();
+        let v = crate::audit::verify(pool).await.map_err(internal)?;
+        let recent = sqlx::query!(
+            r#"SELECT a.seq AS "seq!: i64", a.at AS "at!: i64", a.kind, u.display_name AS "actor?", a.subject, a.hash
+               FROM audit_log a LEFT JOIN users u ON u.id = a.actor ORDER BY a.seq DESC LIMIT 50"#
+        )
+        .fetch_all(pool)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|r| AuditEntryView {
+            seq: r.seq,
+            at: china_time(r.at),
+            kind: r.kind,
+            actor: r.actor,
+            subject: r.subject,
+            hash: r.hash,
+        })
+        .collect();
+        Ok(AuditStatus {
+            entries: v.entries,
+            ok: v.broken.is_none(),
+            head: v.head,
+            broken_seq: v.broken.as_ref().map(|b| b.seq()),
+            broken: v.broken.map(|b| b.to_string()),
+            recent,
         })
     }
 }

@@ -52,6 +52,26 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             }
             run_server(db, args).await
         }
+        Command::Verify => {
+            let db = Db::open(&cli.db.database).await?;
+            let started = std::time::Instant::now();
+            let v = crate::audit::verify(db.pool()).await?;
+            let secs = started.elapsed().as_secs_f64();
+            match v.broken {
+                None => {
+                    println!(
+                        "审计记录链完整：共 {} 条记录，末条哈希 {}（用时 {secs:.2} 秒）",
+                        v.entries,
+                        v.head.unwrap_or_default()
+                    );
+                    Ok(())
+                }
+                Some(broken) => anyhow::bail!(
+                    "审计记录链校验失败：{broken}（此前 {} 条记录无误）",
+                    v.entries
+                ),
+            }
+        }
         Command::Migrate => {
             Db::open(&cli.db.database).await?;
             println!("数据库已是最新结构：{}", cli.db.database.display());

@@ -24,6 +24,8 @@ pub enum Command {
     SeedDemo(SeedArgs),
     /// Create a user account; the password is read from LIANFANG_NEW_PASSWORD or standard input.
     CreateUser(CreateUserArgs),
+    /// Re-compute the audit log's hash chain; exits 1 naming the first entry that does not match.
+    Verify,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -2,6 +2,7 @@
 //! endpoints that are not server functions.
 
 mod account;
+mod commitments;
 mod error;
 mod exchange;
 mod guard;
@@ -143,6 +144,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/units/{id}/{format}", get(exchange::export))
         .route("/api/units/{id}/import", post(exchange::import))
+        .route("/api/commitments/{id}/sign", post(commitments::sign))
+        .route("/api/commitments/{id}/remind", post(commitments::remind))
+        .route("/api/commitment-template", post(commitments::save_template))
         .route("/api/me", get(account::me))
         .route("/api/health", get(account::health))
         .route("/sw.js", get(service_worker))

@@ -803,6 +803,21 @@ async fn decide(
     )
     .execute(&mut **tx)
     .await?;
+    crate::audit::append(
+        tx,
+        "stage_change",
+        Some(by),
+        &format!("sheet:{}", sheet.id),
+        &serde_json::json!({
+            "post": post_id, "sheet": sheet.id, "action": kind, "from": from, "to": to,
+            "reason": reason, "content_hash": content_hash, "version": version,
+        }),
+        now,
+    )
+    .await?;
+    if next.stage == Stage::Approved {
+        crate::commitments::generate(tx, sheet.id, post_id, &content_hash, now).await?;
+    }
     sheet.stage = next.stage;
     pending
         .changes

@@ -5,6 +5,7 @@ mod api {
     mod auth;
     mod authz;
     mod chain;
+    mod commitments;
     mod exchange;
     pub mod helpers;
     mod pages;

@@ -32,7 +32,14 @@ fn Home(view: HomeView) -> impl IntoView {
         in_scope,
         peer_queue,
         units,
+        commitments,
+        edits_template,
+        audits,
     } = view;
+    let unsigned = commitments
+        .iter()
+        .filter(|c| c.signed_at.is_none() && !c.superseded)
+        .count();
     let roles = user.roles.join("、");
     let no_posts = my_sheets.is_empty();
     let waiting: Vec<SheetSummary> = in_scope.iter().filter(|s| s.waiting).cloned().collect();
@@ -40,7 +47,7 @@ fn Home(view: HomeView) -> impl IntoView {
         .iter()
         .filter(|s| matches!(s.stage, Stage::SelfCheck | Stage::PeerReview))
         .count();
-    let total = waiting.len() + peer_queue.len() + mine_waiting;
+    let total = waiting.len() + peer_queue.len() + mine_waiting + unsigned;
     view! {
         <TopBar user=user.clone()/>
         <main id="main" class="page">
@@ -49,6 +56,30 @@ fn Home(view: HomeView) -> impl IntoView {
                 <p class="muted">{if roles.is_empty() { "暂无角色".to_owned() } else { roles }}</p>
                 <p class="inbox-count" data-testid="inbox-count">{format!("待办事项 {total} 件")}</p>
             </section>
+            {(!commitments.is_empty()).then(|| view! {
+                <section class="card" aria-labelledby="my-commitments">
+                    <h2 id="my-commitments">{format!("我的承诺书（待签署 {unsigned} 份）")}</h2>
+                    <ul class="plain-list">
+                        {commitments.into_iter().map(|c| view! {
+                            <li>
+                                <a href=format!("/commitments/{}", c.id)>{format!("{} · {}", c.title, c.post)}</a>
+                                <span class="muted">{match (&c.signed_at, c.superseded) {
+                                    (Some(at), _) => format!(" 已签署 {at}"),
+                                    (None, true) => " 已作废".to_owned(),
+                                    (None, false) if c.reminded => " 待签署（已被提醒）".to_owned(),
+                                    (None, false) => " 待签署".to_owned(),
+                                }}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })}
+            {(edits_template || audits).then(|| view! {
+                <p class="unit-links">
+                    {edits_template.then(|| view! { <a href="/commitment-template">"承诺书模板"</a> })}
+                    {audits.then(|| view! { <a href="/admin/audit">"审计记录校验"</a> })}
+                </p>
+            })}
             {(!waiting.is_empty()).then(|| view! { <Inbox id="inbox-review" title="待我审核" items=waiting.clone() filters=true/> })}
             {(!peer_queue.is_empty()).then(|| view! { <Inbox id="inbox-peer" title="待我互评" items=peer_queue.clone() filters=false/> })}
             {(!units.is_empty()).then(|| view! {
@@ -60,6 +91,7 @@ fn Home(view: HomeView) -> impl IntoView {
                                 <strong>{u.name.clone()}</strong>
                                 <a href=format!("/units/{}/handbook", u.id)>"工作手册"</a>
                                 <a href=format!("/public/units/{}", u.id)>"公示页面"</a>
+                                <a href=format!("/units/{}/commitments", u.id)>"承诺书签署情况"</a>
                                 {u.liaison.then(|| view! {
                                     <a href=format!("/units/{}/meeting", u.id)>"登记集体审定"</a>
                                     <a href=format!("/units/{}/import", u.id)>"导入风险台账"</a>

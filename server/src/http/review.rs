@@ -393,6 +393,18 @@ pub async fn record_meeting(
         .execute(&mut **tx)
         .await?;
     }
+    crate::audit::append(
+        &mut tx,
+        "meeting_recorded",
+        Some(user.id),
+        &format!("meeting:{meeting_id}"),
+        &serde_json::json!({
+            "unit": body.unit_id, "posts": body.post_ids, "held_on": held_on,
+            "attendees": attendees, "decision": decision, "minutes_ref": minutes_ref,
+        }),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Json(MeetingOut {
         meeting_id,
@@ -512,6 +524,15 @@ async fn file_objection_in(
         now,
     )
     .await?;
+    crate::audit::append(
+        &mut tx,
+        "objection_filed",
+        None,
+        &format!("sheet:{}", sheet.sheet_id),
+        &serde_json::json!({ "post": form.post_id, "text": text, "contact": contact }),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(unit)
 }
@@ -559,6 +580,15 @@ pub async fn resolve_objection(
     .execute(&mut **tx)
     .await?;
     sync::record_change(&mut tx, row.post_id, "sheet", &row.post_id.to_string(), now).await?;
+    crate::audit::append(
+        &mut tx,
+        "objection_resolved",
+        Some(user.id),
+        &format!("objection:{id}"),
+        &serde_json::json!({ "post": row.post_id, "response": response }),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(DONE)
 }
@@ -606,7 +636,17 @@ pub async fn set_supervision(
     )
     .execute(&mut **tx)
     .await?;
-    sync::record_change(&mut tx, post_id, "sheet", &post_id.to_string(), now_ms()).await?;
+    let now = now_ms();
+    sync::record_change(&mut tx, post_id, "sheet", &post_id.to_string(), now).await?;
+    crate::audit::append(
+        &mut tx,
+        "supervision_grade",
+        Some(user.id),
+        &format!("post:{post_id}"),
+        &serde_json::json!({ "key_post": body.key_post, "grade": grade }),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(DONE)
 }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::helpers::{push, spawn_app, TestApp};
 
 /// The cast: one user per role, a colleague in the same unit, and a holder elsewhere.
-const USERS: [&str; 9] = [
+const USERS: [&str; 10] = [
     "anonymous",
     "chenjing", // holds 区交通局 · 驾驶员, the sheet under review
     "lina",     // a colleague in 区交通局 (peer reviewer)
@@ -19,6 +19,7 @@ const USERS: [&str; 9] = [
     "shenhe",   // commission reviewer (district)
     "admin",    // administrator (accounts only)
     "xujun",    // holds a post in 区卫生局
+    "yangli",   // a colleague in 区交通局 whose sheet is approved: she signs a commitment
 ];
 
 struct Call {
@@ -38,7 +39,7 @@ enum Body {
 
 const READERS: &[&str] = &["kezhang", "fenguan", "lianluo", "shenhe"];
 const SIGNED_IN: &[&str] = &[
-    "chenjing", "lina", "kezhang", "fenguan", "lianluo", "shenhe", "admin", "xujun",
+    "chenjing", "lina", "kezhang", "fenguan", "lianluo", "shenhe", "admin", "xujun", "yangli",
 ];
 
 async fn scalar(app: &TestApp, sql: &str) -> i64 {
@@ -88,6 +89,24 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
         .await
         .unwrap();
     let oid = scalar(&app, "SELECT id FROM objections").await;
+    // A third sheet is approved, so its holder has a commitment to sign.
+    let approved = app.post_id("区交通局", "办公室文秘").await;
+    sqlx::query("UPDATE risk_sheets SET stage = 'commission_audit' WHERE post_id = ?")
+        .bind(approved)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let shenhe = app.session_cookie("shenhe").await;
+    let op = json!({ "id": Uuid::new_v4(), "seq": 1, "type": "decide", "post_id": approved,
+                     "sheet_version": 1, "decision": { "action": "approve" } });
+    app.sync(&shenhe, &push("shenhe", Uuid::new_v4(), &[op]))
+        .await;
+    let cid = scalar(&app, "SELECT id FROM commitments").await;
+    let token: String = sqlx::query_scalar("SELECT token FROM commitments WHERE id = ?")
+        .bind(cid)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
 
     let calls = vec![
         call(Method::GET, "/api/me", Body::None, Some(SIGNED_IN)),
@@ -104,7 +123,7 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
             "/api/fn/sheet",
             Body::Form(leak(format!("post_id={post}"))),
             Some(&[
-                "chenjing", "lina", "kezhang", "fenguan", "lianluo", "shenhe",
+                "chenjing", "lina", "yangli", "kezhang", "fenguan", "lianluo", "shenhe",
             ]),
         ),
         call(
@@ -124,13 +143,13 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
             Method::POST,
             &format!("/api/posts/{post}/peer-reviews"),
             Body::Json(json!({ "comment": "风险点较全面" })),
-            Some(&["lina"]),
+            Some(&["lina", "yangli"]),
         ),
         call(
             Method::POST,
             &format!("/api/posts/{post}/suggestions"),
             Body::Json(suggestion.clone()),
-            Some(&["lina"]),
+            Some(&["lina", "yangli"]),
         ),
         call(
             Method::POST,
@@ -184,6 +203,44 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
                     .to_vec(),
             ),
             Some(&["lianluo", "admin"]),
+        ),
+        call(
+            Method::POST,
+            "/api/fn/commitment",
+            Body::Form(leak(format!("id={cid}"))),
+            Some(&["yangli", "kezhang", "fenguan", "lianluo", "shenhe"]),
+        ),
+        call(
+            Method::POST,
+            "/api/fn/verification",
+            Body::Form(leak(format!("token={token}"))),
+            None,
+        ),
+        call(
+            Method::POST,
+            "/api/fn/rollup",
+            Body::Form(leak(format!("unit_id={unit}"))),
+            Some(READERS),
+        ),
+        call(Method::POST, "/api/fn/template", Body::Form(""), Some(&["shenhe"])),
+        call(Method::POST, "/api/fn/audit", Body::Form(""), Some(&["shenhe", "admin"])),
+        call(
+            Method::POST,
+            &format!("/api/commitments/{cid}/remind"),
+            Body::Json(json!({})),
+            Some(READERS),
+        ),
+        call(
+            Method::POST,
+            "/api/commitment-template",
+            Body::Json(json!({ "title": "廉政风险防范承诺书", "body": "本人{{姓名}}承诺落实：\n{{风险点及防控措施}}" })),
+            Some(&["shenhe"]),
+        ),
+        call(
+            Method::POST,
+            &format!("/api/commitments/{cid}/sign"),
+            Body::Json(json!({ "kind": "typed", "typed_name": "杨丽", "password": "lianfang2026", "confirmed": true })),
+            Some(&["yangli"]),
         ),
     ];
 
@@ -239,6 +296,10 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
         format!("/units/{unit}/handbook"),
         format!("/units/{unit}/meeting"),
         format!("/units/{unit}/import"),
+        format!("/units/{unit}/commitments"),
+        format!("/commitments/{cid}"),
+        "/commitment-template".to_owned(),
+        "/admin/audit".to_owned(),
     ] {
         let r = app.client.get(app.url(&page)).send().await.unwrap();
         assert!(r.status().is_redirection(), "{page}: {}", r.status());
@@ -254,6 +315,13 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
         .await
         .unwrap();
     assert_eq!(public.status(), 200);
+    let verification = app
+        .client
+        .get(app.url(&format!("/verify/{token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(verification.status(), 200);
 }
 
 fn call(method: Method, path: &str, body: Body, allowed: Option<&'static [&'static str]>) -> Call {

@@ -17,6 +17,8 @@ pub struct TestApp {
     pub base: String,
     pub client: Client,
     pub db: Db,
+    /// The SQLite file, for the sqlite3 tool and the `lianfang` binary.
+    pub db_file: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -33,9 +35,8 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let db = Db::open(&dir.path().join("lianfang.db"))
-        .await
-        .expect("the database opens");
+    let db_file = dir.path().join("lianfang.db");
+    let db = Db::open(&db_file).await.expect("the database opens");
     seed::seed_demo(&db, seed::BUILT_IN_DEMO_DATA)
         .await
         .expect("the demo district seeds");
@@ -63,6 +64,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         base: format!("http://{addr}"),
         client: Client::builder().redirect(Policy::none()).build().unwrap(),
         db,
+        db_file,
         _dir: dir,
     }
 }

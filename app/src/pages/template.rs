@@ -1,0 +1,73 @@
+//! 承诺书模板: the commission edits the template new commitments are generated from.
+
+use leptos::{prelude::*, task::spawn_local};
+use leptos_meta::Title;
+
+use super::widgets::{BackBar, ErrorBox};
+use crate::{
+    api::{load_template, TemplateView},
+    client,
+};
+
+#[component]
+pub fn TemplatePage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| load_template());
+    view! {
+        <Title text="承诺书模板"/>
+        <BackBar/>
+        <main id="main" class="page">
+            <h1>"承诺书模板"</h1>
+            <Suspense fallback=|| view! { <p class="loading" role="status">"正在加载…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(t) => view! { <TemplateForm t/> }.into_any(),
+                        Err(error) => view! { <ErrorBox error/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn TemplateForm(t: TemplateView) -> impl IntoView {
+    let title = RwSignal::new(t.title);
+    let body = RwSignal::new(t.body);
+    let feedback = RwSignal::new(None::<Result<String, String>>);
+    let busy = RwSignal::new(false);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !client::confirm(
+            "保存后，此后生成的承诺书将使用新模板；已生成和已签署的承诺书不变。确定保存吗？",
+        ) {
+            return;
+        }
+        busy.set(true);
+        let payload =
+            serde_json::json!({ "title": title.get_untracked(), "body": body.get_untracked() });
+        spawn_local(async move {
+            match client::post("/api/commitment-template", &payload).await {
+                Ok(_) => feedback.set(Some(Ok("模板已保存".to_owned()))),
+                Err(e) => feedback.set(Some(Err(e.message))),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form class="card stack" on:submit=save>
+            <p class="muted">{format!("可用占位符：{}", t.placeholders.join("、"))}</p>
+            {t.updated_at.map(|at| view! { <p class="muted">{format!("最近修改：{at}")}</p> })}
+            <label for="template-title">"标题"</label>
+            <input id="template-title" required minlength="2" maxlength="60"
+                prop:value=move || title.get() on:input=move |e| title.set(event_target_value(&e))/>
+            <label for="template-body">"正文"</label>
+            <textarea id="template-body" class="tall" required minlength="20" maxlength="5000"
+                prop:value=move || body.get() on:input=move |e| body.set(event_target_value(&e))></textarea>
+            <button type="submit" class="primary" disabled=move || busy.get()>"保存模板"</button>
+            {move || feedback.get().map(|f| match f {
+                Ok(m) => view! { <p class="alert alert-ok" role="status">{m}</p> }.into_any(),
+                Err(m) => view! { <p class="alert alert-error" role="alert">{m}</p> }.into_any(),
+            })}
+        </form>
+    }
+}

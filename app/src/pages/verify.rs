@@ -1,0 +1,83 @@
+//! 承诺书验证: the public page a printed commitment's QR code opens. Server-rendered, no login, no
+//! wasm needed: what was signed, by whom and when, and whether the seal and the record still
+//! verify. Prints on A4 as the commitment itself.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::{commitment::SignatureBlock, widgets::ErrorBox};
+use crate::api::{load_verification, VerificationView};
+
+#[component]
+pub fn VerifyPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let data = Resource::new(token, load_verification);
+    view! {
+        <Title text="承诺书验证"/>
+        <header class="topbar public-bar no-print">
+            <a class="topbar-brand" href="/public">"廉防 · 承诺书验证"</a>
+        </header>
+        <main id="main" class="page verify">
+            <Suspense fallback=|| view! { <p class="loading" role="status">"正在验证…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(v) => view! { <Verification v/> }.into_any(),
+                        Err(error) => view! { <ErrorBox error/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn Verification(v: VerificationView) -> impl IntoView {
+    let all_ok = v.signed.is_some() && v.seal_ok && v.entry_ok && v.chain_ok;
+    let status = if v.signed.is_none() {
+        ("alert alert-info", "该承诺书尚未签署。".to_owned())
+    } else if all_ok {
+        (
+            "alert alert-ok",
+            format!(
+                "验证通过：封印与签署内容一致，审计记录链完整（共 {} 条记录）。",
+                v.chain_entries
+            ),
+        )
+    } else if !v.seal_ok || !v.entry_ok {
+        (
+            "alert alert-error",
+            "验证失败：封印不再有效，承诺书内容或其签署记录在签署后被改动。".to_owned(),
+        )
+    } else {
+        (
+            "alert alert-error",
+            format!(
+                "验证失败：审计记录链不完整——{}。",
+                v.chain_broken.clone().unwrap_or_default()
+            ),
+        )
+    };
+    let size = v.qr_size.to_string();
+    view! {
+        <p class=status.0 role="status" data-testid="verify-status">{status.1}</p>
+        <article class="card commitment">
+            <h1>{v.title.clone()}</h1>
+            <p class="muted">{format!("{} · {}", v.unit, v.post)}</p>
+            <div class="commitment-body">{v.body.clone()}</div>
+            {v.signed.clone().map(|s| view! { <SignatureBlock signed=s/> })}
+            <dl class="verify-facts">
+                <dt>"封印校验"</dt><dd>{if v.seal_ok { "一致" } else { "不一致" }}</dd>
+                <dt>"签署记录"</dt><dd>{if v.entry_ok { "已记入审计记录链" } else { "记录缺失或被改动" }}</dd>
+                <dt>"审计记录链"</dt><dd>{if v.chain_ok { format!("完整（{} 条）", v.chain_entries) } else { v.chain_broken.clone().unwrap_or_default() }}</dd>
+            </dl>
+            <figure class="qr">
+                <svg viewBox=format!("0 0 {size} {size}") role="img" aria-label="本页地址的二维码">
+                    <path d=v.qr_path.clone()></path>
+                </svg>
+                <figcaption>{format!("扫码验证：{}", v.url)}</figcaption>
+            </figure>
+        </article>
+    }
+}

@@ -1,0 +1,84 @@
+//! Audit-log verification benchmark: prints numbers, passes or fails nothing. Run with
+//! `cargo bench -p server --bench verify` (release build, a real SQLite file).
+//!
+//! Writes a chained log of `LIANFANG_BENCH_ENTRIES` entries (default 1,000,000, payloads shaped
+//! like real stage changes), then times `audit::verify` over it, as `lianfang verify` runs it.
+
+use std::time::Instant;
+
+use domain::audit::{entry_hash, GENESIS};
+use server::{audit, db::Db};
+
+#[tokio::main]
+async fn main() {
+    let n: i64 = std::env::var("LIANFANG_BENCH_ENTRIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&dir.path().join("verify.db")).await.unwrap();
+
+    let started = Instant::now();
+    let mut prev = GENESIS.to_owned();
+    let mut tx = db.pool().begin().await.unwrap();
+    let mut seq = 1;
+    while seq <= n {
+        let end = (seq + 999).min(n);
+        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO audit_log (seq, at, kind, actor, subject, payload, prev_hash, hash) ",
+        );
+        let mut rows = Vec::with_capacity(1000);
+        for s in seq..=end {
+            let at = 1_795_000_000_000 + s;
+            let payload = format!(
+                r#"{{"action":"approve","content_hash":"{}","from":"section_review","post":{},"reason":null,"sheet":{},"to":"leader_confirmation","version":{}}}"#,
+                "ab".repeat(32),
+                s % 5000,
+                s % 5000,
+                s % 50
+            );
+            let subject = format!("sheet:{}", s % 5000);
+            let hash = entry_hash(
+                s,
+                at,
+                "stage_change",
+                Some(s % 300),
+                &subject,
+                &payload,
+                &prev,
+            );
+            rows.push((s, at, subject, payload, prev.clone(), hash.clone()));
+            prev = hash;
+        }
+        insert.push_values(rows, |mut b, (s, at, subject, payload, prev, hash)| {
+            b.push_bind(s)
+                .push_bind(at)
+                .push_bind("stage_change")
+                .push_bind(s % 300)
+                .push_bind(subject)
+                .push_bind(payload)
+                .push_bind(prev)
+                .push_bind(hash);
+        });
+        insert.build().execute(&mut *tx).await.unwrap();
+        seq = end + 1;
+    }
+    tx.commit().await.unwrap();
+    let written = started.elapsed();
+    let size = std::fs::metadata(dir.path().join("verify.db"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+
+    let started = Instant::now();
+    let v = audit::verify(db.pool()).await.unwrap();
+    let took = started.elapsed();
+    assert!(v.broken.is_none());
+    println!(
+        "verify: {} entries in {:.2} s ({:.0} entries/s); log written in {:.1} s, file {:.0} MB",
+        v.entries,
+        took.as_secs_f64(),
+        v.entries as f64 / took.as_secs_f64(),
+        written.as_secs_f64(),
+        size as f64 / 1e6
+    );
+}
