@@ -626,7 +626,12 @@ async fn apply_one(
                 })
             }
         },
-        Operation::SubmitSheet { .. } => {
+        // Submitting is the same act whichever way it arrives: an empty sheet is never submitted.
+        Operation::SubmitSheet { .. }
+        | Operation::Decide {
+            decision: Action::Submit,
+            ..
+        } => {
             let stored = sqlx::query_scalar!(
                 r#"SELECT COUNT(*) AS "n!: i64" FROM risk_points WHERE sheet_id = ?"#,
                 sheet.id

@@ -361,3 +361,19 @@ async fn a_reviewer_of_another_unit_and_a_return_without_a_reason_are_refused() 
     assert_eq!(response.status(), 400);
     assert_eq!(stage(&app, post).await, "section_review");
 }
+
+#[tokio::test]
+async fn an_empty_sheet_is_not_submitted_whichever_way_the_submission_comes() {
+    let app = spawn_app().await;
+    let post = app.post_id("区卫生局", "医政科科长").await;
+    sqlx::query(
+        "DELETE FROM risk_points WHERE sheet_id = (SELECT id FROM risk_sheets WHERE post_id = ?)",
+    )
+    .bind(post)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    let submit = decide(&app, "xujun", post, json!({ "action": "submit" })).await;
+    assert_eq!(submit["code"], "empty_sheet");
+    assert_eq!(stage(&app, post).await, "self_check");
+}
