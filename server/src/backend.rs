@@ -32,11 +32,52 @@ use crate::db::Db;
 
 pub struct DbBackend {
     db: Db,
+    /// The last whole-log verification, for the public verification page.
+    chain: tokio::sync::Mutex<Option<CachedChain>>,
 }
+
+/// A verification of the whole log, valid while the log's last entry is the same and for
+/// [`CHAIN_CACHE_SECS`]: anyone may open a verification page, so the whole log is not re-hashed
+/// for every visitor, and never by two visitors at once.
+struct CachedChain {
+    last: Option<(i64, String)>,
+    at: std::time::Instant,
+    result: crate::audit::Verification,
+}
+
+const CHAIN_CACHE_SECS: u64 = 30;
 
 impl DbBackend {
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self {
+            db,
+            chain: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    async fn verified_chain(&self) -> Result<crate::audit::Verification, ApiError> {
+        let pool = self.db.pool();
+        let last = sqlx::query!(
+            r#"SELECT seq AS "seq!: i64", hash FROM audit_log ORDER BY seq DESC LIMIT 1"#
+        )
+        .fetch_optional(pool)
+        .await
+        .map_err(internal)?
+        .map(|r| (r.seq, r.hash));
+        let mut cache = self.chain.lock().await;
+        if let Some(c) = cache
+            .as_ref()
+            .filter(|c| c.last == last && c.at.elapsed().as_secs() < CHAIN_CACHE_SECS)
+        {
+            return Ok(c.result.clone());
+        }
+        let result = crate::audit::verify(pool).await.map_err(internal)?;
+        *cache = Some(CachedChain {
+            last,
+            at: std::time::Instant::now(),
+            result: result.clone(),
+        });
+        Ok(result)
     }
 }
 
@@ -293,6 +334,10 @@ impl DbBackend {
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
+        let may_resolve_objections =
+            !is_holder && principal.has_role_over(tree, Role::UnitLiaison, unit);
+        let sees_contacts = may_resolve_objections
+            || (!is_holder && principal.has_role_over(tree, Role::CommissionReviewer, unit));
         let objections = sqlx::query!(
             r#"SELECT id AS "id!: i64", text, contact, at AS "at!: i64", status, response
                FROM objections WHERE sheet_id = ? ORDER BY id"#,
@@ -305,7 +350,9 @@ impl DbBackend {
         .map(|r| ObjectionView {
             id: r.id,
             text: r.text,
-            contact: r.contact,
+            // Whoever objected may fear the person objected to: only those who answer see how to
+            // reach them.
+            contact: r.contact.filter(|_| sees_contacts),
             at: china_time(r.at),
             open: r.status == "open",
             response: r.response,
@@ -337,8 +384,7 @@ impl DbBackend {
             peer_reviews,
             suggestions,
             objections,
-            may_resolve_objections: !is_holder
-                && principal.has_role_over(tree, Role::UnitLiaison, unit),
+            may_resolve_objections,
             may_grade: principal.has_role_over(tree, Role::CommissionReviewer, unit),
             meetings,
         })
@@ -728,6 +774,12 @@ impl Backend for DbBackend {
                 continue;
             };
             round = row.round;
+            // The notice shows risks and measures, not who carries each measure out.
+            let mut risk_points = view.risk_points;
+            for measure in risk_points.iter_mut().flat_map(|p| p.measures.iter_mut()) {
+                measure.owner = None;
+                measure.due = None;
+            }
             sheets.push(PublicSheet {
                 post_id: view.post_id,
                 post_title: view.post_title,
@@ -735,7 +787,7 @@ impl Backend for DbBackend {
                 stage: view.stage,
                 notice_until: view.notice_until,
                 open_objections: row.objections,
-                risk_points: view.risk_points,
+                risk_points,
             });
         }
         Ok(PublicUnitView {
@@ -891,7 +943,7 @@ impl Backend for DbBackend {
                 }),
             _ => false,
         };
-        let chain = crate::audit::verify(pool).await.map_err(internal)?;
+        let chain = self.verified_chain().await?;
         let url = format!("{origin}/verify/{}", row.token);
         let (qr_size, qr_path) = qr_path(&url);
         Ok(VerificationView {

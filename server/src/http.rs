@@ -32,6 +32,8 @@ use crate::{auth::session::CookiePolicy, backend::DbBackend, db::Db};
 pub const MAX_BODY_BYTES: usize = crate::sync::MAX_SYNC_BODY_BYTES;
 /// The limit for small form and JSON bodies such as a login.
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
+/// A signature's strokes: room for a long handwritten name, far from the 20,000 points allowed.
+pub const MAX_SIGNATURE_BYTES: usize = 512 * 1024;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -44,12 +46,16 @@ pub struct AppState {
     pub backend: BackendHandle,
     /// The service worker script, with the version of the built files in it.
     pub service_worker: Arc<str>,
+    /// The key that objectors' addresses are hashed with (random per process, never stored).
+    pub objection_key: Arc<[u8; 32]>,
 }
 
 impl AppState {
     pub fn new(leptos: LeptosOptions, db: Db, cookies: CookiePolicy, trust_proxy: bool) -> Self {
         let backend = BackendHandle(Arc::new(DbBackend::new(db.clone())));
         let service_worker = service_worker_script(&leptos).into();
+        let mut objection_key = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut objection_key);
         Self {
             leptos,
             db,
@@ -57,6 +63,7 @@ impl AppState {
             trust_proxy,
             backend,
             service_worker,
+            objection_key: Arc::new(objection_key),
         }
     }
 }
@@ -118,25 +125,31 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/api/posts/{post_id}/peer-reviews",
-            post(review::peer_review),
+            post(review::peer_review).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
-        .route("/api/posts/{post_id}/suggestions", post(review::suggest))
+        .route(
+            "/api/posts/{post_id}/suggestions",
+            post(review::suggest).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
         .route(
             "/api/suggestions/{id}/accept",
-            post(review::accept_suggestion),
+            post(review::accept_suggestion).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
         .route(
             "/api/suggestions/{id}/decline",
-            post(review::decline_suggestion),
+            post(review::decline_suggestion).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
-        .route("/api/meetings", post(review::record_meeting))
+        .route(
+            "/api/meetings",
+            post(review::record_meeting).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
         .route(
             "/api/objections/{id}/resolve",
-            post(review::resolve_objection),
+            post(review::resolve_objection).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
         .route(
             "/api/posts/{post_id}/supervision",
-            post(review::set_supervision),
+            post(review::set_supervision).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
         .route(
             "/public/objections",
@@ -144,9 +157,18 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/units/{id}/{format}", get(exchange::export))
         .route("/api/units/{id}/import", post(exchange::import))
-        .route("/api/commitments/{id}/sign", post(commitments::sign))
-        .route("/api/commitments/{id}/remind", post(commitments::remind))
-        .route("/api/commitment-template", post(commitments::save_template))
+        .route(
+            "/api/commitments/{id}/sign",
+            post(commitments::sign).layer(DefaultBodyLimit::max(MAX_SIGNATURE_BYTES)),
+        )
+        .route(
+            "/api/commitments/{id}/remind",
+            post(commitments::remind).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
+        .route(
+            "/api/commitment-template",
+            post(commitments::save_template).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
         .route("/api/me", get(account::me))
         .route("/api/health", get(account::health))
         .route("/sw.js", get(service_worker))

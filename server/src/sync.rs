@@ -125,6 +125,8 @@ struct SheetState {
     matrix: RatingMatrix,
     /// The next free position for a new risk point.
     next_position: i64,
+    /// `next_position` as loaded: the counter is written back only when it moved.
+    loaded_next: i64,
 }
 
 /// Work gathered while a push is applied and written in bulk before it commits: one statement
@@ -211,7 +213,11 @@ pub async fn apply_batch(
     }
     touched.write(&mut tx, user_id, now).await?;
     flush(&mut tx, &pending, now).await?;
-    for sheet in sheets.values().flatten() {
+    for sheet in sheets
+        .values()
+        .flatten()
+        .filter(|s| s.next_position != s.loaded_next)
+    {
         sqlx::query!(
             "UPDATE risk_sheets SET next_position = ? WHERE id = ? AND next_position < ?",
             sheet.next_position,
@@ -1109,6 +1115,7 @@ async fn current_sheet(
             stage: Stage::from_code(&r.stage).map_err(|e| anyhow::anyhow!("{e}"))?,
             matrix: serde_json::from_str(&r.matrix_json).map_err(anyhow::Error::from)?,
             next_position: r.next,
+            loaded_next: r.next,
         })
     })
     .transpose()

@@ -54,7 +54,7 @@ fn Audit(a: AuditStatus) -> impl IntoView {
                     <tr class=(a.broken_seq == Some(e.seq)).then_some("broken")>
                         <td>{e.seq}</td><td>{e.at}</td><td>{e.kind}</td>
                         <td>{e.actor.unwrap_or_else(|| "公众".to_owned())}</td><td>{e.subject}</td>
-                        <td><code>{e.hash[..16].to_owned()}</code></td>
+                        <td><code>{e.hash.chars().take(16).collect::<String>()}</code></td>
                     </tr>
                 }).collect_view()}
             </tbody>

@@ -54,14 +54,13 @@ pub async fn sign(
         return Err(ApiError::unauthenticated().into());
     };
     let address = client_address(&state, peer, &headers);
-    let mut tx = state.db.begin_write().await?;
     let row = sqlx::query!(
         r#"SELECT c.user_id AS "user_id!: i64", c.token, c.title, c.body, c.seal, c.superseded AS "superseded!: bool",
                   u.password_hash
            FROM commitments c JOIN users u ON u.id = c.user_id WHERE c.id = ?"#,
         id
     )
-    .fetch_optional(&mut **tx)
+    .fetch_optional(state.db.pool())
     .await?;
     // Someone else's commitment looks like a missing one.
     let Some(row) = row.filter(|r| r.user_id == user.id) else {
@@ -94,20 +93,39 @@ pub async fn sign(
     if body.password.len() > 1024 {
         return Err(ApiError::new("wrong_password", "密码不正确，承诺书未签署").into());
     }
+    // As at login: the attempt is counted first, in a short write transaction, so parallel
+    // guesses cannot slip under the limit; the slow password check runs outside the write lock.
+    let mut tx = state.db.begin_write().await?;
     if ratelimit::check(&mut tx, &user.username, &address)
         .await?
         .is_some()
     {
         return Err(ApiError::new("rate_limited", "密码错误次数过多，请 15 分钟后再试").into());
     }
+    ratelimit::record_failure(&mut tx, &user.username, &address).await?;
+    tx.commit().await?;
     let (typed, stored) = (body.password, row.password_hash.clone());
     let ok = tokio::task::spawn_blocking(move || password::verify(&typed, &stored))
         .await
         .map_err(anyhow::Error::from)?;
     if !ok {
-        ratelimit::record_failure(&mut tx, &user.username, &address).await?;
-        tx.commit().await?;
         return Err(ApiError::new("wrong_password", "密码不正确，承诺书未签署").into());
+    }
+    let mut tx = state.db.begin_write().await?;
+    ratelimit::clear_account(&mut tx, &user.username).await?;
+    // Superseded meanwhile? The seal itself refuses a commitment signed meanwhile.
+    let superseded = sqlx::query_scalar!(
+        r#"SELECT superseded AS "s!: bool" FROM commitments WHERE id = ?"#,
+        id
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    if superseded {
+        return Err(ApiError::new(
+            "superseded",
+            "排查表已更新，该承诺书已作废，请签署新的承诺书",
+        )
+        .into());
     }
     let seal = commitments::seal(
         &mut tx,
@@ -153,15 +171,15 @@ pub async fn remind(
         id
     )
     .fetch_optional(&mut **tx)
-    .await?
-    .ok_or_else(|| ApiError::not_found("该承诺书"))?;
-    let unit = OrgUnitId(row.unit_id);
-    if !OVERSEERS
-        .iter()
-        .any(|r| principal.has_role_over(&tree, *r, unit))
-    {
+    .await?;
+    // A commitment that does not exist is refused like one of another unit.
+    let Some(row) = row.filter(|r| {
+        OVERSEERS
+            .iter()
+            .any(|role| principal.has_role_over(&tree, *role, OrgUnitId(r.unit_id)))
+    }) else {
         return Err(ApiError::forbidden().into());
-    }
+    };
     if row.seal.is_some() {
         return Err(ApiError::new("already_signed", "该承诺书已签署，无需提醒").into());
     }

@@ -40,6 +40,10 @@ use crate::{
 
 /// Objections one address may file per hour.
 pub const OBJECTIONS_PER_HOUR: i64 = 5;
+/// Undecided suggestions one colleague may have on one sheet.
+pub const PENDING_SUGGESTIONS_PER_COLLEAGUE: i64 = 20;
+/// Sheets one meeting record may approve.
+const MAX_MEETING_SHEETS: usize = 500;
 
 #[derive(Debug, Serialize)]
 pub struct Done {
@@ -115,16 +119,19 @@ async fn peer_sheet(
     user: &SessionUser,
     post_id: i64,
 ) -> Result<SheetRef, HttpError> {
-    let sheet = sheet_of_post(conn, post_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("该岗位的排查表"))?;
-    let held = held_posts(conn, user.id).await?;
-    if !is_peer_reviewer(&held, sheet.post) {
-        return Err(ApiError::new(
+    let peer_refused = || {
+        HttpError(ApiError::new(
             "forbidden",
             "只有同一单位（领导岗位为同一领导班子）的其他在岗人员才能互评",
-        )
-        .into());
+        ))
+    };
+    // A post that does not exist is refused like one the user may not review.
+    let sheet = sheet_of_post(conn, post_id)
+        .await?
+        .ok_or_else(peer_refused)?;
+    let held = held_posts(conn, user.id).await?;
+    if !is_peer_reviewer(&held, sheet.post) {
+        return Err(peer_refused());
     }
     if sheet.stage != Stage::PeerReview {
         return Err(ApiError::new(
@@ -181,6 +188,20 @@ pub async fn suggest(
     let json = serde_json::to_string(&input).map_err(anyhow::Error::from)?;
     let mut tx = state.db.begin_write().await?;
     let sheet = peer_sheet(&mut tx, &user, post_id).await?;
+    let pending = sqlx::query_scalar!(
+        r#"SELECT COUNT(*) AS "n!: i64" FROM suggestions WHERE sheet_id = ? AND by_user = ? AND status = 'pending'"#,
+        sheet.sheet_id,
+        user.id
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    if pending >= PENDING_SUGGESTIONS_PER_COLLEAGUE {
+        return Err(ApiError::new(
+            "too_many_suggestions",
+            format!("您对该岗位尚有 {pending} 条建议未处理，请待本人处理后再提"),
+        )
+        .into());
+    }
     let now = now_ms();
     sqlx::query!(
         "INSERT INTO suggestions (sheet_id, by_user, input_json, at) VALUES (?, ?, ?, ?)",
@@ -224,10 +245,9 @@ async fn own_pending_suggestion(
     )
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or_else(|| ApiError::not_found("该建议"))?;
-    if !row.holder {
-        return Err(ApiError::new("forbidden", "只有本岗位的在岗人员才能处理同事的建议").into());
-    }
+    .filter(|r| r.holder)
+    // A suggestion that does not exist is refused like one on someone else's sheet.
+    .ok_or_else(|| ApiError::new("forbidden", "只有本岗位的在岗人员才能处理同事的建议"))?;
     if row.status != "pending" {
         return Err(ApiError::new("already_decided", "该建议已处理过").into());
     }
@@ -335,17 +355,40 @@ pub async fn record_meeting(
     let attendees = Attendees::parse(&body.attendees)?;
     let decision = MeetingDecision::parse(&body.decision)?;
     let minutes_ref = MinutesRef::parse(&body.minutes_ref)?;
+    let mut body = body;
+    let mut seen = std::collections::HashSet::new();
+    body.post_ids.retain(|p| seen.insert(*p));
     if body.post_ids.is_empty() {
         return Err(ApiError::new("no_sheets", "请至少选择一个经会议审定的岗位").into());
+    }
+    if body.post_ids.len() > MAX_MEETING_SHEETS {
+        return Err(ApiError::new(
+            "too_many_sheets",
+            format!("一次会议登记最多 {MAX_MEETING_SHEETS} 个岗位"),
+        )
+        .into());
     }
     let mut tx = state.db.begin_write().await?;
     let now = now_ms();
     for post_id in &body.post_ids {
         let sheet = sheet_of_post(&mut tx, *post_id).await?;
-        if !sheet.is_some_and(|s| tree.is_within(s.post.unit, OrgUnitId(body.unit_id))) {
+        let Some(sheet) = sheet.filter(|s| tree.is_within(s.post.unit, OrgUnitId(body.unit_id)))
+        else {
             return Err(
                 ApiError::new("not_in_unit", format!("岗位 {post_id} 不属于本单位")).into(),
             );
+        };
+        // A meeting approves collective reviews only: it must not close a public notice.
+        if sheet.stage != Stage::CollectiveReview {
+            let title = post_title(&mut tx, *post_id).await?;
+            return Err(ApiError::new(
+                "wrong_stage",
+                format!(
+                    "“{title}”当前处于“{}”环节，不在集体审定中",
+                    sheet.stage.label()
+                ),
+            )
+            .into());
         }
     }
     let steps: Vec<(i64, Action)> = body
@@ -491,8 +534,12 @@ async fn file_objection_in(
                 .to_owned(),
         ),
     };
-    // The hash keeps the address out of the database while still counting its filings.
-    let hashed = hex::encode(Sha256::digest(format!("lianfang-objection:{address}")));
+    // Keyed with a random key that lives only in memory: the database alone cannot tell whose
+    // address it was (unlike a plain hash, which all IPv4 addresses could be tried against). A
+    // restart changes the key, which only resets the hourly count.
+    let hashed = hex::encode(Sha256::digest(
+        [state.objection_key.as_slice(), address.as_bytes()].concat(),
+    ));
     let now = now_ms();
     let since = now - 3_600_000;
     let recent = sqlx::query_scalar!(
@@ -529,7 +576,12 @@ async fn file_objection_in(
         "objection_filed",
         None,
         &format!("sheet:{}", sheet.sheet_id),
-        &serde_json::json!({ "post": form.post_id, "text": text, "contact": contact }),
+        // The contact is personal data and the log is never erased: only its hash goes in.
+        &serde_json::json!({
+            "post": form.post_id,
+            "text": text,
+            "contact_sha256": contact.as_deref().map(|c| hex::encode(Sha256::digest(c))),
+        }),
         now,
     )
     .await?;
@@ -561,11 +613,19 @@ pub async fn resolve_objection(
         id
     )
     .fetch_optional(&mut **tx)
-    .await?
-    .ok_or_else(|| ApiError::not_found("该异议"))?;
-    if !principal.has_role_over(&tree, Role::UnitLiaison, OrgUnitId(row.unit_id)) {
-        return Err(ApiError::new("forbidden", "只有本单位的纪检联络员才能处理异议").into());
-    }
+    .await?;
+    // The liaison of the unit answers, never about a post they hold themselves; an objection
+    // that does not exist is refused alike.
+    let Some(row) = row.filter(|r| {
+        principal.has_role_over(&tree, Role::UnitLiaison, OrgUnitId(r.unit_id))
+            && !principal.held_posts.contains(&PostId(r.post_id))
+    }) else {
+        return Err(ApiError::new(
+            "forbidden",
+            "只有本单位的纪检联络员才能处理异议，且不能处理本人所在岗位的异议",
+        )
+        .into());
+    };
     if row.status != "open" {
         return Err(ApiError::new("already_resolved", "该异议已处理").into());
     }
@@ -614,10 +674,17 @@ pub async fn set_supervision(
         post_id
     )
     .fetch_optional(state.db.pool())
-    .await?
-    .ok_or_else(|| ApiError::not_found("该岗位"))?;
-    if !principal.has_role_over(&tree, Role::CommissionReviewer, OrgUnitId(unit)) {
-        return Err(ApiError::new("forbidden", "只有区纪委审核人员才能认定重点岗位").into());
+    .await?;
+    let may = unit.is_some_and(|unit| {
+        principal.has_role_over(&tree, Role::CommissionReviewer, OrgUnitId(unit))
+            && !principal.held_posts.contains(&PostId(post_id))
+    });
+    if !may {
+        return Err(ApiError::new(
+            "forbidden",
+            "只有区纪委审核人员才能认定重点岗位，且不能认定本人所在岗位",
+        )
+        .into());
     }
     let grade = match body.grade.as_deref().map(str::trim) {
         None | Some("") => None,

@@ -377,3 +377,109 @@ async fn an_empty_sheet_is_not_submitted_whichever_way_the_submission_comes() {
     assert_eq!(submit["code"], "empty_sheet");
     assert_eq!(stage(&app, post).await, "self_check");
 }
+
+/// What the review found: a meeting cannot end a public notice, nobody answers objections to
+/// their own post, the objector's contact reaches only those who answer, and the public notice
+/// names no staff.
+#[tokio::test]
+async fn meetings_objections_and_the_public_notice_keep_to_their_limits() {
+    let app = spawn_app().await;
+    let post = app.post_id("区交通局", "驾驶员").await;
+    let unit = app
+        .count("SELECT id FROM org_units WHERE name = '区交通局'")
+        .await;
+    sqlx::query(
+        "UPDATE risk_sheets SET stage = 'public_notice', notice_until = 0 WHERE post_id = ?",
+    )
+    .bind(post)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    sqlx::query("UPDATE measures SET owner = '陈静' WHERE risk_point_id IN (SELECT p.id FROM risk_points p JOIN risk_sheets s ON s.id = p.sheet_id WHERE s.post_id = ?)")
+        .bind(post)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let liaison = app.session_cookie("lianluo").await;
+    let meeting = app
+        .post_json(
+            "/api/meetings",
+            Some(&liaison),
+            &json!({ "unit_id": unit, "post_ids": [post], "held_on": "2026-11-20",
+                     "attendees": "全体班子成员", "decision": "同意", "minutes_ref": "纪要1号" }),
+        )
+        .await;
+    assert_eq!(meeting.status(), 400);
+    assert_eq!(
+        meeting.json::<Value>().await.unwrap()["code"],
+        "wrong_stage"
+    );
+    assert_eq!(stage(&app, post).await, "public_notice");
+
+    let filed = app
+        .client
+        .post(app.url("/public/objections"))
+        .header("origin", app.origin())
+        .form(&[
+            ("post_id", post.to_string()),
+            ("text", "油卡管理风险未列入".to_owned()),
+            ("contact", "13800000000".to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(filed.status(), 303);
+    let logged: String =
+        sqlx::query_scalar("SELECT payload FROM audit_log WHERE kind = 'objection_filed'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert!(
+        !logged.contains("13800000000"),
+        "only a hash of the contact is logged"
+    );
+
+    let contact_seen_by = |user: &'static str| {
+        let app = &app;
+        async move {
+            let cookie = app.session_cookie(user).await;
+            let sheet: Value = app
+                .server_fn("sheet", Some(&cookie), &format!("post_id={post}"))
+                .await
+                .json()
+                .await
+                .unwrap();
+            sheet["review"]["objections"][0]["contact"].clone()
+        }
+    };
+    assert_eq!(contact_seen_by("lianluo").await, "13800000000");
+    assert_eq!(contact_seen_by("chenjing").await, Value::Null);
+    assert_eq!(contact_seen_by("kezhang").await, Value::Null);
+
+    // A liaison who holds the post may not answer the objection to it.
+    sqlx::query("INSERT INTO post_holders (post_id, user_id) SELECT ?, id FROM users WHERE username = 'lianluo'")
+        .bind(post)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let objection = app.count("SELECT id FROM objections").await;
+    let answer = app
+        .post_json(
+            &format!("/api/objections/{objection}/resolve"),
+            Some(&liaison),
+            &json!({ "response": "无异议" }),
+        )
+        .await;
+    assert_eq!(answer.status(), 403);
+
+    // The public notice lists measures without who carries them out.
+    let public: Value = app
+        .server_fn("public_unit", None, &format!("unit_id={unit}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let text = public.to_string();
+    assert!(text.contains("驾驶员"));
+    assert!(!text.contains("陈静"), "{text}");
+}
