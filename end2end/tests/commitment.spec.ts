@@ -82,4 +82,11 @@ test('a holder draws a signature on a phone, signs with the password, and the pu
   await expect(page.getByTestId('verify-status')).toContainText('验证通过');
   await expect(page.getByRole('img', { name: '承诺人手写签名' }).locator('polyline')).toHaveCount(2);
   await expect(page.getByRole('img', { name: '本页地址的二维码' })).toBeVisible();
+
+  // It prints on A4, without the page's buttons.
+  await page.emulateMedia({ media: 'print' });
+  await expect(page.getByRole('button', { name: '打印承诺书（A4）' })).toBeHidden();
+  const pdf = (await page.pdf({ format: 'A4', printBackground: true })).toString('latin1');
+  expect((pdf.match(/\/Type\s*\/Page(?!s)/g) ?? []).length).toBeGreaterThanOrEqual(1);
+  expect(pdf).toMatch(/\/MediaBox\s*\[\s*0\s+0\s+59[45](\.\d+)?\s+84[12](\.\d+)?\s*\]/);
 });
