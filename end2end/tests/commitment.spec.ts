@@ -1,19 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { expect, test, type Page } from '@playwright/test';
+import { hydrated, PASSWORD, sql } from './support';
 
 // A post holder signs their integrity commitment on a phone: draws the signature with pointer
 // events, re-enters the password, and opens the public verification page, which verifies.
-
-const PASSWORD = 'lianfang2026';
-const db = process.env.LIANFANG_E2E_DB ?? '/tmp/lianfang-e2e.db';
-
-function sql(query: string): string {
-  return execFileSync('sqlite3', [db, query]).toString().trim();
-}
-
-async function hydrated(page: Page) {
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
-}
 
 async function signIn(page: Page, username: string, next: string) {
   await page.goto(`/login?next=${encodeURIComponent(next)}`);

@@ -1,20 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { expect, test, type Browser, type Page } from '@playwright/test';
+import { hydrated, PASSWORD, sql } from './support';
 
 // The chain in the browser: people in their own browsers take one sheet from self-check to its
 // public notice; the public page works with JavaScript off; an objection holds the notice. Then
 // the unit's handbook is printed to PDF by Chromium. Desktop only: it walks one shared sheet.
-
-const PASSWORD = 'lianfang2026';
-const db = process.env.LIANFANG_E2E_DB ?? '/tmp/lianfang-e2e.db';
-
-function sql(query: string): string {
-  return execFileSync('sqlite3', [db, query]).toString().trim();
-}
-
-async function hydrated(page: Page) {
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
-}
 
 /** A person in a browser of their own, signed in, on `path`. */
 async function person(browser: Browser, base: string, username: string, path: string): Promise<Page> {

@@ -60,7 +60,8 @@ pub async fn verify(pool: &SqlitePool) -> Result<Verification, sqlx::Error> {
     let mut verifier = Verifier::new();
     let mut after = 0i64;
     loop {
-        let rows = sqlx::query!(
+        let rows = sqlx::query_as!(
+            Entry,
             r#"SELECT seq AS "seq!: i64", at AS "at!: i64", kind, actor, subject, payload, prev_hash, hash
                FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?"#,
             after,
@@ -71,17 +72,7 @@ pub async fn verify(pool: &SqlitePool) -> Result<Verification, sqlx::Error> {
         let Some(last) = rows.last().map(|r| r.seq) else {
             break;
         };
-        for r in rows {
-            let entry = Entry {
-                seq: r.seq,
-                at: r.at,
-                kind: r.kind,
-                actor: r.actor,
-                subject: r.subject,
-                payload: r.payload,
-                prev_hash: r.prev_hash,
-                hash: r.hash,
-            };
+        for entry in rows {
             if let Err(broken) = verifier.check(&entry) {
                 return Ok(Verification {
                     entries: verifier.count(),
@@ -103,7 +94,8 @@ pub async fn verify(pool: &SqlitePool) -> Result<Verification, sqlx::Error> {
 /// The public verification page uses it for the entry of a signature.
 pub async fn check_entry(pool: &SqlitePool, seq: i64) -> Result<Option<Entry>, sqlx::Error> {
     let before = seq - 1;
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        Entry,
         r#"SELECT seq AS "seq!: i64", at AS "at!: i64", kind, actor, subject, payload, prev_hash, hash
            FROM audit_log WHERE seq IN (?, ?) ORDER BY seq"#,
         before,
@@ -123,19 +115,8 @@ pub async fn check_entry(pool: &SqlitePool, seq: i64) -> Result<Option<Entry>, s
                 &r.payload,
                 &r.prev_hash,
             );
-            if hash != r.hash || r.prev_hash != previous {
-                return Ok(None);
-            }
-            return Ok(Some(Entry {
-                seq: r.seq,
-                at: r.at,
-                kind: r.kind,
-                actor: r.actor,
-                subject: r.subject,
-                payload: r.payload,
-                prev_hash: r.prev_hash,
-                hash: r.hash,
-            }));
+            let intact = hash == r.hash && r.prev_hash == previous;
+            return Ok(intact.then_some(r));
         }
         previous = r.hash;
     }
