@@ -421,12 +421,26 @@ impl DbBackend {
     }
 
     async fn risk_points(&self, sheet_id: i64) -> Result<Vec<RiskPointView>, ApiError> {
+        Ok(self
+            .risk_points_of(&[sheet_id])
+            .await?
+            .remove(&sheet_id)
+            .unwrap_or_default())
+    }
+
+    /// The risk points of several sheets, with their measures, in two queries: sheet id →
+    /// points in list order.
+    async fn risk_points_of(
+        &self,
+        sheet_ids: &[i64],
+    ) -> Result<HashMap<i64, Vec<RiskPointView>>, ApiError> {
         let pool = self.db.pool();
+        let ids = serde_json::to_string(sheet_ids).map_err(internal)?;
         let points = sqlx::query!(
-            r#"SELECT id, duty, description, manifestation, category, power_type,
+            r#"SELECT id, sheet_id AS "sheet_id!: i64", duty, description, manifestation, category, power_type,
                       likelihood AS "likelihood!: i64", impact AS "impact!: i64", frequency AS "frequency!: i64", level
-               FROM risk_points WHERE sheet_id = ? ORDER BY position"#,
-            sheet_id
+               FROM risk_points WHERE sheet_id IN (SELECT value FROM json_each(?)) ORDER BY sheet_id, position"#,
+            ids
         )
         .fetch_all(pool)
         .await
@@ -434,8 +448,8 @@ impl DbBackend {
         let measures = sqlx::query!(
             r#"SELECT m.risk_point_id, m.kind, m.text, m.owner, m.due, m.status
                FROM measures m JOIN risk_points p ON p.id = m.risk_point_id
-               WHERE p.sheet_id = ? ORDER BY m.risk_point_id, m.position"#,
-            sheet_id
+               WHERE p.sheet_id IN (SELECT value FROM json_each(?)) ORDER BY m.risk_point_id, m.position"#,
+            ids
         )
         .fetch_all(pool)
         .await
@@ -453,24 +467,23 @@ impl DbBackend {
                     status: MeasureStatus::parse(&m.status).map_err(corrupt)?,
                 });
         }
-        points
-            .into_iter()
-            .map(|p| {
-                Ok(RiskPointView {
-                    measures: by_point.remove(&p.id).unwrap_or_default(),
-                    id: p.id,
-                    duty: p.duty,
-                    description: p.description,
-                    manifestation: p.manifestation,
-                    category: RiskCategory::parse(&p.category).map_err(corrupt)?,
-                    power_type: p.power_type,
-                    likelihood: score(p.likelihood),
-                    impact: score(p.impact),
-                    frequency: score(p.frequency),
-                    level: RiskLevel::parse(&p.level).map_err(corrupt)?,
-                })
-            })
-            .collect()
+        let mut by_sheet: HashMap<i64, Vec<RiskPointView>> = HashMap::new();
+        for p in points {
+            by_sheet.entry(p.sheet_id).or_default().push(RiskPointView {
+                measures: by_point.remove(&p.id).unwrap_or_default(),
+                id: p.id,
+                duty: p.duty,
+                description: p.description,
+                manifestation: p.manifestation,
+                category: RiskCategory::parse(&p.category).map_err(corrupt)?,
+                power_type: p.power_type,
+                likelihood: score(p.likelihood),
+                impact: score(p.impact),
+                frequency: score(p.frequency),
+                level: RiskLevel::parse(&p.level).map_err(corrupt)?,
+            });
+        }
+        Ok(by_sheet)
     }
 }
 
@@ -754,8 +767,10 @@ impl Backend for DbBackend {
             .await
             .map_err(internal)?
             .ok_or_else(|| ApiError::not_found("该单位"))?;
+        // Anyone may open this page: a fixed number of queries, however many posts the unit has.
         let rows = sqlx::query!(
-            r#"SELECT p.id AS "post_id!: i64", rs.id AS "sheet_id!: i64", rs.stage, r.name AS round,
+            r#"SELECT p.id AS "post_id!: i64", p.title, p.level, rs.id AS "sheet_id!: i64", rs.stage, rs.notice_until,
+                      r.name AS round,
                       (SELECT COUNT(*) FROM objections o WHERE o.sheet_id = rs.id AND o.status = 'open') AS "objections!: i64"
                FROM posts p JOIN risk_sheets rs ON rs.post_id = p.id JOIN rounds r ON r.id = rs.round_id
                WHERE p.unit_id = ? AND rs.stage IN ('public_notice', 'commission_audit', 'approved')
@@ -767,25 +782,23 @@ impl Backend for DbBackend {
         .fetch_all(pool)
         .await
         .map_err(internal)?;
-        let mut round = String::new();
+        let sheet_ids: Vec<i64> = rows.iter().map(|r| r.sheet_id).collect();
+        let mut points = self.risk_points_of(&sheet_ids).await?;
+        let round = rows.first().map(|r| r.round.clone()).unwrap_or_default();
         let mut sheets = Vec::with_capacity(rows.len());
         for row in rows {
-            let Some((view, _)) = self.load_sheet(row.post_id).await? else {
-                continue;
-            };
-            round = row.round;
             // The notice shows risks and measures, not who carries each measure out.
-            let mut risk_points = view.risk_points;
+            let mut risk_points = points.remove(&row.sheet_id).unwrap_or_default();
             for measure in risk_points.iter_mut().flat_map(|p| p.measures.iter_mut()) {
                 measure.owner = None;
                 measure.due = None;
             }
             sheets.push(PublicSheet {
-                post_id: view.post_id,
-                post_title: view.post_title,
-                post_level: view.post_level,
-                stage: view.stage,
-                notice_until: view.notice_until,
+                post_id: row.post_id,
+                post_title: row.title,
+                post_level: PostLevel::parse(&row.level).map_err(corrupt)?,
+                stage: Stage::from_code(&row.stage).map_err(corrupt)?,
+                notice_until: row.notice_until.map(|ms| china_time(ms)[..10].to_owned()),
                 open_objections: row.objections,
                 risk_points,
             });
