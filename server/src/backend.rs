@@ -191,7 +191,7 @@ impl DbBackend {
                 sheet.round,
                 Stage::from_code(&sheet.stage).map_err(corrupt)?,
                 sheet.version,
-                sheet.notice_until.map(|ms| china_time(ms)[..10].to_owned()),
+                sheet.notice_until.map(china_day),
                 self.risk_points(sheet.id).await?,
                 self.timeline(sheet.id).await?,
             ),
@@ -487,14 +487,6 @@ impl DbBackend {
     }
 }
 
-/// Who may look after a unit's commitments.
-const OVERSEERS: [Role; 4] = [
-    Role::SectionHead,
-    Role::LeaderInCharge,
-    Role::UnitLiaison,
-    Role::CommissionReviewer,
-];
-
 impl DbBackend {
     async fn my_commitments(&self, user_id: i64) -> Result<Vec<CommitmentSummary>, ApiError> {
         let rows = sqlx::query!(
@@ -514,7 +506,7 @@ impl DbBackend {
                 title: r.title,
                 post: r.post,
                 unit: r.unit,
-                created_on: china_time(r.created_at)[..10].to_owned(),
+                created_on: china_day(r.created_at),
                 signed_at: r.signed_at.map(china_time),
                 superseded: r.superseded,
                 reminded: r.reminded_at.is_some(),
@@ -573,6 +565,13 @@ pub(crate) fn china_date(ms: i64) -> String {
         m.trim_start_matches('0'),
         d.trim_start_matches('0')
     )
+}
+
+/// `YYYY-MM-DD` in China time.
+fn china_day(ms: i64) -> String {
+    let mut text = china_time(ms);
+    text.truncate(10);
+    text
 }
 
 /// `YYYY-MM-DD HH:MM` in China time (UTC+8) for a Unix-ms instant.
@@ -798,7 +797,7 @@ impl Backend for DbBackend {
                 post_title: row.title,
                 post_level: PostLevel::parse(&row.level).map_err(corrupt)?,
                 stage: Stage::from_code(&row.stage).map_err(corrupt)?,
-                notice_until: row.notice_until.map(|ms| china_time(ms)[..10].to_owned()),
+                notice_until: row.notice_until.map(china_day),
                 open_objections: row.objections,
                 risk_points,
             });
@@ -859,7 +858,7 @@ impl Backend for DbBackend {
             unit,
             round,
             approved: !posts.is_empty() && posts.iter().all(|p| p.stage == Stage::Approved),
-            generated_on: china_time(crate::db::now_ms())[..10].to_owned(),
+            generated_on: china_day(crate::db::now_ms()),
             posts,
         })
     }
@@ -882,7 +881,7 @@ impl Backend for DbBackend {
             let principal = self.principal(user).await?;
             let (tree, _) = self.tree().await?;
             let unit = OrgUnitId(row.unit_id);
-            if !OVERSEERS
+            if !crate::commitments::OVERSEERS
                 .iter()
                 .any(|r| principal.has_role_over(&tree, *r, unit))
             {
@@ -987,7 +986,7 @@ impl Backend for DbBackend {
         let principal = self.principal(user).await?;
         let (tree, names) = self.tree().await?;
         let unit = OrgUnitId(unit_id);
-        if !OVERSEERS
+        if !crate::commitments::OVERSEERS
             .iter()
             .any(|r| principal.has_role_over(&tree, *r, unit))
         {

@@ -10,6 +10,15 @@ use sqlx::{Sqlite, Transaction};
 
 use crate::{audit as log, http::HttpError};
 
+/// Who looks after a unit's commitments (sees them, the roll-up, and reminds): its section heads,
+/// leaders in charge, liaison and the commission.
+pub const OVERSEERS: [domain::account::Role; 4] = [
+    domain::account::Role::SectionHead,
+    domain::account::Role::LeaderInCharge,
+    domain::account::Role::UnitLiaison,
+    domain::account::Role::CommissionReviewer,
+];
+
 /// The placeholders a template may use.
 pub const PLACEHOLDERS: [&str; 5] = [
     "{{姓名}}",

@@ -68,6 +68,32 @@ impl AppState {
     }
 }
 
+/// The signed-in user, or `unauthenticated`: the first line of every handler that needs one.
+pub(crate) fn signed_in(
+    user: Option<axum::Extension<app::api::SessionUser>>,
+) -> Result<app::api::SessionUser, HttpError> {
+    user.map(|axum::Extension(u)| u)
+        .ok_or_else(|| HttpError(app::error::ApiError::unauthenticated()))
+}
+
+/// What the access rules need about the signed-in user, read from the database now: their
+/// roles and held posts, the org tree, and the units' names.
+pub(crate) async fn who(
+    state: &AppState,
+    user: &app::api::SessionUser,
+) -> Result<
+    (
+        domain::access::Principal,
+        domain::org::OrgTree,
+        std::collections::HashMap<i64, String>,
+    ),
+    HttpError,
+> {
+    let principal = crate::backend::load_principal(state.db.pool(), user.id).await?;
+    let (tree, names) = crate::backend::load_tree(state.db.pool()).await?;
+    Ok((principal, tree, names))
+}
+
 /// The service worker with its cache version: a hash of the built wasm, JS and CSS, so that each
 /// deploy replaces the cached files and nothing else does.
 fn service_worker_script(options: &LeptosOptions) -> String {

@@ -953,13 +953,7 @@ pub(crate) async fn insert_point(
     user_id: i64,
     now: i64,
 ) -> Result<Uuid, HttpError> {
-    let valid = input.validate().map_err(|errors| {
-        errors
-            .into_iter()
-            .next()
-            .map(HttpError::from)
-            .unwrap_or_else(|| HttpError(ApiError::bad_request("内容无效")))
-    })?;
+    let valid = input.validate().map_err(HttpError::from)?;
     let row = sqlx::query!(
         r#"SELECT matrix_json, MAX(next_position, (SELECT COALESCE(MAX(position) + 1, 0) FROM risk_points WHERE sheet_id = ?)) AS "next!: i64"
            FROM risk_sheets WHERE id = ?"#,

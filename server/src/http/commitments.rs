@@ -13,10 +13,9 @@ use domain::{account::Role, ids::OrgUnitId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{account::client_address, AppState, HttpError};
+use super::{account::client_address, signed_in, who, AppState, HttpError};
 use crate::{
     auth::{password, ratelimit},
-    backend::{load_principal, load_tree},
     commitments::{self, Signature},
     db::now_ms,
 };
@@ -50,9 +49,7 @@ pub async fn sign(
     Path(id): Path<i64>,
     Json(body): Json<SignIn>,
 ) -> Result<Json<Signed>, HttpError> {
-    let Some(Extension(user)) = user else {
-        return Err(ApiError::unauthenticated().into());
-    };
+    let user = signed_in(user)?;
     let address = client_address(&state, peer, &headers);
     let row = sqlx::query!(
         r#"SELECT c.user_id AS "user_id!: i64", c.token, c.title, c.body, c.seal, c.superseded AS "superseded!: bool",
@@ -145,26 +142,14 @@ pub async fn sign(
     }))
 }
 
-/// Who may look after a unit's commitments: its reviewers and liaison, the leader in charge and
-/// the commission.
-const OVERSEERS: [Role; 4] = [
-    Role::SectionHead,
-    Role::LeaderInCharge,
-    Role::UnitLiaison,
-    Role::CommissionReviewer,
-];
-
 /// `POST /api/commitments/{id}/remind`: reminds the signer of an unsigned commitment.
 pub async fn remind(
     State(state): State<AppState>,
     user: Option<Extension<SessionUser>>,
     Path(id): Path<i64>,
 ) -> Result<Json<serde_json::Value>, HttpError> {
-    let Some(Extension(user)) = user else {
-        return Err(ApiError::unauthenticated().into());
-    };
-    let principal = load_principal(state.db.pool(), user.id).await?;
-    let (tree, _) = load_tree(state.db.pool()).await?;
+    let user = signed_in(user)?;
+    let (principal, tree, _) = who(&state, &user).await?;
     let mut tx = state.db.begin_write().await?;
     let row = sqlx::query!(
         r#"SELECT p.unit_id AS "unit_id!: i64", c.seal FROM commitments c JOIN posts p ON p.id = c.post_id WHERE c.id = ?"#,
@@ -174,7 +159,7 @@ pub async fn remind(
     .await?;
     // A commitment that does not exist is refused like one of another unit.
     let Some(row) = row.filter(|r| {
-        OVERSEERS
+        commitments::OVERSEERS
             .iter()
             .any(|role| principal.has_role_over(&tree, *role, OrgUnitId(r.unit_id)))
     }) else {
@@ -208,10 +193,8 @@ pub async fn save_template(
     user: Option<Extension<SessionUser>>,
     Json(body): Json<TemplateIn>,
 ) -> Result<Json<serde_json::Value>, HttpError> {
-    let Some(Extension(user)) = user else {
-        return Err(ApiError::unauthenticated().into());
-    };
-    let principal = load_principal(state.db.pool(), user.id).await?;
+    let user = signed_in(user)?;
+    let (principal, _, _) = who(&state, &user).await?;
     if !principal
         .roles
         .iter()

@@ -24,6 +24,17 @@ impl From<domain::FieldError> for HttpError {
     }
 }
 
+/// Every field error of a value, answered with the first: the client shows it at its field.
+impl From<Vec<domain::FieldError>> for HttpError {
+    fn from(errors: Vec<domain::FieldError>) -> Self {
+        errors
+            .into_iter()
+            .next()
+            .map(Self::from)
+            .unwrap_or_else(|| Self(ApiError::bad_request("内容无效")))
+    }
+}
+
 impl From<sqlx::Error> for HttpError {
     fn from(e: sqlx::Error) -> Self {
         tracing::error!(error = %e, "database error");

@@ -13,11 +13,8 @@ use axum::{
 use domain::{account::Role, ids::OrgUnitId};
 use serde::Deserialize;
 
-use super::{AppState, HttpError};
-use crate::{
-    backend::{load_principal, load_tree},
-    exchange::{self, ImportError, ImportMode, ImportReport, ImportScope},
-};
+use super::{signed_in, who, AppState, HttpError};
+use crate::exchange::{self, ImportError, ImportMode, ImportReport, ImportScope};
 
 /// `GET /api/units/{id}/export.csv` and `.xlsx`.
 pub async fn export(
@@ -25,11 +22,8 @@ pub async fn export(
     user: Option<Extension<SessionUser>>,
     Path((unit_id, format)): Path<(i64, String)>,
 ) -> Result<Response, HttpError> {
-    let Some(Extension(user)) = user else {
-        return Err(ApiError::unauthenticated().into());
-    };
-    let principal = load_principal(state.db.pool(), user.id).await?;
-    let (tree, names) = load_tree(state.db.pool()).await?;
+    let user = signed_in(user)?;
+    let (principal, tree, names) = who(&state, &user).await?;
     let unit = OrgUnitId(unit_id);
     if !principal.sheet_scopes().any(|s| tree.is_within(unit, s)) {
         return Err(ApiError::forbidden().into());
@@ -78,11 +72,8 @@ pub async fn import(
     Query(query): Query<ImportQuery>,
     body: Bytes,
 ) -> Result<Json<ImportReport>, HttpError> {
-    let Some(Extension(user)) = user else {
-        return Err(ApiError::unauthenticated().into());
-    };
-    let principal = load_principal(state.db.pool(), user.id).await?;
-    let (tree, _) = load_tree(state.db.pool()).await?;
+    let user = signed_in(user)?;
+    let (principal, tree, _) = who(&state, &user).await?;
     let unit = OrgUnitId(unit_id);
     let may = [Role::UnitLiaison, Role::Admin]
         .into_iter()

@@ -14,11 +14,9 @@ use axum::{
     Extension, Form, Json,
 };
 use domain::{
-    access::Principal,
     account::Role,
     chain::{is_peer_reviewer, Action, PeerPost},
     ids::{OrgUnitId, PostId},
-    org::OrgTree,
     post::{PostLevel, SupervisionGrade},
     risk::IsoDate,
     stage::Stage,
@@ -31,12 +29,8 @@ use domain::{
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
-use super::{account::client_address, AppState, HttpError};
-use crate::{
-    backend::{load_principal, load_tree},
-    db::now_ms,
-    sync,
-};
+use super::{account::client_address, signed_in, who, AppState, HttpError};
+use crate::{db::now_ms, sync};
 
 /// Objections one address may file per hour.
 pub const OBJECTIONS_PER_HOUR: i64 = 5;
@@ -51,11 +45,6 @@ pub struct Done {
 }
 
 const DONE: Json<Done> = Json(Done { ok: true });
-
-fn signed_in(user: Option<Extension<SessionUser>>) -> Result<SessionUser, HttpError> {
-    user.map(|Extension(u)| u)
-        .ok_or_else(|| HttpError(ApiError::unauthenticated()))
-}
 
 /// A post's current sheet with what the rules need about it.
 struct SheetRef {
@@ -183,7 +172,7 @@ pub async fn suggest(
 ) -> Result<Json<Done>, HttpError> {
     let user = signed_in(user)?;
     if let Err(errors) = input.validate() {
-        return Err(first_error(errors));
+        return Err(errors.into());
     }
     let json = serde_json::to_string(&input).map_err(anyhow::Error::from)?;
     let mut tx = state.db.begin_write().await?;
@@ -214,14 +203,6 @@ pub async fn suggest(
     .await?;
     tx.commit().await?;
     Ok(DONE)
-}
-
-fn first_error(errors: Vec<domain::FieldError>) -> HttpError {
-    errors
-        .into_iter()
-        .next()
-        .map(HttpError::from)
-        .unwrap_or_else(|| HttpError(ApiError::bad_request("内容无效")))
 }
 
 /// A pending suggestion the signed-in holder may decide on now.
@@ -331,13 +312,6 @@ pub struct MeetingOut {
     pub approved: usize,
 }
 
-/// The principal and org tree of the signed-in user, from the database.
-async fn who(state: &AppState, user: &SessionUser) -> Result<(Principal, OrgTree), HttpError> {
-    let principal = load_principal(state.db.pool(), user.id).await?;
-    let (tree, _) = load_tree(state.db.pool()).await?;
-    Ok((principal, tree))
-}
-
 /// `POST /api/meetings`: the liaison records the leadership meeting that approved a set of the
 /// unit's sheets; each sheet is approved at 集体审定 through the chain. All or nothing: if one
 /// sheet cannot be approved, nothing is recorded and the answer names it.
@@ -347,7 +321,7 @@ pub async fn record_meeting(
     Json(body): Json<MeetingIn>,
 ) -> Result<Json<MeetingOut>, HttpError> {
     let user = signed_in(user)?;
-    let (principal, tree) = who(&state, &user).await?;
+    let (principal, tree, _) = who(&state, &user).await?;
     if !principal.has_role_over(&tree, Role::UnitLiaison, OrgUnitId(body.unit_id)) {
         return Err(ApiError::new("forbidden", "只有本单位的纪检联络员才能登记集体审定").into());
     }
@@ -370,6 +344,7 @@ pub async fn record_meeting(
     }
     let mut tx = state.db.begin_write().await?;
     let now = now_ms();
+    let mut sheet_ids = Vec::with_capacity(body.post_ids.len());
     for post_id in &body.post_ids {
         let sheet = sheet_of_post(&mut tx, *post_id).await?;
         let Some(sheet) = sheet.filter(|s| tree.is_within(s.post.unit, OrgUnitId(body.unit_id)))
@@ -390,6 +365,7 @@ pub async fn record_meeting(
             )
             .into());
         }
+        sheet_ids.push(sheet.sheet_id);
     }
     let steps: Vec<(i64, Action)> = body
         .post_ids
@@ -425,13 +401,11 @@ pub async fn record_meeting(
     )
     .fetch_one(&mut **tx)
     .await?;
-    for post_id in &body.post_ids {
+    for sheet_id in &sheet_ids {
         sqlx::query!(
-            "INSERT OR IGNORE INTO meeting_sheets (meeting_id, sheet_id)
-             SELECT ?, rs.id FROM risk_sheets rs JOIN rounds r ON r.id = rs.round_id
-             WHERE rs.post_id = ? ORDER BY r.year DESC, r.id DESC LIMIT 1",
+            "INSERT OR IGNORE INTO meeting_sheets (meeting_id, sheet_id) VALUES (?, ?)",
             meeting_id,
-            post_id
+            sheet_id
         )
         .execute(&mut **tx)
         .await?;
@@ -603,7 +577,7 @@ pub async fn resolve_objection(
     Json(body): Json<ResponseIn>,
 ) -> Result<Json<Done>, HttpError> {
     let user = signed_in(user)?;
-    let (principal, tree) = who(&state, &user).await?;
+    let (principal, tree, _) = who(&state, &user).await?;
     let response = ObjectionResponse::parse(&body.response)?;
     let mut tx = state.db.begin_write().await?;
     let row = sqlx::query!(
@@ -668,7 +642,7 @@ pub async fn set_supervision(
     Json(body): Json<SupervisionIn>,
 ) -> Result<Json<Done>, HttpError> {
     let user = signed_in(user)?;
-    let (principal, tree) = who(&state, &user).await?;
+    let (principal, tree, _) = who(&state, &user).await?;
     let unit = sqlx::query_scalar!(
         r#"SELECT unit_id AS "unit_id!: i64" FROM posts WHERE id = ?"#,
         post_id
