@@ -30,29 +30,11 @@ pub async fn post<T: Serialize>(path: &str, body: &T) -> Result<String, ApiError
 /// Sends raw bytes (an uploaded file) to `path`.
 #[cfg(feature = "hydrate")]
 pub async fn post_bytes(path: &str, bytes: &[u8]) -> Result<String, ApiError> {
-    use wasm_bindgen::JsCast as _;
-    let window = web_sys::window().ok_or_else(|| ApiError::new("network", "浏览器环境不可用"))?;
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&js_sys::Uint8Array::from(bytes));
-    init.set_credentials(web_sys::RequestCredentials::SameOrigin);
-    let request = web_sys::Request::new_with_str_and_init(path, &init)
-        .map_err(|_| ApiError::new("network", "无法创建请求"))?;
-    let response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_request(&request))
+    let body = js_sys::Uint8Array::from(bytes);
+    let (status, text) = crate::offline::post_body(path, &body, None)
         .await
-        .map_err(|_| ApiError::new("network", "网络不可用，请联网后重试"))?;
-    let response: web_sys::Response = response
-        .dyn_into()
-        .map_err(|_| ApiError::new("network", "服务器响应无效"))?;
-    let text = match response.text() {
-        Ok(p) => wasm_bindgen_futures::JsFuture::from(p)
-            .await
-            .ok()
-            .and_then(|t| t.as_string())
-            .unwrap_or_default(),
-        Err(_) => String::new(),
-    };
-    answer(response.status(), text)
+        .map_err(|m| ApiError::new("network", m))?;
+    answer(status, text)
 }
 
 #[cfg(feature = "hydrate")]

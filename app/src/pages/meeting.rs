@@ -8,7 +8,7 @@ use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use serde_json::json;
 
-use super::widgets::{use_id_param, BackBar, ErrorBox};
+use super::widgets::{use_id_param, BackBar, ErrorBox, Feedback, FeedbackLine};
 use crate::{
     api::{load_home, SheetSummary},
     client,
@@ -51,7 +51,7 @@ fn MeetingForm(unit: i64, sheets: Vec<SheetSummary>) -> impl IntoView {
     let attendees = RwSignal::new(String::new());
     let decision = RwSignal::new("同意上述岗位廉政风险排查结果及防控措施，予以公示".to_owned());
     let minutes = RwSignal::new(String::new());
-    let feedback = RwSignal::new(None::<Result<String, String>>);
+    let feedback: Feedback = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -114,10 +114,7 @@ fn MeetingForm(unit: i64, sheets: Vec<SheetSummary>) -> impl IntoView {
             <input id="minutes" required maxlength="100" placeholder="如：党组会纪要〔2026〕12号"
                 prop:value=move || minutes.get() on:input=move |e| minutes.set(event_target_value(&e))/>
             <button type="submit" class="primary" disabled=move || busy.get()>"登记并提交公示"</button>
-            {move || feedback.get().map(|f| match f {
-                Ok(m) => view! { <p class="alert alert-ok" role="status">{m}</p> }.into_any(),
-                Err(m) => view! { <p class="alert alert-error" role="alert">{m}</p> }.into_any(),
-            })}
+            <FeedbackLine feedback/>
         </form>
     }
     .into_any()

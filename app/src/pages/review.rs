@@ -12,23 +12,11 @@ use domain::{
 use leptos::{prelude::*, task::spawn_local};
 use serde_json::json;
 
+use super::widgets::{Feedback, FeedbackLine};
 use crate::{
     api::{ObjectionView, ReviewInfo, SheetView, SuggestionView},
     client::{self, Decided},
 };
-
-/// A line of feedback after an action: `Ok` for success, `Err` for a refusal or mistake.
-type Feedback = RwSignal<Option<Result<String, String>>>;
-
-#[component]
-fn FeedbackLine(feedback: Feedback) -> impl IntoView {
-    move || {
-        feedback.get().map(|f| match f {
-            Ok(m) => view! { <p class="alert alert-ok" role="status">{m}</p> }.into_any(),
-            Err(m) => view! { <p class="alert alert-error" role="alert">{m}</p> }.into_any(),
-        })
-    }
-}
 
 /// Runs a JSON request and reloads the page when it succeeds.
 fn send(path: String, body: serde_json::Value, feedback: Feedback, busy: RwSignal<bool>) {

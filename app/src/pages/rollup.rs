@@ -3,7 +3,7 @@
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 
-use super::widgets::{use_id_param, BackBar, ErrorBox};
+use super::widgets::{use_id_param, BackBar, ErrorBox, Feedback, FeedbackLine};
 use crate::{
     api::{load_rollup, RollupView},
     client,
@@ -31,7 +31,7 @@ pub fn RollupPage() -> impl IntoView {
 
 #[component]
 fn Rollup(r: RollupView) -> impl IntoView {
-    let feedback = RwSignal::new(None::<Result<String, String>>);
+    let feedback: Feedback = RwSignal::new(None);
     view! {
         <h1>{format!("{} 承诺书签署情况", r.unit)}</h1>
         <p role="status" data-testid="rollup-counts">{format!("已签署 {} 份，未签署 {} 份", r.signed, r.unsigned)}</p>
@@ -62,9 +62,6 @@ fn Rollup(r: RollupView) -> impl IntoView {
                 }
             }).collect_view()}
         </ul>
-        {move || feedback.get().map(|f| match f {
-            Ok(m) => view! { <p class="alert alert-ok" role="status">{m}</p> }.into_any(),
-            Err(m) => view! { <p class="alert alert-error" role="alert">{m}</p> }.into_any(),
-        })}
+        <FeedbackLine feedback/>
     }
 }

@@ -3,7 +3,7 @@
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 
-use super::widgets::{BackBar, ErrorBox};
+use super::widgets::{BackBar, ErrorBox, Feedback, FeedbackLine};
 use crate::{
     api::{load_template, TemplateView},
     client,
@@ -33,7 +33,7 @@ pub fn TemplatePage() -> impl IntoView {
 fn TemplateForm(t: TemplateView) -> impl IntoView {
     let title = RwSignal::new(t.title);
     let body = RwSignal::new(t.body);
-    let feedback = RwSignal::new(None::<Result<String, String>>);
+    let feedback: Feedback = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -64,10 +64,7 @@ fn TemplateForm(t: TemplateView) -> impl IntoView {
             <textarea id="template-body" class="tall" required minlength="20" maxlength="5000"
                 prop:value=move || body.get() on:input=move |e| body.set(event_target_value(&e))></textarea>
             <button type="submit" class="primary" disabled=move || busy.get()>"保存模板"</button>
-            {move || feedback.get().map(|f| match f {
-                Ok(m) => view! { <p class="alert alert-ok" role="status">{m}</p> }.into_any(),
-                Err(m) => view! { <p class="alert alert-error" role="alert">{m}</p> }.into_any(),
-            })}
+            <FeedbackLine feedback/>
         </form>
     }
 }

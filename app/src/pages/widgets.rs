@@ -47,6 +47,20 @@ pub fn BackBar() -> impl IntoView {
     }
 }
 
+/// A line of feedback after an action: `Ok` for success, `Err` for a refusal or mistake.
+pub type Feedback = RwSignal<Option<Result<String, String>>>;
+
+/// Shows the feedback of the last action, announced to screen readers.
+#[component]
+pub fn FeedbackLine(feedback: Feedback) -> impl IntoView {
+    move || {
+        feedback.get().map(|f| match f {
+            Ok(m) => view! { <p class="alert alert-ok" role="status">{m}</p> }.into_any(),
+            Err(m) => view! { <p class="alert alert-error" role="alert">{m}</p> }.into_any(),
+        })
+    }
+}
+
 /// An error from the server, in words a user can act on.
 #[component]
 pub fn ErrorBox(error: ApiError) -> impl IntoView {
