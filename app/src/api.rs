@@ -345,6 +345,9 @@ pub struct MeasureView {
     pub owner: Option<String>,
     pub due: Option<String>,
     pub status: MeasureStatus,
+    /// The day a finished measure was finished.
+    #[serde(default)]
+    pub done_on: Option<String>,
 }
 
 /// The signed-in user's home: their posts' sheets, and what their roles let them read.

@@ -296,6 +296,7 @@ impl Store {
             .map(|p| LocalPoint {
                 record: p.clone(),
                 pending: false,
+                known: true,
             })
             .collect();
         points.sort_by_key(|p| p.record.position);
@@ -480,11 +481,17 @@ impl Store {
     }
 }
 
-/// A risk point as shown locally, and whether it waits for sync.
+/// A risk point as shown locally, and whether it waits for sync. `record.version` is the
+/// version the server will give the point once the queued operations are applied (each upsert
+/// adds one; a new point starts at one), so an edit queued on top of a queued edit is based on
+/// the version its predecessor produces, not refused as a conflict with it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocalPoint {
     pub record: RiskPointRecord,
     pub pending: bool,
+    /// The server has this point (it is in the replica), so removing it is a delete there; a
+    /// point only in the queue is removed by withdrawing its queued operations.
+    pub known: bool,
 }
 
 fn level_of(matrix: &RatingMatrix, input: &RiskPointInput) -> Option<domain::risk::RiskLevel> {
@@ -504,6 +511,7 @@ fn apply_local(sheet: &mut SheetRecord, points: &mut Vec<LocalPoint>, op: &Opera
             if let Some(p) = points.iter_mut().find(|p| p.record.id == *risk_point_id) {
                 p.record.input = risk_point.clone();
                 p.record.level = level;
+                p.record.version += 1;
                 p.pending = true;
             } else {
                 let position = points
@@ -515,12 +523,13 @@ fn apply_local(sheet: &mut SheetRecord, points: &mut Vec<LocalPoint>, op: &Opera
                     record: RiskPointRecord {
                         id: *risk_point_id,
                         post_id: *post_id,
-                        version: 0,
+                        version: 1,
                         position,
                         level,
                         input: risk_point.clone(),
                     },
                     pending: true,
+                    known: false,
                 });
             }
         }

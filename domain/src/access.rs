@@ -1,10 +1,18 @@
 //! Who may read what. Deny by default: access is granted only by a rule below.
 
 use crate::{
-    account::RoleAssignment,
+    account::{Role, RoleAssignment},
     ids::{OrgUnitId, PostId, UserId},
     org::OrgTree,
 };
+
+/// The roles that oversee a unit's commitments ([`Principal::oversees_commitments`]).
+pub const COMMITMENT_OVERSEERS: [Role; 4] = [
+    Role::SectionHead,
+    Role::LeaderInCharge,
+    Role::UnitLiaison,
+    Role::CommissionReviewer,
+];
 
 /// The signed-in user as the rules see them.
 #[derive(Debug, Clone)]
@@ -38,6 +46,77 @@ impl Principal {
             .any(|a| a.role == role && tree.is_within(unit, a.scope))
     }
 
+    /// Whether this user reads every sheet of `unit` through a role: its handbook and its risk
+    /// table export.
+    pub fn may_read_unit(&self, tree: &OrgTree, unit: OrgUnitId) -> bool {
+        self.sheet_scopes().any(|scope| tree.is_within(unit, scope))
+    }
+
+    /// 公示异议: the unit's liaison answers objections to a post's notice, never about a post
+    /// they hold themselves.
+    pub fn may_answer_objections(&self, tree: &OrgTree, post: PostId, unit: OrgUnitId) -> bool {
+        !self.held_posts.contains(&post) && self.has_role_over(tree, Role::UnitLiaison, unit)
+    }
+
+    /// Who may read an objector's contact details: those who answer objections and the
+    /// commission; never the holder of the post objected to.
+    pub fn may_see_objection_contacts(
+        &self,
+        tree: &OrgTree,
+        post: PostId,
+        unit: OrgUnitId,
+    ) -> bool {
+        self.may_answer_objections(tree, post, unit)
+            || (!self.held_posts.contains(&post)
+                && self.has_role_over(tree, Role::CommissionReviewer, unit))
+    }
+
+    /// 重点岗位认定: the commission marks key posts and their supervision grade, never for a
+    /// post it holds itself.
+    pub fn may_grade_post(&self, tree: &OrgTree, post: PostId, unit: OrgUnitId) -> bool {
+        !self.held_posts.contains(&post) && self.has_role_over(tree, Role::CommissionReviewer, unit)
+    }
+
+    /// Whether an importer may give new posts of `unit` their marks (see
+    /// [`Self::may_grade_post`]): the commission over the unit.
+    pub fn may_mark_posts(&self, tree: &OrgTree, unit: OrgUnitId) -> bool {
+        self.has_role_over(tree, Role::CommissionReviewer, unit)
+    }
+
+    /// 承诺书: who looks after a unit's commitments (sees them and the roll-up, and reminds):
+    /// its section heads, leaders in charge, liaison and the commission.
+    pub fn oversees_commitments(&self, tree: &OrgTree, unit: OrgUnitId) -> bool {
+        COMMITMENT_OVERSEERS
+            .iter()
+            .any(|role| self.has_role_over(tree, *role, unit))
+    }
+
+    /// 集体审定: the unit's liaison records the leadership meeting.
+    pub fn may_record_meeting(&self, tree: &OrgTree, unit: OrgUnitId) -> bool {
+        self.has_role_over(tree, Role::UnitLiaison, unit)
+    }
+
+    /// 导入风险台账: the unit's liaison, or an administrator over it.
+    pub fn may_import(&self, tree: &OrgTree, unit: OrgUnitId) -> bool {
+        [Role::UnitLiaison, Role::Admin]
+            .into_iter()
+            .any(|role| self.has_role_over(tree, role, unit))
+    }
+
+    /// 承诺书模板: the commission edits the template in force.
+    pub fn may_edit_commitment_template(&self) -> bool {
+        self.roles
+            .iter()
+            .any(|a| a.role == Role::CommissionReviewer)
+    }
+
+    /// 审计日志: the commission and administrators check the log.
+    pub fn may_check_audit_log(&self) -> bool {
+        self.roles
+            .iter()
+            .any(|a| matches!(a.role, Role::CommissionReviewer | Role::Admin))
+    }
+
     /// The units whose sheets this user reads through a role (holders also read their own posts).
     pub fn sheet_scopes(&self) -> impl Iterator<Item = OrgUnitId> + '_ {
         self.roles
@@ -50,7 +129,6 @@ impl Principal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::account::Role;
 
     fn tree() -> OrgTree {
         // 1 district; 2 transport bureau; 3 a section of it; 4 health bureau.
@@ -94,6 +172,63 @@ mod tests {
     fn a_commission_reviewer_at_the_district_reads_every_unit() {
         let reviewer = principal(&[(Role::CommissionReviewer, 1)], &[]);
         assert!(reviewer.may_read_sheet(&tree(), PostId(12), OrgUnitId(4)));
+    }
+
+    #[test]
+    fn only_the_units_liaison_answers_objections_and_never_about_their_own_post() {
+        let liaison = principal(&[(Role::UnitLiaison, 2)], &[]);
+        assert!(liaison.may_answer_objections(&tree(), PostId(10), OrgUnitId(3)));
+        assert!(!liaison.may_answer_objections(&tree(), PostId(12), OrgUnitId(4)));
+        let own = principal(&[(Role::UnitLiaison, 2)], &[10]);
+        assert!(!own.may_answer_objections(&tree(), PostId(10), OrgUnitId(2)));
+        let head = principal(&[(Role::SectionHead, 2)], &[]);
+        assert!(!head.may_answer_objections(&tree(), PostId(10), OrgUnitId(2)));
+        // The commission reads the contacts without answering; the holder never does.
+        let commission = principal(&[(Role::CommissionReviewer, 1)], &[]);
+        assert!(commission.may_see_objection_contacts(&tree(), PostId(10), OrgUnitId(2)));
+        assert!(!commission.may_answer_objections(&tree(), PostId(10), OrgUnitId(2)));
+        assert!(!head.may_see_objection_contacts(&tree(), PostId(10), OrgUnitId(2)));
+    }
+
+    #[test]
+    fn only_the_commission_grades_a_post_and_never_one_it_holds() {
+        let commission = principal(&[(Role::CommissionReviewer, 1)], &[]);
+        assert!(commission.may_grade_post(&tree(), PostId(10), OrgUnitId(2)));
+        let holding = principal(&[(Role::CommissionReviewer, 1)], &[10]);
+        assert!(!holding.may_grade_post(&tree(), PostId(10), OrgUnitId(2)));
+        let liaison = principal(&[(Role::UnitLiaison, 2)], &[]);
+        assert!(!liaison.may_grade_post(&tree(), PostId(10), OrgUnitId(2)));
+    }
+
+    #[test]
+    fn a_units_commitments_are_overseen_by_its_reviewers_and_the_commission_only() {
+        for role in COMMITMENT_OVERSEERS {
+            assert!(principal(&[(role, 2)], &[]).oversees_commitments(&tree(), OrgUnitId(3)));
+            assert!(!principal(&[(role, 2)], &[]).oversees_commitments(&tree(), OrgUnitId(4)));
+        }
+        assert!(
+            !principal(&[(Role::PostHolder, 2)], &[10]).oversees_commitments(&tree(), OrgUnitId(2))
+        );
+        assert!(!principal(&[(Role::Admin, 1)], &[]).oversees_commitments(&tree(), OrgUnitId(2)));
+    }
+
+    #[test]
+    fn imports_are_for_the_units_liaison_or_an_administrator() {
+        assert!(principal(&[(Role::UnitLiaison, 2)], &[]).may_import(&tree(), OrgUnitId(3)));
+        assert!(principal(&[(Role::Admin, 1)], &[]).may_import(&tree(), OrgUnitId(2)));
+        assert!(!principal(&[(Role::SectionHead, 2)], &[]).may_import(&tree(), OrgUnitId(2)));
+        assert!(!principal(&[(Role::UnitLiaison, 2)], &[]).may_import(&tree(), OrgUnitId(4)));
+    }
+
+    #[test]
+    fn the_template_is_the_commissions_and_the_audit_log_the_commissions_and_administrators() {
+        let commission = principal(&[(Role::CommissionReviewer, 1)], &[]);
+        let admin = principal(&[(Role::Admin, 1)], &[]);
+        let liaison = principal(&[(Role::UnitLiaison, 2)], &[]);
+        assert!(commission.may_edit_commitment_template());
+        assert!(!admin.may_edit_commitment_template());
+        assert!(commission.may_check_audit_log() && admin.may_check_audit_log());
+        assert!(!liaison.may_check_audit_log());
     }
 
     #[test]

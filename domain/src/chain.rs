@@ -96,6 +96,26 @@ pub enum Action {
 }
 
 impl Action {
+    /// The stable code of the action, as the timeline and the audit log store it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Submit => "submit",
+            Self::ClosePeerReview => "close_peer_review",
+            Self::Approve => "approve",
+            Self::Return { .. } => "return",
+        }
+    }
+
+    /// The label of a stored action code, for the timeline (退回 for an unknown one).
+    pub fn label_of(code: &str) -> &'static str {
+        match code {
+            "submit" => "提交审核",
+            "close_peer_review" => "结束互评",
+            "approve" => "审核通过",
+            _ => "退回",
+        }
+    }
+
     pub fn label(&self) -> &'static str {
         match self {
             Self::Submit => "提交审核",
@@ -155,6 +175,8 @@ pub struct SheetFacts {
     pub level: PostLevel,
     /// Hash of the sheet's content now (risk points and measures).
     pub content_hash: String,
+    /// Risk points on the sheet now: an empty sheet is never submitted.
+    pub risk_points: u32,
     pub peer_reviews: u32,
     pub required_peer_reviews: u32,
     /// Suggested risk points the holder has neither accepted nor declined.
@@ -228,6 +250,12 @@ pub fn transition(
                 return Err(TransitionError::new(
                     "forbidden",
                     "只有本岗位的在岗人员才能进行此操作",
+                ));
+            }
+            if stage == Stage::SelfCheck && facts.risk_points == 0 {
+                return Err(TransitionError::new(
+                    "empty_sheet",
+                    "排查表还没有风险点，不能提交审核",
                 ));
             }
             if stage == Stage::PeerReview && facts.peer_reviews < facts.required_peer_reviews {
@@ -316,6 +344,110 @@ fn wrong_stage(action: &Action, stage: Stage) -> TransitionError {
     )
 }
 
+/// Whether the content of a sheet at `stage` may change (risk points added, edited or deleted
+/// by the holder, or by an import): only in self-check. Past it, the sheet is locked until a
+/// return brings it back.
+pub fn check_editable(stage: Stage) -> Result<(), TransitionError> {
+    if stage == Stage::SelfCheck {
+        return Ok(());
+    }
+    Err(TransitionError::new(
+        "sheet_locked",
+        format!("排查表已进入“{}”环节，不能再修改", stage.label()),
+    ))
+}
+
+/// How a step reaches the chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// A decision taken on the sheet page (a `decide` or `submit_sheet` sync operation).
+    Decision,
+    /// The record of the leadership meeting (集体审定), which approves its sheets.
+    Meeting,
+}
+
+/// Whether `action` at `stage` must come with the record of the meeting that took it: an
+/// approval at 集体审定 is the meeting's, never one person's click.
+pub fn needs_meeting(stage: Stage, action: &Action) -> bool {
+    stage == Stage::CollectiveReview && matches!(action, Action::Approve)
+}
+
+/// [`transition`] for a step arriving `via` a channel: a bare decision cannot approve a collective
+/// review, and a meeting record approves collective reviews only (it must not close a public
+/// notice or anything else).
+pub fn decide(
+    chain: &Chain,
+    state: &SheetState,
+    facts: &SheetFacts,
+    actor: &Principal,
+    tree: &OrgTree,
+    action: &Action,
+    via: Via,
+) -> Result<SheetState, TransitionError> {
+    let needs = needs_meeting(state.stage, action);
+    match via {
+        Via::Decision if needs => {
+            return Err(TransitionError::new(
+                "meeting_required",
+                "集体审定须登记审定会议（日期、参会人员、决定、纪要编号）后办理",
+            ))
+        }
+        Via::Meeting if !needs => {
+            return Err(TransitionError::new(
+                "wrong_stage",
+                format!(
+                    "排查表当前处于“{}”环节，不在集体审定中",
+                    state.stage.label()
+                ),
+            ))
+        }
+        Via::Decision | Via::Meeting => {}
+    }
+    transition(chain, state, facts, actor, tree, action)
+}
+
+/// The step the user would naturally take on a sheet at its stage, if the stage is theirs, and
+/// why it is held now if it is (objections open, the notice running, reviews missing): what the
+/// sheet page offers and explains.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextStep {
+    pub action: Action,
+    /// Why the step cannot be taken now.
+    pub held: Option<TransitionError>,
+}
+
+pub fn next_step(
+    chain: &Chain,
+    state: &SheetState,
+    facts: &SheetFacts,
+    actor: &Principal,
+    tree: &OrgTree,
+) -> Option<NextStep> {
+    let holder = actor.held_posts.contains(&facts.post);
+    let action = match state.stage {
+        Stage::SelfCheck if holder => Action::Submit,
+        Stage::PeerReview if holder => Action::ClosePeerReview,
+        stage => {
+            let role = reviewer_of(stage)?;
+            if holder || !actor.has_role_over(tree, role, facts.unit) {
+                return None;
+            }
+            Action::Approve
+        }
+    };
+    let held = transition(chain, state, facts, actor, tree, &action).err();
+    Some(NextStep { action, held })
+}
+
+/// The notice period (DESIGN §4): five working days.
+pub const NOTICE_WORKING_DAYS: u32 = 5;
+
+/// When a public notice that starts at `from` (Unix ms) ends: [`NOTICE_WORKING_DAYS`] working
+/// days (Monday to Friday, China time) later.
+pub fn notice_until(from: i64) -> i64 {
+    crate::time::add_working_days(from, NOTICE_WORKING_DAYS)
+}
+
 /// A post as peer review sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeerPost {
@@ -385,6 +517,7 @@ mod tests {
             unit: BUREAU,
             level,
             content_hash: "h1".to_owned(),
+            risk_points: 3,
             peer_reviews: 2,
             required_peer_reviews: 2,
             pending_suggestions: 0,
@@ -767,6 +900,103 @@ mod tests {
             Stage::Approved
         ])
         .is_err());
+    }
+
+    #[test]
+    fn an_empty_sheet_cannot_be_submitted() {
+        let (chain, mut f) = general();
+        f.risk_points = 0;
+        let refused = act(&chain, &at(Stage::SelfCheck), &f, "holder", &Action::Submit);
+        assert_eq!(refused.unwrap_err().code, "empty_sheet");
+        f.risk_points = 1;
+        assert!(act(&chain, &at(Stage::SelfCheck), &f, "holder", &Action::Submit).is_ok());
+    }
+
+    #[test]
+    fn a_sheet_is_locked_against_edits_after_self_check() {
+        assert!(check_editable(Stage::SelfCheck).is_ok());
+        for stage in Stage::ALL.into_iter().filter(|s| *s != Stage::SelfCheck) {
+            assert_eq!(check_editable(stage).unwrap_err().code, "sheet_locked");
+        }
+    }
+
+    #[test]
+    fn a_collective_review_is_approved_by_recording_the_meeting_only() {
+        let (chain, f) = general();
+        let liaison = cast().into_iter().find(|(n, _)| *n == "liaison").unwrap().1;
+        let collective = at(Stage::CollectiveReview);
+        let by = |state: &SheetState, via| {
+            decide(&chain, state, &f, &liaison, &tree(), &Action::Approve, via)
+        };
+        assert_eq!(
+            by(&collective, Via::Decision).unwrap_err().code,
+            "meeting_required"
+        );
+        assert_eq!(
+            by(&collective, Via::Meeting).unwrap().stage,
+            Stage::PublicNotice
+        );
+        // A meeting does not close a public notice.
+        assert_eq!(
+            by(&at(Stage::PublicNotice), Via::Meeting).unwrap_err().code,
+            "wrong_stage"
+        );
+        // A return at collective review is a decision like any other.
+        assert!(decide(
+            &chain,
+            &collective,
+            &f,
+            &liaison,
+            &tree(),
+            &ret(Stage::SelfCheck),
+            Via::Decision
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn the_next_step_is_the_stage_owners_and_says_why_it_is_held() {
+        let (chain, mut f) = general();
+        let people = cast();
+        let who = |name: &str| &people.iter().find(|(n, _)| *n == name).unwrap().1;
+        let step = next_step(&chain, &at(Stage::SelfCheck), &f, who("holder"), &tree()).unwrap();
+        assert_eq!((step.action, step.held), (Action::Submit, None));
+        assert!(next_step(
+            &chain,
+            &at(Stage::SelfCheck),
+            &f,
+            who("section_head"),
+            &tree()
+        )
+        .is_none());
+        // The holder of the post never gets a reviewer's step on it.
+        assert!(next_step(
+            &chain,
+            &at(Stage::SectionReview),
+            &f,
+            who("holder"),
+            &tree()
+        )
+        .is_none());
+        f.open_objections = 2;
+        let held = next_step(
+            &chain,
+            &at(Stage::PublicNotice),
+            &f,
+            who("liaison"),
+            &tree(),
+        )
+        .unwrap();
+        assert_eq!(held.action, Action::Approve);
+        assert_eq!(held.held.unwrap().code, "objections_open");
+    }
+
+    #[test]
+    fn the_notice_runs_five_working_days() {
+        // Friday 2026-11-27 10:00 China time: the notice ends on Friday 2026-12-04.
+        let friday = 1_795_831_673_000 - 86_400_000;
+        let until = notice_until(friday);
+        assert_eq!(crate::time::china_day(until), "2026-12-04");
     }
 
     #[test]

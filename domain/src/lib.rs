@@ -17,5 +17,6 @@ pub mod round;
 pub mod stage;
 pub mod sync;
 pub mod text;
+pub mod time;
 
 pub use error::FieldError;

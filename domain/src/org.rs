@@ -153,6 +153,39 @@ impl OrgTree {
         }
     }
 
+    /// The unit above `unit` (`None` for a root or an unknown unit).
+    pub fn parent(&self, unit: OrgUnitId) -> Option<OrgUnitId> {
+        self.parents.get(&unit).copied().flatten()
+    }
+
+    /// `unit` and every unit beneath it, parents before their children and siblings by id;
+    /// empty for an unknown unit.
+    pub fn subtree(&self, unit: OrgUnitId) -> Vec<OrgUnitId> {
+        if !self.parents.contains_key(&unit) {
+            return Vec::new();
+        }
+        let mut children: HashMap<OrgUnitId, Vec<OrgUnitId>> = HashMap::new();
+        for (child, parent) in &self.parents {
+            if let Some(parent) = parent {
+                children.entry(*parent).or_default().push(*child);
+            }
+        }
+        let mut order = Vec::new();
+        let mut stack = vec![unit];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(id) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            order.push(id);
+            if let Some(kids) = children.get_mut(&id) {
+                kids.sort_unstable_by(|a, b| b.cmp(a));
+                stack.extend(kids.iter().copied());
+            }
+        }
+        order
+    }
+
     /// Whether `unit` is `scope` or lies beneath it. Unknown units are outside every scope, and a
     /// cycle (which the database forbids) ends the walk rather than looping.
     pub fn is_within(&self, unit: OrgUnitId, scope: OrgUnitId) -> bool {
@@ -230,6 +263,22 @@ mod tests {
         assert!(tree.is_within(bureau, bureau));
         assert!(!tree.is_within(other, bureau));
         assert!(!tree.is_within(OrgUnitId(99), district));
+    }
+
+    #[test]
+    fn a_subtree_lists_parents_before_children_and_siblings_by_id() {
+        let tree = OrgTree::new([
+            (OrgUnitId(1), None),
+            (OrgUnitId(5), Some(OrgUnitId(1))),
+            (OrgUnitId(2), Some(OrgUnitId(1))),
+            (OrgUnitId(7), Some(OrgUnitId(2))),
+            (OrgUnitId(3), Some(OrgUnitId(2))),
+        ]);
+        let ids: Vec<i64> = tree.subtree(OrgUnitId(1)).iter().map(|u| u.0).collect();
+        assert_eq!(ids, [1, 2, 3, 7, 5]);
+        assert_eq!(tree.subtree(OrgUnitId(2)).len(), 3);
+        assert!(tree.subtree(OrgUnitId(99)).is_empty());
+        assert_eq!(tree.parent(OrgUnitId(7)), Some(OrgUnitId(2)));
     }
 
     #[test]

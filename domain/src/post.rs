@@ -109,6 +109,57 @@ impl SupervisionGrade {
     }
 }
 
+/// The commission's marks on a post: whether it is a key post (重点岗位) and, for a key post
+/// only, its supervision grade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PostMarks {
+    key_post: bool,
+    grade: Option<SupervisionGrade>,
+}
+
+impl PostMarks {
+    /// The marks a new post gets: leadership posts are key posts; nobody has graded it yet.
+    pub fn default_for(level: PostLevel) -> Self {
+        Self {
+            key_post: level == PostLevel::Leadership,
+            grade: None,
+        }
+    }
+
+    /// Marks as given; a grade needs a key post.
+    pub fn new(key_post: bool, grade: Option<SupervisionGrade>) -> Result<Self, FieldError> {
+        if grade.is_some() && !key_post {
+            return Err(FieldError::new(
+                "grade_needs_key_post",
+                "grade",
+                "只有重点岗位才能设定监督等级",
+            ));
+        }
+        Ok(Self { key_post, grade })
+    }
+
+    pub fn key_post(self) -> bool {
+        self.key_post
+    }
+
+    pub fn grade(self) -> Option<SupervisionGrade> {
+        self.grade
+    }
+}
+
+/// 是 / 否 as risk tables write a yes-or-no column (also 1/0, Y/N and the English words).
+pub fn parse_yes_no(raw: &str, field: &str, label: &str) -> Result<bool, FieldError> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "是" | "1" | "y" | "yes" | "true" => Ok(true),
+        "否" | "0" | "n" | "no" | "false" => Ok(false),
+        other => Err(FieldError::new(
+            "unknown_value",
+            field,
+            format!("{label}“{other}”无效，应为 是 或 否"),
+        )),
+    }
+}
+
 /// A post in an organisational unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Post {
@@ -144,6 +195,27 @@ mod tests {
         assert_eq!(PostLevel::parse("中层岗位").unwrap(), PostLevel::Middle);
         assert_eq!(PostLevel::parse("其他岗位").unwrap(), PostLevel::General);
         assert_eq!(PostLevel::parse("general").unwrap(), PostLevel::General);
+    }
+
+    #[test]
+    fn only_a_key_post_has_a_supervision_grade() {
+        assert_eq!(
+            PostMarks::new(false, Some(SupervisionGrade::First))
+                .unwrap_err()
+                .code,
+            "grade_needs_key_post"
+        );
+        let marks = PostMarks::new(true, Some(SupervisionGrade::Second)).unwrap();
+        assert_eq!(marks.grade(), Some(SupervisionGrade::Second));
+        assert!(PostMarks::default_for(PostLevel::Leadership).key_post());
+        assert!(!PostMarks::default_for(PostLevel::General).key_post());
+        assert!(parse_yes_no("是", "key_post", "重点岗位").unwrap());
+        assert_eq!(
+            parse_yes_no("也许", "key_post", "重点岗位")
+                .unwrap_err()
+                .code,
+            "unknown_value"
+        );
     }
 
     #[test]

@@ -49,9 +49,15 @@ pub struct MeasureInput {
     /// `YYYY-MM-DD`, or empty.
     #[serde(default)]
     pub due: String,
-    /// A [`MeasureStatus`] code; empty means planned.
+    /// A [`MeasureStatus`] code. Empty means "not given": a new measure is planned, and an edit
+    /// keeps the status the stored measure had (see [`RiskPointInput::keep_progress_of`]).
     #[serde(default)]
     pub status: String,
+    /// `YYYY-MM-DD`, the day a finished measure was finished: required when `status` is `done`,
+    /// empty otherwise. Left out of the JSON when empty, so the content hash of a sheet whose
+    /// measures carry no date is what it was before this field existed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub done_on: String,
 }
 
 /// A risk point that passed every rule.
@@ -152,16 +158,19 @@ impl RiskPointInput {
                     .map_err(|e| errors.push(at(format!("measures[{i}].status"), e)))
                     .ok()
             };
-            if let (Some(kind), Some(text), Some(owner), Some(due), Some(status)) =
-                (kind, text, owner, due, status)
+            let done_on = optional(&m.done_on, |d| IsoDate::parse(d, "done_on", "完成日期"))
+                .map_err(|e| errors.push(at(format!("measures[{i}].done_on"), e)))
+                .ok();
+            if let (Some(kind), Some(text), Some(owner), Some(due), Some(status), Some(done_on)) =
+                (kind, text, owner, due, status, done_on)
             {
-                measures.push(Measure {
-                    kind,
-                    text,
-                    owner,
-                    due,
-                    status,
-                });
+                match Measure::new(kind, text, owner, due, status, done_on) {
+                    Ok(measure) => measures.push(measure),
+                    Err(e) => {
+                        let field = format!("measures[{i}].{}", e.field);
+                        errors.push(at(field, e));
+                    }
+                }
             }
         }
 
@@ -399,8 +408,33 @@ impl ValidRiskPoint {
                     owner: m.owner.as_ref().map(|o| o.to_string()).unwrap_or_default(),
                     due: m.due.map(|d| d.to_string()).unwrap_or_default(),
                     status: m.status.code().to_owned(),
+                    done_on: m.done_on.map(|d| d.to_string()).unwrap_or_default(),
                 })
                 .collect(),
+        }
+    }
+}
+
+impl RiskPointInput {
+    /// Fills in the progress an edit did not state from `stored`, the point as it stands: each
+    /// measure whose status is empty takes the status and completion day of the stored measure
+    /// with the same text, else of the one in the same place with the same kind. A client that
+    /// does not show progress (an older cached app, or a tool that only fixes wording) can then
+    /// never reset a finished measure to not started. A status the edit states is kept as it is.
+    pub fn keep_progress_of(&mut self, stored: &RiskPointInput) {
+        for (i, measure) in self.measures.iter_mut().enumerate() {
+            if !measure.status.trim().is_empty() {
+                continue;
+            }
+            let same_text = stored
+                .measures
+                .iter()
+                .find(|s| s.text.trim() == measure.text.trim());
+            let same_place = stored.measures.get(i).filter(|s| s.kind == measure.kind);
+            if let Some(previous) = same_text.or(same_place) {
+                measure.status = previous.status.clone();
+                measure.done_on = previous.done_on.clone();
+            }
         }
     }
 }
@@ -425,6 +459,7 @@ mod tests {
                 owner: "李娜".into(),
                 due: "2026-12-31".into(),
                 status: String::new(),
+                done_on: String::new(),
             }],
         }
     }
@@ -461,6 +496,49 @@ mod tests {
             ]
         );
         assert!(errors.iter().all(|e| !e.message.is_empty()));
+    }
+
+    #[test]
+    fn a_finished_measure_needs_the_day_it_was_finished_and_only_a_finished_one_has_it() {
+        let mut done = input();
+        done.measures[0].status = "done".into();
+        let errors = done.validate().unwrap_err();
+        assert_eq!(errors[0].field, "measures[0].done_on");
+        assert_eq!(errors[0].message, "已完成的措施须填写完成日期");
+        done.measures[0].done_on = "2026-11-30".into();
+        let valid = done.validate().unwrap();
+        assert_eq!(valid.measures[0].status, MeasureStatus::Done);
+        assert_eq!(valid.to_input().measures[0].done_on, "2026-11-30");
+
+        let mut early = input();
+        early.measures[0].status = "in_progress".into();
+        early.measures[0].done_on = "2026-11-30".into();
+        assert_eq!(early.validate().unwrap_err()[0].code, "not_done");
+    }
+
+    #[test]
+    fn an_edit_that_does_not_state_progress_keeps_the_stored_progress() {
+        let mut stored = input();
+        stored.measures[0].status = "done".into();
+        stored.measures[0].done_on = "2026-11-30".into();
+        // The wording of the measure is fixed by a client that does not show status.
+        let mut edit = input();
+        edit.measures[0].text = "计量单须三方签认并存档".into();
+        edit.keep_progress_of(&stored);
+        assert_eq!(edit.measures[0].status, "done");
+        assert_eq!(edit.measures[0].done_on, "2026-11-30");
+        // A status the edit states wins.
+        let mut reopened = input();
+        reopened.measures[0].status = "in_progress".into();
+        reopened.keep_progress_of(&stored);
+        assert_eq!(reopened.measures[0].status, "in_progress");
+        assert_eq!(reopened.measures[0].done_on, "");
+    }
+
+    #[test]
+    fn a_measure_without_a_completion_day_hashes_as_before_the_field_existed() {
+        let json = serde_json::to_string(&input().measures[0]).unwrap();
+        assert!(!json.contains("done_on"), "{json}");
     }
 
     #[test]

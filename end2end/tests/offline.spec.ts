@@ -315,3 +315,51 @@ test('an expired session keeps the queue and asks the user to sign in again', as
   expect(sql("SELECT COUNT(*) FROM risk_points WHERE description = '离线新增风险点 1：审批材料把关不严' AND updated_by = (SELECT id FROM users WHERE username = 'yangli')")).toBe('1');
   link.close();
 });
+
+test('a measure marked finished keeps its progress when the point is edited again', async ({ page, context }) => {
+  const link = await new Link().open();
+  page.on('dialog', (d) => d.accept());
+  await signIn(page, link, 'zhaolei');
+  await expect(page.getByTestId('sync-status')).toHaveText('已全部同步');
+  const post = sql("SELECT h.post_id FROM post_holders h JOIN users u ON u.id = h.user_id WHERE u.username = 'zhaolei'");
+  const progress = (description: string) =>
+    sql(`SELECT group_concat(x, ',') FROM (SELECT m.status || ':' || COALESCE(m.done_on, '-') AS x FROM measures m
+         JOIN risk_points p ON p.id = m.risk_point_id JOIN risk_sheets s ON s.id = p.sheet_id
+         WHERE s.post_id = ${post} AND p.description = '${description}' ORDER BY m.position)`);
+
+  // Offline too: the holder marks the first measure finished; the day defaults to today.
+  await link.offline(context);
+  await addRiskPoint(page, 1);
+  const point = page.locator('.risk-point', { hasText: '离线新增风险点 1：审批材料把关不严' });
+  await point.getByRole('button', { name: '修改' }).click();
+  await expect(page.getByLabel('落实情况 1')).toHaveValue('planned');
+  await page.getByLabel('落实情况 1').selectOption('done');
+  await expect(page.getByLabel('完成日期 1')).not.toHaveValue('');
+  await page.getByLabel('完成日期 1').fill('2026-11-30');
+  await page.getByLabel('落实情况 2').selectOption('in_progress');
+  await page.getByRole('button', { name: '保存' }).click();
+  await expect(point.getByTestId('measure-status').first()).toHaveText('已完成（2026-11-30）');
+  await expect(point.getByTestId('measure-status').nth(1)).toHaveText('进行中');
+
+  await link.online(context);
+  await page.getByRole('button', { name: '立即同步' }).click();
+  await expect(page.getByTestId('sync-status')).toHaveText('已全部同步');
+  expect(progress('离线新增风险点 1：审批材料把关不严')).toBe('done:2026-11-30,in_progress:-');
+
+  // A typo fixed later does not touch the progress the form shows and sends back.
+  await point.getByRole('button', { name: '修改' }).click();
+  await expect(page.getByLabel('落实情况 1')).toHaveValue('done');
+  await page.getByLabel('风险点描述').fill('离线新增风险点 1：审批材料把关不严格');
+  await page.getByRole('button', { name: '保存' }).click();
+  await expect(page.getByTestId('sync-status')).toHaveText('已全部同步');
+  expect(progress('离线新增风险点 1：审批材料把关不严格')).toBe('done:2026-11-30,in_progress:-');
+
+  // A finished measure needs its day: the form says so at the field.
+  const edited = page.locator('.risk-point', { hasText: '审批材料把关不严格' });
+  await edited.getByRole('button', { name: '修改' }).click();
+  await page.getByLabel('落实情况 2').selectOption('done');
+  await page.getByLabel('完成日期 2').fill('');
+  await page.getByRole('button', { name: '保存' }).click();
+  await expect(page.getByText('已完成的措施须填写完成日期')).toBeVisible();
+  link.close();
+});

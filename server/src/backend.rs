@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use crate::sync::action_code;
 use app::{
     api::{
         backend::Backend, AuditEntryView, AuditStatus, CommitmentSummary, CommitmentView,
@@ -17,13 +16,14 @@ use app::{
 use domain::{
     access::Principal,
     account::{Role, RoleAssignment},
-    chain::{allowed_actions, is_peer_reviewer, reviewer_of, transition, Action, Chain, PeerPost},
+    chain::{allowed_actions, is_peer_reviewer, next_step, reviewer_of, Chain, PeerPost},
     ids::{OrgUnitId, PostId, UserId},
     org::OrgTree,
     post::{PostLevel, SupervisionGrade},
     risk::{MeasureKind, MeasureStatus, RatingMatrix, RiskCategory, RiskLevel},
     stage::Stage,
     sync::RiskPointInput,
+    time::{china_day, china_time},
 };
 
 use sqlx::SqlitePool;
@@ -256,23 +256,13 @@ impl DbBackend {
         let actions: Vec<String> =
             allowed_actions(&chain, &snap.state, &snap.facts, principal, tree)
                 .iter()
-                .map(|a| action_code(a).to_owned())
+                .map(|a| a.code().to_owned())
                 .collect();
         let is_holder = principal.held_posts.contains(&PostId(view.post_id));
-        let unit = OrgUnitId(view.unit_id);
-        // The step this user would take here, if the stage is theirs: why it is held, if it is.
-        let natural = match view.stage {
-            Stage::SelfCheck if is_holder => Some(Action::Submit),
-            Stage::PeerReview if is_holder => Some(Action::ClosePeerReview),
-            stage => reviewer_of(stage)
-                .filter(|role| !is_holder && principal.has_role_over(tree, *role, unit))
-                .map(|_| Action::Approve),
-        };
-        let held = natural.and_then(|a| {
-            transition(&chain, &snap.state, &snap.facts, principal, tree, &a)
-                .err()
-                .map(|e| e.message)
-        });
+        let (post, unit) = (PostId(view.post_id), OrgUnitId(view.unit_id));
+        let held = next_step(&chain, &snap.state, &snap.facts, principal, tree)
+            .and_then(|step| step.held)
+            .map(|refused| refused.message);
         let return_targets = chain
             .stages()
             .iter()
@@ -334,10 +324,8 @@ impl DbBackend {
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-        let may_resolve_objections =
-            !is_holder && principal.has_role_over(tree, Role::UnitLiaison, unit);
-        let sees_contacts = may_resolve_objections
-            || (!is_holder && principal.has_role_over(tree, Role::CommissionReviewer, unit));
+        let may_resolve_objections = principal.may_answer_objections(tree, post, unit);
+        let sees_contacts = principal.may_see_objection_contacts(tree, post, unit);
         let objections = sqlx::query!(
             r#"SELECT id AS "id!: i64", text, contact, at AS "at!: i64", status, response
                FROM objections WHERE sheet_id = ? ORDER BY id"#,
@@ -385,7 +373,7 @@ impl DbBackend {
             suggestions,
             objections,
             may_resolve_objections,
-            may_grade: principal.has_role_over(tree, Role::CommissionReviewer, unit),
+            may_grade: principal.may_grade_post(tree, post, unit),
             meetings,
         })
     }
@@ -446,7 +434,7 @@ impl DbBackend {
         .await
         .map_err(internal)?;
         let measures = sqlx::query!(
-            r#"SELECT m.risk_point_id, m.kind, m.text, m.owner, m.due, m.status
+            r#"SELECT m.risk_point_id, m.kind, m.text, m.owner, m.due, m.status, m.done_on
                FROM measures m JOIN risk_points p ON p.id = m.risk_point_id
                WHERE p.sheet_id IN (SELECT value FROM json_each(?)) ORDER BY m.risk_point_id, m.position"#,
             ids
@@ -465,6 +453,7 @@ impl DbBackend {
                     owner: m.owner,
                     due: m.due,
                     status: MeasureStatus::parse(&m.status).map_err(corrupt)?,
+                    done_on: m.done_on,
                 });
         }
         let mut by_sheet: HashMap<i64, Vec<RiskPointView>> = HashMap::new();
@@ -556,45 +545,6 @@ fn qr_path(text: &str) -> (u32, String) {
     (u32::try_from(width + 2 * quiet).unwrap_or(0), path)
 }
 
-/// `YYYY年M月D日` in China time, as a commitment is dated.
-pub(crate) fn china_date(ms: i64) -> String {
-    let text = china_time(ms);
-    let (y, m, d) = (&text[0..4], &text[5..7], &text[8..10]);
-    format!(
-        "{y}年{}月{}日",
-        m.trim_start_matches('0'),
-        d.trim_start_matches('0')
-    )
-}
-
-/// `YYYY-MM-DD` in China time.
-fn china_day(ms: i64) -> String {
-    let mut text = china_time(ms);
-    text.truncate(10);
-    text
-}
-
-/// `YYYY-MM-DD HH:MM` in China time (UTC+8) for a Unix-ms instant.
-pub(crate) fn china_time(ms: i64) -> String {
-    let minutes = (ms + 8 * 3_600_000).div_euclid(60_000);
-    let (days, minute_of_day) = (minutes.div_euclid(1440), minutes.rem_euclid(1440));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
-        minute_of_day / 60,
-        minute_of_day % 60
-    )
-}
-
 fn score(value: i64) -> u8 {
     u8::try_from(value).unwrap_or(0)
 }
@@ -671,7 +621,7 @@ impl Backend for DbBackend {
                 .is_some_and(|role| principal.has_role_over(&tree, role, unit))
                 || (stage == Stage::PublicNotice
                     && row.objections > 0
-                    && principal.has_role_over(&tree, Role::UnitLiaison, unit));
+                    && principal.may_answer_objections(&tree, post, unit));
             let summary = SheetSummary {
                 post_id: row.post_id,
                 unit: unit_names.get(&row.unit_id).cloned().unwrap_or_default(),
@@ -701,7 +651,7 @@ impl Backend for DbBackend {
             .iter()
             .filter(|a| a.role.reads_sheets_in_scope())
         {
-            let liaison = a.role == Role::UnitLiaison || a.role == Role::Admin;
+            let liaison = principal.may_import(&tree, a.scope);
             match units.iter_mut().find(|u| u.id == a.scope.0) {
                 Some(u) => u.liaison |= liaison,
                 None => units.push(UnitLink {
@@ -724,14 +674,8 @@ impl Backend for DbBackend {
             peer_queue,
             units,
             commitments: self.my_commitments(user.id).await?,
-            edits_template: principal
-                .roles
-                .iter()
-                .any(|a| a.role == Role::CommissionReviewer),
-            audits: principal
-                .roles
-                .iter()
-                .any(|a| matches!(a.role, Role::CommissionReviewer | Role::Admin)),
+            edits_template: principal.may_edit_commitment_template(),
+            audits: principal.may_check_audit_log(),
         })
     }
 
@@ -833,24 +777,93 @@ impl Backend for DbBackend {
     async fn handbook(&self, user: &SessionUser, unit_id: i64) -> Result<HandbookView, ApiError> {
         let principal = self.principal(user).await?;
         let (tree, names) = self.tree().await?;
-        let readable = principal
-            .sheet_scopes()
-            .any(|scope| tree.is_within(OrgUnitId(unit_id), scope));
+        let readable = principal.may_read_unit(&tree, OrgUnitId(unit_id));
         let Some(unit) = names.get(&unit_id).filter(|_| readable).cloned() else {
             return Err(ApiError::forbidden());
         };
-        let post_ids = sqlx::query_scalar!(
-            r#"SELECT id AS "id!: i64" FROM posts WHERE unit_id = ? ORDER BY id"#,
-            unit_id
+        // Every post beneath the unit (its sections, villages and communities too), parents
+        // before children, in a fixed number of queries whatever the size of the unit.
+        let units = tree.subtree(OrgUnitId(unit_id));
+        let rank: HashMap<i64, usize> = units.iter().enumerate().map(|(i, u)| (u.0, i)).collect();
+        let unit_json = serde_json::to_string(&units.iter().map(|u| u.0).collect::<Vec<_>>())
+            .map_err(internal)?;
+        let pool = self.db.pool();
+        let mut rows = sqlx::query!(
+            r#"SELECT p.id AS "id!: i64", p.unit_id AS "unit_id!: i64", p.title, p.level,
+                      p.key_post AS "key_post: bool", p.supervision_grade,
+                      cs.id AS "sheet_id?: i64", cs.stage AS "stage?: String", cs.version AS "version?: i64",
+                      cs.notice_until AS "notice_until?: i64", cs.round_name AS "round?: String"
+               FROM posts p LEFT JOIN current_sheets cs ON cs.post_id = p.id
+               WHERE p.unit_id IN (SELECT value FROM json_each(?))"#,
+            unit_json
         )
-        .fetch_all(self.db.pool())
+        .fetch_all(pool)
         .await
         .map_err(internal)?;
-        let mut posts = Vec::with_capacity(post_ids.len());
-        for id in post_ids {
-            if let Some((view, _)) = self.load_sheet(id).await? {
-                posts.push(view);
+        rows.sort_by_key(|r| (rank.get(&r.unit_id).copied(), r.id));
+        let post_json = serde_json::to_string(&rows.iter().map(|r| r.id).collect::<Vec<_>>())
+            .map_err(internal)?;
+        let mut duties: HashMap<i64, Vec<String>> = HashMap::new();
+        for d in sqlx::query!(
+            r#"SELECT post_id AS "post_id!: i64", text FROM duties
+               WHERE post_id IN (SELECT value FROM json_each(?)) ORDER BY post_id, position"#,
+            post_json
+        )
+        .fetch_all(pool)
+        .await
+        .map_err(internal)?
+        {
+            duties.entry(d.post_id).or_default().push(d.text);
+        }
+        let sheet_ids: Vec<i64> = rows.iter().filter_map(|r| r.sheet_id).collect();
+        let mut points = self.risk_points_of(&sheet_ids).await?;
+        let label = |id: i64| {
+            // The unit as seen from the handbook's unit: `东村` under `清河街道办事处` reads
+            // `清河街道办事处·东村`.
+            let mut path = Vec::new();
+            let mut current = Some(OrgUnitId(id));
+            while let Some(u) = current {
+                path.push(names.get(&u.0).cloned().unwrap_or_default());
+                if u.0 == unit_id {
+                    break;
+                }
+                current = tree.parent(u);
             }
+            path.reverse();
+            path.join("·")
+        };
+        let mut posts = Vec::with_capacity(rows.len());
+        for row in rows {
+            let supervision_grade = row
+                .supervision_grade
+                .as_deref()
+                .map(SupervisionGrade::parse)
+                .transpose()
+                .map_err(corrupt)?;
+            posts.push(SheetView {
+                post_id: row.id,
+                post_title: row.title,
+                post_level: PostLevel::parse(&row.level).map_err(corrupt)?,
+                key_post: row.key_post,
+                unit: label(row.unit_id),
+                round: row.round.unwrap_or_else(|| "尚未开始排查".to_owned()),
+                stage: match row.stage {
+                    Some(stage) => Stage::from_code(&stage).map_err(corrupt)?,
+                    None => Stage::SelfCheck,
+                },
+                duties: duties.remove(&row.id).unwrap_or_default(),
+                risk_points: row
+                    .sheet_id
+                    .and_then(|id| points.remove(&id))
+                    .unwrap_or_default(),
+                // The handbook prints the content, not the review's history.
+                timeline: Vec::new(),
+                unit_id: row.unit_id,
+                version: row.version.unwrap_or(0),
+                supervision_grade,
+                notice_until: row.notice_until.map(china_day),
+                review: None,
+            });
         }
         let round = posts.first().map(|p| p.round.clone()).unwrap_or_default();
         Ok(HandbookView {
@@ -881,10 +894,7 @@ impl Backend for DbBackend {
             let principal = self.principal(user).await?;
             let (tree, _) = self.tree().await?;
             let unit = OrgUnitId(row.unit_id);
-            if !crate::commitments::OVERSEERS
-                .iter()
-                .any(|r| principal.has_role_over(&tree, *r, unit))
-            {
+            if !principal.oversees_commitments(&tree, unit) {
                 return Err(ApiError::forbidden());
             }
         }
@@ -986,10 +996,7 @@ impl Backend for DbBackend {
         let principal = self.principal(user).await?;
         let (tree, names) = self.tree().await?;
         let unit = OrgUnitId(unit_id);
-        if !crate::commitments::OVERSEERS
-            .iter()
-            .any(|r| principal.has_role_over(&tree, *r, unit))
-        {
+        if !principal.oversees_commitments(&tree, unit) {
             return Err(ApiError::forbidden());
         }
         let rows = sqlx::query!(
@@ -1025,11 +1032,7 @@ impl Backend for DbBackend {
 
     async fn template(&self, user: &SessionUser) -> Result<TemplateView, ApiError> {
         let principal = self.principal(user).await?;
-        if !principal
-            .roles
-            .iter()
-            .any(|a| a.role == Role::CommissionReviewer)
-        {
+        if !principal.may_edit_commitment_template() {
             return Err(ApiError::forbidden());
         }
         let t = sqlx::query!(
@@ -1051,11 +1054,7 @@ impl Backend for DbBackend {
 
     async fn audit(&self, user: &SessionUser) -> Result<AuditStatus, ApiError> {
         let principal = self.principal(user).await?;
-        if !principal
-            .roles
-            .iter()
-            .any(|a| matches!(a.role, Role::CommissionReviewer | Role::Admin))
-        {
+        if !principal.may_check_audit_log() {
             return Err(ApiError::forbidden());
         }
         let pool = self.db.pool();
@@ -1085,19 +1084,5 @@ impl Backend for DbBackend {
             broken: v.broken.map(|b| b.to_string()),
             recent,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::china_time;
-
-    #[test]
-    fn times_are_shown_in_china_time() {
-        // 2026-11-28 02:07:53 UTC is 10:07 in Beijing.
-        assert_eq!(china_time(1_795_831_673_000), "2026-11-28 10:07");
-        assert_eq!(china_time(0), "1970-01-01 08:00");
-        // 2028-02-29 23:30 in Beijing, a leap day.
-        assert_eq!(china_time(1_835_451_000_000), "2028-02-29 23:30");
     }
 }

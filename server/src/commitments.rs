@@ -10,15 +10,6 @@ use sqlx::{Sqlite, Transaction};
 
 use crate::{audit as log, http::HttpError};
 
-/// Who looks after a unit's commitments (sees them, the roll-up, and reminds): its section heads,
-/// leaders in charge, liaison and the commission.
-pub const OVERSEERS: [domain::account::Role; 4] = [
-    domain::account::Role::SectionHead,
-    domain::account::Role::LeaderInCharge,
-    domain::account::Role::UnitLiaison,
-    domain::account::Role::CommissionReviewer,
-];
-
 /// The placeholders a template may use.
 pub const PLACEHOLDERS: [&str; 5] = [
     "{{姓名}}",
@@ -91,7 +82,7 @@ pub async fn generate(
     .fetch_one(&mut **tx)
     .await?;
     let risks = risk_text(tx, sheet_id).await?;
-    let date = crate::backend::china_date(now);
+    let date = domain::time::china_date(now);
     let holders = sqlx::query!(
         r#"SELECT u.id AS "id!: i64", u.display_name FROM post_holders h JOIN users u ON u.id = h.user_id
            WHERE h.post_id = ? AND u.active = 1 ORDER BY u.id"#,

@@ -109,3 +109,110 @@ pub fn now_ms() -> i64 {
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
+
+/// Counting the SQL statements the server runs, for the benchmark and for tests that hold a page
+/// or a push to a fixed number of statements. sqlx reports every statement it executes as a
+/// `tracing` event with the target `sqlx::query`; [`statements::Counter`] is a layer that counts
+/// them while counting is switched on, and asks for nothing otherwise (so sqlx does not even
+/// format its message).
+pub mod statements {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+    use tracing::{subscriber::Interest, Metadata, Subscriber};
+    use tracing_subscriber::layer::{Context, Layer};
+
+    static ON: AtomicBool = AtomicBool::new(false);
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+
+    const TARGET: &str = "sqlx::query";
+
+    /// The layer; install it once, in a process that wants counts (a test or the benchmark).
+    pub struct Counter;
+
+    impl<S: Subscriber> Layer<S> for Counter {
+        fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
+            if metadata.target() == TARGET {
+                // Asked every time, so that switching counting on and off takes effect at once.
+                Interest::sometimes()
+            } else {
+                Interest::never()
+            }
+        }
+
+        fn enabled(&self, metadata: &Metadata<'_>, _: Context<'_, S>) -> bool {
+            metadata.target() == TARGET && ON.load(Ordering::Relaxed)
+        }
+
+        fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+            if event.metadata().target() != TARGET {
+                return;
+            }
+            let mut summary = Summary(String::new());
+            event.record(&mut summary);
+            // A new pooled connection sets itself up (WAL, foreign keys, busy timeout): that is
+            // the pool's work, not the statement count of whatever happened to open it.
+            if summary.0.starts_with("PRAGMA") {
+                return;
+            }
+            COUNT.fetch_add(1, Ordering::Relaxed);
+            if let Ok(mut seen) = SEEN.lock() {
+                seen.push(summary.0);
+            }
+        }
+    }
+
+    /// The first words of each statement counted, for messages that say what ran.
+    static SEEN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+    struct Summary(String);
+
+    impl tracing::field::Visit for Summary {
+        fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+            if field.name() == "summary" {
+                self.0 = value.to_owned();
+            }
+        }
+
+        fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+            if field.name() == "summary" {
+                self.0 = format!("{value:?}");
+            }
+        }
+    }
+
+    /// Like [`count`], with the first words of each statement, in order.
+    pub async fn record<T>(work: impl std::future::Future<Output = T>) -> (T, Vec<String>) {
+        if let Ok(mut seen) = SEEN.lock() {
+            seen.clear();
+        }
+        let (out, _) = count(work).await;
+        let seen = SEEN.lock().map(|s| s.clone()).unwrap_or_default();
+        (out, seen)
+    }
+
+    /// Installs [`Counter`] as the process's subscriber (once; later calls do nothing).
+    pub fn install() {
+        use tracing_subscriber::layer::SubscriberExt as _;
+        let _ =
+            tracing::subscriber::set_global_default(tracing_subscriber::registry().with(Counter));
+    }
+
+    /// Counts the statements `work` runs, in this whole process: keep other work quiet meanwhile.
+    pub async fn count<T>(work: impl std::future::Future<Output = T>) -> (T, u64) {
+        let before = COUNT.load(Ordering::SeqCst);
+        ON.store(true, Ordering::SeqCst);
+        let out = work.await;
+        ON.store(false, Ordering::SeqCst);
+        (out, COUNT.load(Ordering::SeqCst) - before)
+    }
+
+    /// Statements counted so far (while counting was on).
+    pub fn total() -> u64 {
+        COUNT.load(Ordering::SeqCst)
+    }
+
+    /// Switches counting on or off, for callers that count across many tasks.
+    pub fn set_counting(on: bool) {
+        ON.store(on, Ordering::SeqCst);
+    }
+}

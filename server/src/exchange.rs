@@ -20,10 +20,15 @@ use calamine::{Data, Dimensions, Reader as _, Xlsx};
 use domain::{
     ids::{OrgUnitId, RiskPointId},
     org::{OrgTree, OrgUnitKind, UnitLabel},
-    post::PostLevel,
-    risk::{MeasureKind, PowerType, RatingMatrix, Ratings, RiskCategory, RiskLevel, Score},
+    post::{PostLevel, PostMarks, SupervisionGrade},
+    risk::{
+        IsoDate, Measure, MeasureKind, MeasureStatus, PowerType, RatingMatrix, Ratings,
+        RiskCategory, RiskLevel, Score, LIST_SEPARATORS,
+    },
     stage::Stage,
-    text::{DutyText, MeasureText, PostTitle, RiskDescription, UnitName},
+    text::{
+        DutyText, Manifestation, MeasureText, PersonName, PostTitle, RiskDescription, UnitName,
+    },
     FieldError,
 };
 use serde::Serialize;
@@ -59,31 +64,65 @@ pub enum Column {
     Unit,
     Post,
     PostLevel,
+    KeyPost,
+    SupervisionGrade,
     Duty,
     RiskPoint,
+    Manifestation,
     Category,
     PowerType,
     Likelihood,
     Impact,
+    Frequency,
     Level,
     Measures,
+    MeasureOwners,
+    MeasureDue,
+    MeasureStatus,
 }
 
+/// How many columns the table knows.
+const COLUMNS: usize = 18;
+
 impl Column {
-    /// In the order of the demo table and of exports.
-    pub const ALL: [Self; 11] = [
+    /// Every column, in the order of exports. An export writes each of them and an import reads
+    /// each of them, so a table goes out and comes back with every stored field.
+    pub const ALL: [Self; COLUMNS] = [
         Self::Unit,
         Self::Post,
         Self::PostLevel,
+        Self::KeyPost,
+        Self::SupervisionGrade,
         Self::Duty,
         Self::RiskPoint,
+        Self::Manifestation,
         Self::Category,
         Self::PowerType,
         Self::Likelihood,
         Self::Impact,
+        Self::Frequency,
         Self::Level,
         Self::Measures,
+        Self::MeasureOwners,
+        Self::MeasureDue,
+        Self::MeasureStatus,
     ];
+
+    /// Whether a file must have the column: the columns of existing tables (the demo table's)
+    /// are required; the others were added for a lossless round trip and take defaults when a
+    /// table has no such column (see [`parse_row`]).
+    pub fn required(self) -> bool {
+        !matches!(
+            self,
+            Self::KeyPost
+                | Self::SupervisionGrade
+                | Self::Manifestation
+                | Self::Frequency
+                | Self::MeasureOwners
+                | Self::MeasureDue
+                | Self::MeasureStatus
+        )
+    }
 
     /// The English header of the demo table and CSV exports; also the `field` of row errors, so
     /// a client can point at the column.
@@ -92,14 +131,21 @@ impl Column {
             Self::Unit => "unit",
             Self::Post => "post",
             Self::PostLevel => "post_level",
+            Self::KeyPost => "key_post",
+            Self::SupervisionGrade => "supervision_grade",
             Self::Duty => "duty",
             Self::RiskPoint => "risk_point",
+            Self::Manifestation => "manifestation",
             Self::Category => "category",
             Self::PowerType => "power_type",
             Self::Likelihood => "likelihood",
             Self::Impact => "impact",
+            Self::Frequency => "frequency",
             Self::Level => "level",
             Self::Measures => "measures",
+            Self::MeasureOwners => "measure_owners",
+            Self::MeasureDue => "measure_due",
+            Self::MeasureStatus => "measure_status",
         }
     }
 
@@ -109,14 +155,21 @@ impl Column {
             Self::Unit => "单位",
             Self::Post => "岗位",
             Self::PostLevel => "岗位类别",
+            Self::KeyPost => "重点岗位",
+            Self::SupervisionGrade => "监督等级",
             Self::Duty => "岗位职责",
             Self::RiskPoint => "风险点",
+            Self::Manifestation => "表现形式",
             Self::Category => "风险类别",
             Self::PowerType => "权力类型",
             Self::Likelihood => "可能性",
             Self::Impact => "危害程度",
+            Self::Frequency => "发生频率",
             Self::Level => "风险等级",
             Self::Measures => "防控措施",
+            Self::MeasureOwners => "措施责任人",
+            Self::MeasureDue => "措施完成时限",
+            Self::MeasureStatus => "措施落实情况",
         }
     }
 
@@ -126,12 +179,19 @@ impl Column {
             Self::Unit => &["单位名称"],
             Self::Post => &["岗位名称"],
             Self::PostLevel => &["岗位层级", "岗位级别"],
+            Self::KeyPost => &["关键岗位", "是否重点岗位"],
+            Self::SupervisionGrade => &["监督级别"],
             Self::Duty => &["职责"],
             Self::RiskPoint => &["风险点描述", "廉政风险点"],
+            Self::Manifestation => &["风险表现形式", "主要表现"],
             Self::Category => &["风险类型"],
             Self::PowerType => &["权力事项"],
+            Self::Frequency => &["频率"],
             Self::Likelihood | Self::Impact | Self::Level => &[],
             Self::Measures => &["防控措施内容"],
+            Self::MeasureOwners => &["责任人"],
+            Self::MeasureDue => &["完成时限"],
+            Self::MeasureStatus => &["落实情况"],
         }
     }
 
@@ -154,19 +214,26 @@ impl Column {
     }
 }
 
-/// Where each column sits in the file.
+/// Where each column sits in the file; `None` for an optional column the file does not have.
 #[derive(Debug, Clone)]
-struct ColumnMap([usize; 11]);
+struct ColumnMap([Option<usize>; COLUMNS]);
 
 impl ColumnMap {
     /// The cell of `column`, without the guard a CSV export puts before text Excel would take
-    /// for a formula. A short row has empty cells at its end.
+    /// for a formula. A short row has empty cells at its end; a column the file lacks is empty.
     fn cell<'a>(&self, cells: &'a [String], column: Column) -> &'a str {
-        let raw = cells.get(self.0[column.index()]).map_or("", String::as_str);
+        let raw = self.0[column.index()]
+            .and_then(|i| cells.get(i))
+            .map_or("", String::as_str);
         match raw.strip_prefix('\'') {
             Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
             _ => raw,
         }
+    }
+
+    /// Whether the file has `column`.
+    fn has(&self, column: Column) -> bool {
+        self.0[column.index()].is_some()
     }
 }
 
@@ -185,7 +252,7 @@ fn map_header(grid: &[Vec<String>]) -> Result<(usize, ColumnMap), FieldError> {
         .position(|cells| known(cells) >= HEADER_MIN_COLUMNS)
         .or_else(|| grid.iter().position(|cells| !is_blank(cells)))
         .ok_or_else(|| FieldError::new("empty_file", "file", "文件中没有任何内容"))?;
-    let mut found: [Option<usize>; 11] = [None; 11];
+    let mut found: [Option<usize>; COLUMNS] = [None; COLUMNS];
     for (index, cell) in grid[header].iter().enumerate() {
         let Some(column) = Column::from_heading(cell) else {
             continue;
@@ -201,7 +268,7 @@ fn map_header(grid: &[Vec<String>]) -> Result<(usize, ColumnMap), FieldError> {
     }
     let missing: Vec<Column> = Column::ALL
         .into_iter()
-        .filter(|c| found[c.index()].is_none())
+        .filter(|c| c.required() && found[c.index()].is_none())
         .collect();
     if let Some(first) = missing.first() {
         let names: Vec<String> = missing
@@ -214,11 +281,7 @@ fn map_header(grid: &[Vec<String>]) -> Result<(usize, ColumnMap), FieldError> {
             format!("第 {} 行表头缺少以下列：{}", header + 1, names.join("、")),
         ));
     }
-    let mut map = [0; 11];
-    for column in Column::ALL {
-        map[column.index()] = found[column.index()].unwrap_or_default();
-    }
-    Ok((header, ColumnMap(map)))
+    Ok((header, ColumnMap(found)))
 }
 
 fn is_blank(cells: &[String]) -> bool {
@@ -425,14 +488,18 @@ pub struct TableRow {
     pub unit: Vec<UnitName>,
     pub post: PostTitle,
     pub post_level: PostLevel,
+    /// The post's marks as the file states them; `None` when the file has neither column (or
+    /// leaves 重点岗位 empty), so a new post takes the defaults and a stored one keeps its own.
+    pub marks: Option<PostMarks>,
     pub duty: DutyText,
     pub risk: RiskDescription,
+    pub manifestation: Option<Manifestation>,
     pub category: RiskCategory,
     pub power_type: PowerType,
     pub ratings: Ratings,
     /// The level the table states; it must agree with the rating matrix.
     pub level: RiskLevel,
-    pub measures: Vec<(MeasureKind, MeasureText)>,
+    pub measures: Vec<Measure>,
 }
 
 impl TableRow {
@@ -547,12 +614,22 @@ fn parse_row(
         Column::PostLevel,
         PostLevel::parse(cell(Column::PostLevel)),
     );
+    let marks = keep(p, row, Column::KeyPost, post_marks(columns, cells));
     let duty = keep(p, row, Column::Duty, DutyText::parse(cell(Column::Duty)));
     let risk = keep(
         p,
         row,
         Column::RiskPoint,
         RiskDescription::parse(cell(Column::RiskPoint)),
+    );
+    let manifestation = keep(
+        p,
+        row,
+        Column::Manifestation,
+        match cell(Column::Manifestation).trim() {
+            "" => Ok(None),
+            text => Manifestation::parse(text).map(Some),
+        },
     );
     let category = keep(
         p,
@@ -578,12 +655,17 @@ fn parse_row(
         Column::Impact,
         Score::parse_text(cell(Column::Impact), "impact", "危害程度"),
     );
-    // Not a column: the default is valid, but goes through the parser like every score.
+    // Existing tables have no frequency column: their points get the middle of the scale. A
+    // table that has the column states it for every row.
     let frequency = keep(
         p,
         row,
-        Column::Likelihood,
-        Score::parse(DEFAULT_FREQUENCY, "frequency", "发生频率"),
+        Column::Frequency,
+        if columns.has(Column::Frequency) {
+            Score::parse_text(cell(Column::Frequency), "frequency", "发生频率")
+        } else {
+            Score::parse(DEFAULT_FREQUENCY, "frequency", "发生频率")
+        },
     );
     let level = keep(p, row, Column::Level, RiskLevel::parse(cell(Column::Level)));
     let measures = keep(
@@ -591,13 +673,16 @@ fn parse_row(
         row,
         Column::Measures,
         domain::risk::Measure::parse_cell(cell(Column::Measures)),
-    );
+    )
+    .and_then(|parsed| measures(row, parsed, columns, cells, p));
     let (
         Some(unit),
         Some(post),
         Some(post_level),
+        Some(marks),
         Some(duty),
         Some(risk),
+        Some(manifestation),
         Some(category),
         Some(power_type),
         Some(likelihood),
@@ -606,8 +691,20 @@ fn parse_row(
         Some(level),
         Some(measures),
     ) = (
-        unit, post, post_level, duty, risk, category, power_type, likelihood, impact, frequency,
-        level, measures,
+        unit,
+        post,
+        post_level,
+        marks,
+        duty,
+        risk,
+        manifestation,
+        category,
+        power_type,
+        likelihood,
+        impact,
+        frequency,
+        level,
+        measures,
     )
     else {
         return Err(problems);
@@ -617,8 +714,10 @@ fn parse_row(
         unit,
         post,
         post_level,
+        marks,
         duty,
         risk,
+        manifestation,
         category,
         power_type,
         ratings: Ratings {
@@ -629,6 +728,124 @@ fn parse_row(
         level,
         measures,
     })
+}
+
+/// The 重点岗位 and 监督等级 cells: stated when 重点岗位 is filled in; a grade without a key post
+/// is refused, as on the sheet page.
+fn post_marks(columns: &ColumnMap, cells: &[String]) -> Result<Option<PostMarks>, FieldError> {
+    let key = columns.cell(cells, Column::KeyPost).trim();
+    let grade = columns.cell(cells, Column::SupervisionGrade).trim();
+    let grade = match grade {
+        "" => None,
+        raw => Some(SupervisionGrade::parse(raw).map_err(|e| FieldError {
+            field: Column::SupervisionGrade.key().to_owned(),
+            ..e
+        })?),
+    };
+    if key.is_empty() {
+        return match grade {
+            None => Ok(None),
+            Some(_) => Err(FieldError::new(
+                "grade_needs_key_post",
+                Column::KeyPost.key(),
+                "填写了监督等级，须同时在“重点岗位”列填“是”",
+            )),
+        };
+    }
+    let key_post = domain::post::parse_yes_no(key, Column::KeyPost.key(), "重点岗位")?;
+    PostMarks::new(key_post, grade).map(Some)
+}
+
+/// The measures of a row with each one's owner, due date and progress from the list columns,
+/// which hold one item per measure in the same order, separated by semicolons. A list that does
+/// not match the measures one to one is refused: guessing which measure an owner belongs to
+/// could put a name to the wrong duty.
+fn measures(
+    row: usize,
+    parsed: Vec<(MeasureKind, MeasureText)>,
+    columns: &ColumnMap,
+    cells: &[String],
+    problems: &mut Vec<RejectedRow>,
+) -> Option<Vec<Measure>> {
+    let count = parsed.len();
+    let mut list = |column: Column| -> Option<Vec<String>> {
+        let cell = columns.cell(cells, column).trim();
+        if cell.is_empty() {
+            return Some(vec![String::new(); count]);
+        }
+        let items: Vec<String> = cell
+            .split(LIST_SEPARATORS)
+            .map(|item| item.trim().to_owned())
+            .collect();
+        if items.len() == count {
+            return Some(items);
+        }
+        problems.push(RejectedRow::new(
+            row,
+            column.key(),
+            FieldError::new(
+                "list_mismatch",
+                column.key(),
+                format!(
+                    "“{}”列有 {} 项，防控措施有 {count} 条，须一一对应：每条措施一项，用“；”分隔，没有的留空",
+                    column.heading(),
+                    items.len()
+                ),
+            ),
+        ));
+        None
+    };
+    let owners = list(Column::MeasureOwners);
+    let dues = list(Column::MeasureDue);
+    let progress = list(Column::MeasureStatus);
+    let (owners, dues, progress) = (owners?, dues?, progress?);
+    let before = problems.len();
+    let mut out = Vec::with_capacity(count);
+    for (i, (kind, text)) in parsed.into_iter().enumerate() {
+        let nth = |column: Column, e: FieldError| {
+            RejectedRow::new(
+                row,
+                column.key(),
+                FieldError {
+                    message: format!("第 {} 条措施：{}", i + 1, e.message),
+                    ..e
+                },
+            )
+        };
+        let owner = match owners[i].as_str() {
+            "" => Ok(None),
+            name => PersonName::parse(name).map(Some),
+        }
+        .map_err(|e| problems.push(nth(Column::MeasureOwners, e)))
+        .ok();
+        let due = match dues[i].as_str() {
+            "" => Ok(None),
+            day => IsoDate::parse(day, "due", "完成时限").map(Some),
+        }
+        .map_err(|e| problems.push(nth(Column::MeasureDue, e)))
+        .ok();
+        let status = match progress[i].as_str() {
+            "" => Ok((MeasureStatus::Planned, None)),
+            raw => MeasureStatus::parse_with_day(raw),
+        }
+        .map_err(|e| problems.push(nth(Column::MeasureStatus, e)))
+        .ok();
+        let (Some(owner), Some(due), Some((status, done_on))) = (owner, due, status) else {
+            continue;
+        };
+        match Measure::new(kind, text, owner, due, status, done_on) {
+            Ok(measure) => out.push(measure),
+            Err(e) => {
+                let column = if e.field == "owner" {
+                    Column::MeasureOwners
+                } else {
+                    Column::MeasureStatus
+                };
+                problems.push(nth(column, e));
+            }
+        }
+    }
+    (problems.len() == before).then_some(out)
 }
 
 /// The unit column as a path of names. [`UnitLabel`] reads the forms of existing tables
@@ -675,6 +892,7 @@ struct StoredRound {
 struct StoredPost {
     id: i64,
     level: PostLevel,
+    marks: PostMarks,
 }
 
 #[derive(Debug, Clone)]
@@ -748,15 +966,28 @@ impl Snapshot {
             snapshot.units.insert(unit.id, StoredUnit { kind });
         }
         for post in sqlx::query!(
-            r#"SELECT id AS "id!: i64", unit_id AS "unit_id!: i64", title, level FROM posts"#
+            r#"SELECT id AS "id!: i64", unit_id AS "unit_id!: i64", title, level,
+                      key_post AS "key_post: bool", supervision_grade FROM posts"#
         )
         .fetch_all(&mut *conn)
         .await?
         {
             let level = PostLevel::parse(&post.level).map_err(|e| corrupt("post level", e))?;
+            let grade = post
+                .supervision_grade
+                .as_deref()
+                .map(SupervisionGrade::parse)
+                .transpose()
+                .map_err(|e| corrupt("supervision grade", e))?;
+            let marks =
+                PostMarks::new(post.key_post, grade).map_err(|e| corrupt("post marks", e))?;
             snapshot.posts.insert(
                 (post.unit_id, post.title),
-                StoredPost { id: post.id, level },
+                StoredPost {
+                    id: post.id,
+                    level,
+                    marks,
+                },
             );
         }
         snapshot.round = load_round(conn, round).await?;
@@ -849,13 +1080,18 @@ struct RoundRow {
 // Planning
 // ---------------------------------------------------------------------------------------------
 
-/// Which units an importer may write: the whole district (an administrator), or the subtrees of
-/// some units (a unit's liaison, scoped to the unit). Rows outside it are refused as
-/// `out_of_scope`; new units are allowed only beneath an allowed unit.
+/// Which units an importer may write: the whole district (the seed, the command line), or the
+/// subtrees of some units (a unit's liaison, scoped to the unit). Rows outside it are refused as
+/// `out_of_scope`; new units are allowed only beneath an allowed unit. `marks_posts` says whether
+/// the importer may mark key posts and their grades (the commission's call): without it, a row
+/// that would give a new post other marks than the defaults is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImportScope {
     District,
-    Units(Vec<OrgUnitId>),
+    Units {
+        units: Vec<OrgUnitId>,
+        marks_posts: bool,
+    },
 }
 
 /// A unit a row refers to: one in the database, or one the import would create.
@@ -908,6 +1144,8 @@ struct Planner<'a> {
     /// one-level units of the file, so a child written before its parent still finds it.
     top_level: Vec<String>,
     post_levels: HashMap<(UnitRef, String), (PostLevel, usize)>,
+    /// The marks the first row of each post stated, and that row's number.
+    post_marks: HashMap<(UnitRef, String), (PostMarks, usize)>,
     seen: HashMap<(UnitRef, String, String), usize>,
 }
 
@@ -933,6 +1171,7 @@ impl Plan {
             new_index: HashMap::new(),
             top_level,
             post_levels: HashMap::new(),
+            post_marks: HashMap::new(),
             seen: HashMap::new(),
         };
         planner.root = match &snapshot.root {
@@ -1045,6 +1284,9 @@ impl Planner<'_> {
         if let Err(e) = self.check_post_level(unit, stored_post, &row) {
             problems.push((Column::PostLevel.key(), e));
         }
+        if let Err(e) = self.check_marks(unit, stored_post, &row) {
+            problems.push((Column::KeyPost.key(), e));
+        }
         let Some(level) = level.filter(|_| problems.is_empty()) else {
             return Err(problems);
         };
@@ -1079,6 +1321,11 @@ impl Planner<'_> {
         self.post_levels
             .entry((unit, row.post.to_string()))
             .or_insert((row.post_level, row.row));
+        if let Some(marks) = row.marks {
+            self.post_marks
+                .entry((unit, row.post.to_string()))
+                .or_insert((marks, row.row));
+        }
         Ok(PlannedRow {
             row,
             unit,
@@ -1116,6 +1363,67 @@ impl Planner<'_> {
             }
             _ => Ok(()),
         }
+    }
+
+    /// A post's marks are the commission's: a row may state the marks a stored post has, or
+    /// give a new post its marks when the importer may mark posts (or when they are the defaults
+    /// anyway); rows of the same post agree.
+    fn check_marks(
+        &self,
+        unit: UnitRef,
+        stored: Option<StoredPost>,
+        row: &TableRow,
+    ) -> Result<(), FieldError> {
+        let Some(marks) = row.marks else {
+            return Ok(());
+        };
+        let describe = |m: PostMarks| match (m.key_post(), m.grade()) {
+            (false, _) => "非重点岗位".to_owned(),
+            (true, None) => "重点岗位（未定监督等级）".to_owned(),
+            (true, Some(g)) => format!("重点岗位（{}监督）", g.label()),
+        };
+        if let Some(stored) = stored.filter(|p| p.marks != marks) {
+            return Err(FieldError::new(
+                "marks_conflict",
+                Column::KeyPost.key(),
+                format!(
+                    "岗位“{}”已认定为{}，本行填为{}；重点岗位和监督等级由区纪委在排查表页面认定，导入不能更改",
+                    row.post,
+                    describe(stored.marks),
+                    describe(marks)
+                ),
+            ));
+        }
+        if let Some((first, at)) = self.post_marks.get(&(unit, row.post.to_string())) {
+            if *first != marks {
+                return Err(FieldError::new(
+                    "marks_conflict",
+                    Column::KeyPost.key(),
+                    format!(
+                        "岗位“{}”在第 {at} 行填为{}，本行填为{}",
+                        row.post,
+                        describe(*first),
+                        describe(marks)
+                    ),
+                ));
+            }
+        }
+        let marks_posts = match self.scope {
+            ImportScope::District => true,
+            ImportScope::Units { marks_posts, .. } => *marks_posts,
+        };
+        if stored.is_none() && !marks_posts && marks != PostMarks::default_for(row.post_level) {
+            return Err(FieldError::new(
+                "marks_not_allowed",
+                Column::KeyPost.key(),
+                format!(
+                    "新岗位“{}”填为{}：重点岗位和监督等级由区纪委认定，请留空或按默认（领导岗位为重点岗位）填写",
+                    row.post,
+                    describe(marks)
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The unit a path names. The district's own name may lead the path; the first name below it
@@ -1206,7 +1514,7 @@ impl Planner<'_> {
     }
 
     fn in_scope(&self, unit: UnitRef) -> bool {
-        let ImportScope::Units(scopes) = self.scope else {
+        let ImportScope::Units { units: scopes, .. } = self.scope else {
             return true;
         };
         let mut current = unit;
@@ -1334,13 +1642,16 @@ impl<'p> Writer<'p> {
     }
 
     /// Records on each sheet that already existed that its content changed, as sync does, so a
-    /// reviewer's decision based on the old content is refused as stale.
+    /// reviewer's decision based on the old content is refused as stale; and on every sheet
+    /// that got points, its next free position, which is never handed out again.
     pub(crate) async fn finish(self, conn: &mut SqliteConnection) -> anyhow::Result<ImportCounts> {
-        for slot in self.sheets.values().filter(|s| !s.fresh && s.added > 0) {
+        for slot in self.sheets.values().filter(|s| s.added > 0) {
+            let bump = if slot.fresh { 0 } else { slot.added };
             sqlx::query!(
-                "UPDATE risk_sheets SET version = version + ?, updated_at = ? WHERE id = ?",
-                slot.added,
+                "UPDATE risk_sheets SET version = version + ?, updated_at = ?, next_position = MAX(next_position, ?) WHERE id = ?",
+                bump,
                 self.now,
+                slot.next_position,
                 slot.id
             )
             .execute(&mut *conn)
@@ -1398,8 +1709,10 @@ impl<'p> Writer<'p> {
         }
         let (round, matrix_json) = self.round(conn).await?;
         let (id, fresh) = ensure_sheet(conn, round, post, &matrix_json, self.now).await?;
+        // Positions are never reused: the counter may be past every point there is now.
         let next_position = sqlx::query_scalar!(
-            r#"SELECT COALESCE(MAX(position) + 1, 0) AS "next!: i64" FROM risk_points WHERE sheet_id = ?"#,
+            r#"SELECT MAX(next_position, (SELECT COALESCE(MAX(position) + 1, 0) FROM risk_points WHERE sheet_id = rs.id)) AS "next!: i64"
+               FROM risk_sheets rs WHERE rs.id = ?"#,
             id
         )
         .fetch_one(&mut *conn)
@@ -1484,13 +1797,18 @@ async fn ensure_post(
 ) -> anyhow::Result<(i64, bool)> {
     let title = row.post.as_str();
     let level = row.post_level.code();
-    let key_post = i64::from(row.post_level == PostLevel::Leadership);
+    let marks = row
+        .marks
+        .unwrap_or_else(|| PostMarks::default_for(row.post_level));
+    let key_post = i64::from(marks.key_post());
+    let grade = marks.grade().map(SupervisionGrade::code);
     let created = sqlx::query!(
-        "INSERT INTO posts (unit_id, title, level, key_post) VALUES (?, ?, ?, ?) ON CONFLICT (unit_id, title) DO NOTHING",
+        "INSERT INTO posts (unit_id, title, level, key_post, supervision_grade) VALUES (?, ?, ?, ?, ?) ON CONFLICT (unit_id, title) DO NOTHING",
         unit_id,
         title,
         level,
-        key_post
+        key_post,
+        grade
     )
     .execute(&mut *conn)
     .await?
@@ -1560,8 +1878,9 @@ async fn insert_risk_point(
     }
     let id =
         RiskPointId::from_natural_key(&format!("sheet/{}/{description}", sheet.id)).to_string();
-    let (duty, category, power_type, level) = (
+    let (duty, manifestation, category, power_type, level) = (
         row.duty.as_str(),
+        row.manifestation.as_ref().map(Manifestation::as_str),
         row.category.code(),
         row.power_type.as_str(),
         planned.level.code(),
@@ -1572,9 +1891,9 @@ async fn insert_risk_point(
         i64::from(row.ratings.frequency.get()),
     );
     let inserted = sqlx::query!(
-        "INSERT INTO risk_points (id, sheet_id, position, duty, description, category, power_type, likelihood, impact, frequency, level, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-        id, sheet.id, sheet.next_position, duty, description, category, power_type, l, i, f, level, now
+        "INSERT INTO risk_points (id, sheet_id, position, duty, description, manifestation, category, power_type, likelihood, impact, frequency, level, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+        id, sheet.id, sheet.next_position, duty, description, manifestation, category, power_type, l, i, f, level, now
     )
     .execute(&mut *conn)
     .await?
@@ -1582,14 +1901,28 @@ async fn insert_risk_point(
     if inserted == 0 {
         return Ok(false);
     }
-    for (position, (kind, text)) in row.measures.iter().enumerate() {
-        let (position, kind, text) = (position as i64, kind.code(), text.as_str());
+    for (position, m) in row.measures.iter().enumerate() {
+        let (position, kind, text, status) = (
+            position as i64,
+            m.kind.code(),
+            m.text.as_str(),
+            m.status.code(),
+        );
+        let owner = m.owner.as_ref().map(PersonName::as_str);
+        let (due, done_on) = (
+            m.due.map(|d| d.to_string()),
+            m.done_on.map(|d| d.to_string()),
+        );
         sqlx::query!(
-            "INSERT INTO measures (risk_point_id, position, kind, text) VALUES (?, ?, ?, ?)",
+            "INSERT INTO measures (risk_point_id, position, kind, text, owner, due, status, done_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             id,
             position,
             kind,
-            text
+            text,
+            owner,
+            due,
+            status,
+            done_on
         )
         .execute(&mut *conn)
         .await?;
@@ -1745,34 +2078,52 @@ pub struct ExportRow {
     pub post: String,
     /// 领导岗位 / 中层岗位 / 其它岗位
     pub post_level: String,
+    /// 是 / 否
+    pub key_post: String,
+    /// 一级 / 二级 / 三级, or empty
+    pub supervision_grade: String,
     pub duty: String,
     pub risk_point: String,
+    pub manifestation: String,
     /// `制度机制风险`
     pub category: String,
     pub power_type: String,
     pub likelihood: u8,
     pub impact: u8,
+    pub frequency: u8,
     /// 一级 / 二级 / 三级
     pub level: String,
     /// `制度防范：…；监督预警：…；教育防范：…`
     pub measures: String,
+    /// One item per measure, in the same order, separated by `；` (empty when no measure has one).
+    pub measure_owners: String,
+    pub measure_due: String,
+    /// `未开始；已完成（2026-11-30）；…`
+    pub measure_status: String,
 }
 
 impl ExportRow {
-    /// The cells in column order, for writers.
-    fn cells(&self) -> [Cell<'_>; 11] {
+    /// The cells in column order ([`Column::ALL`]), for writers.
+    fn cells(&self) -> [Cell<'_>; COLUMNS] {
         [
             Cell::Text(&self.unit),
             Cell::Text(&self.post),
             Cell::Text(&self.post_level),
+            Cell::Text(&self.key_post),
+            Cell::Text(&self.supervision_grade),
             Cell::Text(&self.duty),
             Cell::Text(&self.risk_point),
+            Cell::Text(&self.manifestation),
             Cell::Text(&self.category),
             Cell::Text(&self.power_type),
             Cell::Number(self.likelihood),
             Cell::Number(self.impact),
+            Cell::Number(self.frequency),
             Cell::Text(&self.level),
             Cell::Text(&self.measures),
+            Cell::Text(&self.measure_owners),
+            Cell::Text(&self.measure_due),
+            Cell::Text(&self.measure_status),
         ]
     }
 }
@@ -1780,6 +2131,17 @@ impl ExportRow {
 enum Cell<'a> {
     Text(&'a str),
     Number(u8),
+}
+
+/// A stored measure as the export reads it.
+struct StoredMeasure {
+    position: i64,
+    kind: String,
+    text: String,
+    owner: Option<String>,
+    due: Option<String>,
+    status: String,
+    done_on: Option<String>,
 }
 
 /// The risk table of a unit and every unit beneath it in the current round: one row per risk
@@ -1804,10 +2166,11 @@ pub async fn export_unit(pool: &SqlitePool, unit_id: i64) -> anyhow::Result<Vec<
     let unit_json = serde_json::to_string(&order)?;
     let points = sqlx::query!(
         r#"SELECT rp.id AS "id!: String", p.unit_id AS "unit_id!: i64", p.id AS "post_id!: i64",
-                  p.title, p.level AS post_level, rp.position AS "position!: i64",
+                  p.title, p.level AS post_level, p.key_post AS "key_post: bool", p.supervision_grade,
+                  rp.position AS "position!: i64",
                   COALESCE(rp.duty, (SELECT d.text FROM duties d WHERE d.post_id = p.id ORDER BY d.position LIMIT 1), '') AS "duty!: String",
-                  rp.description, rp.category, rp.power_type,
-                  rp.likelihood AS "likelihood!: i64", rp.impact AS "impact!: i64", rp.level
+                  rp.description, rp.manifestation, rp.category, rp.power_type,
+                  rp.likelihood AS "likelihood!: i64", rp.impact AS "impact!: i64", rp.frequency AS "frequency!: i64", rp.level
            FROM risk_points rp JOIN risk_sheets rs ON rs.id = rp.sheet_id JOIN posts p ON p.id = rs.post_id
            WHERE rs.round_id = ? AND p.unit_id IN (SELECT value FROM json_each(?))"#,
         round,
@@ -1815,9 +2178,9 @@ pub async fn export_unit(pool: &SqlitePool, unit_id: i64) -> anyhow::Result<Vec<
     )
     .fetch_all(&mut *conn)
     .await?;
-    let mut measures: HashMap<String, Vec<(i64, String, String)>> = HashMap::new();
+    let mut measures: HashMap<String, Vec<StoredMeasure>> = HashMap::new();
     for m in sqlx::query!(
-        r#"SELECT m.risk_point_id, m.position AS "position!: i64", m.kind, m.text
+        r#"SELECT m.risk_point_id, m.position AS "position!: i64", m.kind, m.text, m.owner, m.due, m.status, m.done_on
            FROM measures m JOIN risk_points rp ON rp.id = m.risk_point_id
            JOIN risk_sheets rs ON rs.id = rp.sheet_id JOIN posts p ON p.id = rs.post_id
            WHERE rs.round_id = ? AND p.unit_id IN (SELECT value FROM json_each(?))"#,
@@ -1830,7 +2193,15 @@ pub async fn export_unit(pool: &SqlitePool, unit_id: i64) -> anyhow::Result<Vec<
         measures
             .entry(m.risk_point_id)
             .or_default()
-            .push((m.position, m.kind, m.text));
+            .push(StoredMeasure {
+                position: m.position,
+                kind: m.kind,
+                text: m.text,
+                owner: m.owner,
+                due: m.due,
+                status: m.status,
+                done_on: m.done_on,
+            });
     }
     conn.commit().await?;
 
@@ -1843,7 +2214,13 @@ pub async fn export_unit(pool: &SqlitePool, unit_id: i64) -> anyhow::Result<Vec<
     sorted
         .into_iter()
         .map(|(_, p)| {
-            let cell = measures_cell(measures.remove(&p.id).unwrap_or_default())?;
+            let cells = MeasureCells::new(measures.remove(&p.id).unwrap_or_default())?;
+            let grade = p
+                .supervision_grade
+                .as_deref()
+                .map(SupervisionGrade::parse)
+                .transpose()
+                .map_err(|e| corrupt("supervision grade", e))?;
             Ok(ExportRow {
                 unit: tree.label(p.unit_id),
                 post: p.title,
@@ -1851,8 +2228,11 @@ pub async fn export_unit(pool: &SqlitePool, unit_id: i64) -> anyhow::Result<Vec<
                     .map_err(|e| corrupt("post level", e))?
                     .label()
                     .to_owned(),
+                key_post: if p.key_post { "是" } else { "否" }.to_owned(),
+                supervision_grade: grade.map(|g| g.label().to_owned()).unwrap_or_default(),
                 duty: p.duty,
                 risk_point: p.description,
+                manifestation: p.manifestation.unwrap_or_default(),
                 category: format!(
                     "{}风险",
                     RiskCategory::parse(&p.category)
@@ -1862,11 +2242,15 @@ pub async fn export_unit(pool: &SqlitePool, unit_id: i64) -> anyhow::Result<Vec<
                 power_type: p.power_type,
                 likelihood: score(p.likelihood)?,
                 impact: score(p.impact)?,
+                frequency: score(p.frequency)?,
                 level: RiskLevel::parse(&p.level)
                     .map_err(|e| corrupt("level", e))?
                     .label()
                     .to_owned(),
-                measures: cell,
+                measures: cells.measures,
+                measure_owners: cells.owners,
+                measure_due: cells.due,
+                measure_status: cells.status,
             })
         })
         .collect()
@@ -1878,17 +2262,51 @@ fn score(value: i64) -> anyhow::Result<u8> {
         .map_err(|e| corrupt("score", e))
 }
 
-/// Measures in the cell format [`domain::risk::Measure::parse_cell`] reads back.
-fn measures_cell(mut measures: Vec<(i64, String, String)>) -> anyhow::Result<String> {
-    measures.sort_by_key(|(position, _, _)| *position);
-    let parts = measures
-        .into_iter()
-        .map(|(_, kind, text)| {
-            let kind = MeasureKind::parse(&kind).map_err(|e| corrupt("measure kind", e))?;
-            Ok(format!("{}：{text}", kind.label()))
+/// A point's measures as the four cells that hold them: the measures in the format
+/// [`domain::risk::Measure::parse_cell`] reads back, and each measure's owner, due date and
+/// progress as lists in the same order.
+struct MeasureCells {
+    measures: String,
+    owners: String,
+    due: String,
+    status: String,
+}
+
+impl MeasureCells {
+    fn new(mut measures: Vec<StoredMeasure>) -> anyhow::Result<Self> {
+        measures.sort_by_key(|m| m.position);
+        let mut texts = Vec::with_capacity(measures.len());
+        let (mut owners, mut due, mut status) = (Vec::new(), Vec::new(), Vec::new());
+        for m in measures {
+            let kind = MeasureKind::parse(&m.kind).map_err(|e| corrupt("measure kind", e))?;
+            texts.push(format!("{}：{}", kind.label(), m.text));
+            owners.push(m.owner.unwrap_or_default());
+            due.push(m.due.unwrap_or_default());
+            let progress =
+                MeasureStatus::parse(&m.status).map_err(|e| corrupt("measure status", e))?;
+            let day = m
+                .done_on
+                .map(|d| IsoDate::parse(&d, "done_on", "完成日期"))
+                .transpose()
+                .map_err(|e| corrupt("measure day", e))?;
+            status.push(progress.with_day(day));
+        }
+        // A list column stays empty where it says nothing: no owners at all, every measure not
+        // started. Empty reads back as exactly that.
+        let list = |items: Vec<String>, blank: &str| {
+            if items.iter().all(|i| i == blank) {
+                String::new()
+            } else {
+                items.join("；")
+            }
+        };
+        Ok(Self {
+            measures: texts.join("；"),
+            owners: list(owners, ""),
+            due: list(due, ""),
+            status: list(status, MeasureStatus::Planned.label()),
         })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(parts.join("；"))
+    }
 }
 
 /// Unit labels as the table writes them: the path below the district root, joined with `·`.
@@ -1993,8 +2411,9 @@ fn csv_field(text: &str) -> String {
 
 /// Column widths in characters, in column order: wide enough for the usual Chinese text, with
 /// long cells wrapped.
-const COLUMN_WIDTHS: [f64; 11] = [
-    16.0, 18.0, 10.0, 36.0, 40.0, 14.0, 16.0, 8.0, 10.0, 10.0, 60.0,
+const COLUMN_WIDTHS: [f64; COLUMNS] = [
+    16.0, 18.0, 10.0, 8.0, 8.0, 36.0, 40.0, 30.0, 14.0, 16.0, 8.0, 10.0, 10.0, 10.0, 60.0, 16.0,
+    16.0, 22.0,
 ];
 
 /// The table as an Excel workbook: one sheet named [`SHEET_NAME`], a bold header with the
@@ -2079,44 +2498,131 @@ mod tests {
             .unwrap()
     }
 
-    /// The posts, risk points and measures of a database, as sets of plain values.
-    #[derive(Debug, PartialEq, Eq)]
-    struct Contents {
-        posts: std::collections::BTreeSet<(String, String, String)>,
-        points: std::collections::BTreeSet<(String, String, String, i64, i64, String, String)>,
-        measures: std::collections::BTreeSet<(String, String, String)>,
+    /// Columns that are bookkeeping, not content, with why a round trip may change them:
+    /// surrogate ids (a new database numbers its own), the references replaced by natural keys
+    /// in [`stored`], and a point's version and who changed it when.
+    const NOT_CONTENT: [(&str, &str); 9] = [
+        ("posts", "id"),
+        ("duties", "id"),
+        ("risk_points", "id"),
+        ("risk_points", "version"),
+        ("risk_points", "updated_at"),
+        ("risk_points", "updated_by"),
+        ("posts", "unit_id"),
+        ("duties", "post_id"),
+        ("risk_points", "sheet_id"),
+    ];
+
+    type Rows = std::collections::BTreeSet<std::collections::BTreeMap<String, String>>;
+
+    /// Every stored column of every post, duty, risk point and measure, as text ("NULL" for
+    /// none). The columns come from the schema, so a column added later is compared too, and a
+    /// round trip that drops it fails. References are replaced by natural keys: a post by its
+    /// unit path and title, a point by its post and description, a point's position by its
+    /// rank on the sheet.
+    async fn stored(db: &Db) -> std::collections::BTreeMap<&'static str, Rows> {
+        let pool = db.pool();
+        let units: Vec<(i64, Option<i64>, String)> =
+            sqlx::query_as("SELECT id, parent_id, name FROM org_units")
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        let labels = UnitLabels::new(units);
+        let posts: HashMap<String, String> =
+            sqlx::query_as::<_, (i64, i64, String)>("SELECT id, unit_id, title FROM posts")
+                .fetch_all(pool)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(id, unit, title)| {
+                    (id.to_string(), format!("{}/{title}", labels.label(unit)))
+                })
+                .collect();
+        let sheets: HashMap<String, String> =
+            sqlx::query_as::<_, (i64, i64)>("SELECT id, post_id FROM risk_sheets")
+                .fetch_all(pool)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(id, post)| (id.to_string(), posts[&post.to_string()].clone()))
+                .collect();
+        let mut points: HashMap<String, String> = HashMap::new();
+        let mut ranks: HashMap<String, String> = HashMap::new();
+        let mut by_sheet: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+        for (id, sheet, position, description) in sqlx::query_as::<_, (String, i64, i64, String)>(
+            "SELECT id, sheet_id, position, description FROM risk_points",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap()
+        {
+            points.insert(
+                id.clone(),
+                format!("{}/{description}", sheets[&sheet.to_string()]),
+            );
+            by_sheet.entry(sheet).or_default().push((position, id));
+        }
+        for mut list in by_sheet.into_values() {
+            list.sort();
+            for (rank, (_, id)) in list.into_iter().enumerate() {
+                ranks.insert(id, rank.to_string());
+            }
+        }
+        let mut out = std::collections::BTreeMap::new();
+        for table in ["posts", "duties", "risk_points", "measures"] {
+            let columns: Vec<String> =
+                sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                    .fetch_all(pool)
+                    .await
+                    .unwrap();
+            let select: Vec<String> = columns
+                .iter()
+                .map(|c| format!("COALESCE(CAST({c} AS TEXT), 'NULL')"))
+                .collect();
+            let sql = format!("SELECT {} FROM {table}", select.join(", "));
+            let mut rows = Rows::new();
+            for row in sqlx::query(&sql).fetch_all(pool).await.unwrap() {
+                use sqlx::Row as _;
+                let mut record = std::collections::BTreeMap::new();
+                let raw = |name: &str| -> String {
+                    row.get(columns.iter().position(|c| c == name).unwrap())
+                };
+                for (i, column) in columns.iter().enumerate() {
+                    let value: String = row.get(i);
+                    let value = match (table, column.as_str()) {
+                        ("posts", "unit_id") => labels.label(value.parse().unwrap()),
+                        ("duties", "post_id") => posts[&value].clone(),
+                        ("risk_points", "sheet_id") => sheets[&value].clone(),
+                        ("risk_points", "position") => ranks[&raw("id")].clone(),
+                        ("measures", "risk_point_id") => points[&value].clone(),
+                        _ if NOT_CONTENT.contains(&(table, column.as_str())) => continue,
+                        _ => value,
+                    };
+                    record.insert(column.clone(), value);
+                }
+                rows.insert(record);
+            }
+            out.insert(table, rows);
+        }
+        out
     }
 
-    async fn contents(db: &Db, unit: &str) -> Contents {
-        let posts: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT u.name, p.title, p.level FROM posts p JOIN org_units u ON u.id = p.unit_id WHERE u.name = ?",
-        )
-        .bind(unit)
-        .fetch_all(db.pool())
-        .await
-        .unwrap();
-        let points: Vec<(String, String, String, i64, i64, String, String)> = sqlx::query_as(
-            "SELECT rp.description, rp.category, rp.power_type, rp.likelihood, rp.impact, rp.level, rp.duty
-             FROM risk_points rp JOIN risk_sheets rs ON rs.id = rp.sheet_id JOIN posts p ON p.id = rs.post_id
-             JOIN org_units u ON u.id = p.unit_id WHERE u.name = ?",
-        )
-        .bind(unit)
-        .fetch_all(db.pool())
-        .await
-        .unwrap();
-        let measures: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT rp.description, m.kind, m.text FROM measures m JOIN risk_points rp ON rp.id = m.risk_point_id
-             JOIN risk_sheets rs ON rs.id = rp.sheet_id JOIN posts p ON p.id = rs.post_id
-             JOIN org_units u ON u.id = p.unit_id WHERE u.name = ?",
-        )
-        .bind(unit)
-        .fetch_all(db.pool())
-        .await
-        .unwrap();
-        Contents {
-            posts: posts.into_iter().collect(),
-            points: points.into_iter().collect(),
-            measures: measures.into_iter().collect(),
+    /// Gives the seeded district a value other than the default in every column a risk table
+    /// carries, so that a column dropped by the export or ignored by the import changes what
+    /// comes back.
+    async fn fill_every_column(db: &Db) {
+        for sql in [
+            "UPDATE posts SET key_post = 1, supervision_grade = 'first' WHERE title = '局长'",
+            "UPDATE posts SET key_post = 1, supervision_grade = 'second' WHERE title = '工程建设科科长'",
+            "UPDATE posts SET key_post = 1 WHERE title = '驾驶员'",
+            "UPDATE risk_points SET manifestation = '以口头指示代替会议决定', frequency = 5 WHERE position = 0 AND description LIKE '重大事项%'",
+            "UPDATE risk_points SET frequency = 1 WHERE description LIKE '设计变更%'",
+            "UPDATE measures SET owner = '李娜', due = '2026-12-31', status = 'done', done_on = '2026-11-30' WHERE position = 0",
+            "UPDATE measures SET owner = '王芳、赵磊', status = 'in_progress' WHERE position = 1",
+            "UPDATE measures SET due = '2027-03-31' WHERE position = 2",
+        ] {
+            let changed = sqlx::query(sql).execute(db.pool()).await.unwrap();
+            assert!(changed.rows_affected() > 0, "{sql}");
         }
     }
 
@@ -2199,7 +2705,10 @@ mod tests {
         seed::seed_demo(&db, seed::BUILT_IN_DEMO_DATA)
             .await
             .unwrap();
-        let scope = ImportScope::Units(vec![OrgUnitId(unit_id(&db, "区交通局").await)]);
+        let scope = ImportScope::Units {
+            units: vec![OrgUnitId(unit_id(&db, "区交通局").await)],
+            marks_posts: false,
+        };
         let before = counts(&db).await;
 
         let csv = bad_rows_csv();
@@ -2251,16 +2760,29 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_exported_unit_imports_into_an_empty_database_unchanged() {
+    async fn an_exported_district_imports_into_an_empty_database_with_every_stored_field() {
         let (_dir, source) = fresh_db().await;
         seed::seed_demo(&source, seed::BUILT_IN_DEMO_DATA)
             .await
             .unwrap();
-        let unit = unit_id(&source, "区交通局").await;
-        let rows = export_unit(source.pool(), unit).await.unwrap();
-        assert_eq!(rows.len(), 7);
-        let expected = contents(&source, "区交通局").await;
-        assert_eq!(expected.points.len(), 7);
+        fill_every_column(&source).await;
+        let expected = stored(&source).await;
+        // Every compared column has more than one value in the source: a column the round trip
+        // drops would come back with one default and be seen.
+        for (table, rows) in &expected {
+            let columns = rows.iter().next().unwrap().keys();
+            for column in columns.filter(|c| *c != "position") {
+                let values: HashSet<&String> = rows.iter().map(|r| &r[column]).collect();
+                assert!(values.len() > 1, "{table}.{column} has one value only");
+            }
+        }
+        let district = unit_id(&source, seed::DISTRICT_NAME).await;
+        let rows = export_unit(source.pool(), district).await.unwrap();
+        assert_eq!(
+            rows.len(),
+            26,
+            "every post beneath the district, sections and villages too"
+        );
 
         for (format, file) in [("csv", to_csv(&rows)), ("xlsx", to_xlsx(&rows).unwrap())] {
             let (_dir, target) = fresh_db().await;
@@ -2277,18 +2799,132 @@ mod tests {
                 "{format}: {:?}",
                 report.rejected
             );
-            assert_eq!(
-                report.counts.new_units, 2,
-                "{format}: the district and the bureau"
-            );
-            assert_eq!(report.counts.new_risk_points, 7, "{format}");
-            assert_eq!(contents(&target, "区交通局").await, expected, "{format}");
+            assert_eq!(report.counts.new_risk_points, 26, "{format}");
+            let got = stored(&target).await;
+            for table in expected.keys() {
+                let lost: Vec<_> = expected[table].difference(&got[table]).collect();
+                let changed: Vec<_> = got[table].difference(&expected[table]).collect();
+                assert!(
+                    lost.is_empty() && changed.is_empty(),
+                    "{format}: {table}: stored before {lost:#?}, after the round trip {changed:#?}"
+                );
+            }
             // And what it exports is the same table again.
-            let again = export_unit(target.pool(), unit_id(&target, "区交通局").await)
+            let again = export_unit(target.pool(), unit_id(&target, seed::DISTRICT_NAME).await)
                 .await
                 .unwrap();
             assert_eq!(again, rows, "{format}");
         }
+    }
+
+    #[test]
+    fn every_column_the_export_writes_is_one_the_import_reads() {
+        for column in Column::ALL {
+            assert_eq!(Column::from_heading(column.heading()), Some(column));
+            assert_eq!(Column::from_heading(column.key()), Some(column));
+        }
+        let header = String::from_utf8(to_csv(&[])).unwrap();
+        let grid = read_table(header.as_bytes()).unwrap();
+        let (_, map) = map_header(&grid).unwrap();
+        assert!(Column::ALL.iter().all(|c| map.has(*c)));
+    }
+
+    #[tokio::test]
+    async fn a_list_column_that_does_not_match_the_measures_is_refused_naming_it() {
+        let (_dir, db) = fresh_db().await;
+        let file = "单位,岗位,岗位类别,岗位职责,风险点,风险类别,权力类型,可能性,危害程度,风险等级,防控措施,措施责任人,措施落实情况\n\
+                    区交通局,出纳,其它岗位,负责现金收付,白条抵库挪用现金,业务流程风险,财务权,3,4,二级,制度防范：日清月结；监督预警：突击盘点,李娜,已完成\n";
+        let report = import(
+            &db,
+            file.as_bytes(),
+            &ImportScope::District,
+            ImportMode::DryRun,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            problems(&report),
+            [
+                (2, "measure_owners", "list_mismatch"),
+                (2, "measure_status", "list_mismatch")
+            ]
+        );
+        assert!(report.rejected[0].message.contains("措施责任人"));
+    }
+
+    #[tokio::test]
+    async fn an_import_takes_positions_after_every_position_the_sheet_ever_handed_out() {
+        let (_dir, db) = fresh_db().await;
+        seed::seed_demo(&db, seed::BUILT_IN_DEMO_DATA)
+            .await
+            .unwrap();
+        // The holder added and deleted points: the counter is past every point left.
+        let sheet: i64 = sqlx::query_scalar(
+            "SELECT rs.id FROM risk_sheets rs JOIN posts p ON p.id = rs.post_id WHERE p.title = '局长'",
+        )
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        sqlx::query("UPDATE risk_sheets SET next_position = 7 WHERE id = ?")
+            .bind(sheet)
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let header = seed::BUILT_IN_DEMO_DATA.lines().next().unwrap();
+        let file = format!(
+            "{header}\n区交通局\t局长\t领导岗位\t主持全面工作\t在干部选任中搞“带病提拔”\t岗位职责风险\t人事权\t2\t5\t二级\t制度防范：干部选任全程纪实\n"
+        );
+        let report = import(
+            &db,
+            file.as_bytes(),
+            &ImportScope::District,
+            ImportMode::APPLY_ALL,
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.counts.new_risk_points, 1, "{:?}", report.rejected);
+        let (position, next): (i64, i64) = sqlx::query_as(
+            "SELECT rp.position, rs.next_position FROM risk_points rp JOIN risk_sheets rs ON rs.id = rp.sheet_id
+             WHERE rp.description = '在干部选任中搞“带病提拔”'",
+        )
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        assert_eq!((position, next), (7, 8));
+    }
+
+    #[tokio::test]
+    async fn marks_of_a_post_are_imported_only_by_those_who_may_mark_posts() {
+        let (_dir, db) = fresh_db().await;
+        seed::seed_demo(&db, seed::BUILT_IN_DEMO_DATA)
+            .await
+            .unwrap();
+        let bureau = OrgUnitId(unit_id(&db, "区交通局").await);
+        let file = "单位,岗位,岗位类别,重点岗位,监督等级,岗位职责,风险点,风险类别,权力类型,可能性,危害程度,风险等级,防控措施\n\
+                    区交通局,统计员,其它岗位,是,一级,负责报表,虚报统计数据,业务流程风险,审核权,2,3,三级,制度防范：双人复核\n\
+                    区交通局,局长,领导岗位,否,,主持全面工作,新的风险点描述,岗位职责风险,决策权,2,3,三级,制度防范：集体决策\n";
+        let liaison = ImportScope::Units {
+            units: vec![bureau],
+            marks_posts: false,
+        };
+        let report = import(&db, file.as_bytes(), &liaison, ImportMode::DryRun)
+            .await
+            .unwrap();
+        assert_eq!(
+            problems(&report),
+            [
+                (2, "key_post", "marks_not_allowed"),
+                (3, "key_post", "marks_conflict")
+            ]
+        );
+        let commission = ImportScope::Units {
+            units: vec![bureau],
+            marks_posts: true,
+        };
+        let report = import(&db, file.as_bytes(), &commission, ImportMode::DryRun)
+            .await
+            .unwrap();
+        assert_eq!(problems(&report), [(3, "key_post", "marks_conflict")]);
     }
 
     #[tokio::test]
@@ -2497,14 +3133,21 @@ mod tests {
             unit: "区交通局".to_owned(),
             post: "=HYPERLINK(\"x\")".to_owned(),
             post_level: "其它岗位".to_owned(),
+            key_post: "否".to_owned(),
+            supervision_grade: String::new(),
             duty: "负责，审核".to_owned(),
             risk_point: "虚报冒领, 套取资金".to_owned(),
+            manifestation: "-以假发票报销".to_owned(),
             category: "业务流程风险".to_owned(),
             power_type: "财务权".to_owned(),
             likelihood: 3,
             impact: 4,
+            frequency: 2,
             level: "二级".to_owned(),
             measures: "制度防范：两人签字".to_owned(),
+            measure_owners: "李娜".to_owned(),
+            measure_due: "2026-12-31".to_owned(),
+            measure_status: "已完成（2026-11-30）".to_owned(),
         };
         let csv = to_csv(std::slice::from_ref(&row));
         assert!(csv.starts_with("\u{FEFF}unit,post,".as_bytes()));
@@ -2514,5 +3157,10 @@ mod tests {
         assert!(table.rejected.is_empty(), "{:?}", table.rejected);
         assert_eq!(table.rows[0].post.as_str(), "=HYPERLINK(\"x\")");
         assert_eq!(table.rows[0].risk.as_str(), "虚报冒领, 套取资金");
+        assert_eq!(
+            table.rows[0].manifestation.as_ref().unwrap().as_str(),
+            "-以假发票报销"
+        );
+        assert_eq!(table.rows[0].measures[0].status, MeasureStatus::Done);
     }
 }

@@ -12,7 +12,7 @@ use app::{api::SessionUser, error::ApiError};
 use axum::{body::Bytes, extract::State, Extension, Json};
 use domain::{
     access::Principal,
-    chain::{transition, Action, Approval, Chain, SheetFacts, SheetState as ChainState},
+    chain::{Action, Approval, Chain, SheetFacts, SheetState as ChainState, Via},
     ids::{OrgUnitId, PostId, UserId},
     org::OrgTree,
     post::PostLevel,
@@ -482,7 +482,7 @@ impl Touched {
             .collect();
         for chunk in measures.chunks(CHUNK) {
             let mut insert = sqlx::QueryBuilder::<Sqlite>::new(
-                "INSERT INTO measures (risk_point_id, position, kind, text, owner, due, status) ",
+                "INSERT INTO measures (risk_point_id, position, kind, text, owner, due, status, done_on) ",
             );
             insert.push_values(chunk, |mut row, (id, position, m)| {
                 row.push_bind(id.clone())
@@ -491,7 +491,8 @@ impl Touched {
                     .push_bind(m.text.clone())
                     .push_bind(Some(m.owner.clone()).filter(|o| !o.is_empty()))
                     .push_bind(Some(m.due.clone()).filter(|d| !d.is_empty()))
-                    .push_bind(m.status.clone());
+                    .push_bind(m.status.clone())
+                    .push_bind(Some(m.done_on.clone()).filter(|d| !d.is_empty()));
             });
             insert.build().execute(&mut **tx).await?;
         }
@@ -545,12 +546,10 @@ async fn apply_one(
     let Some(sheet) = sheets.get_mut(&post_id).and_then(Option::as_mut) else {
         return Ok(OpResult::rejected(id, "no_sheet", "该岗位尚无本轮排查表"));
     };
-    if edits && sheet.stage != Stage::SelfCheck {
-        return Ok(OpResult::rejected(
-            id,
-            "sheet_locked",
-            format!("排查表已进入“{}”环节，不能再修改", sheet.stage.label()),
-        ));
+    if edits {
+        if let Err(locked) = domain::chain::check_editable(sheet.stage) {
+            return Ok(OpResult::rejected(id, &locked.code, locked.message));
+        }
     }
     match &envelope.op {
         Operation::UpsertRiskPoint {
@@ -559,6 +558,11 @@ async fn apply_one(
             risk_point,
             ..
         } => {
+            // An edit that does not state a measure's progress keeps what is stored.
+            let mut risk_point = risk_point.clone();
+            if let Some((_, stored)) = touched.current(*risk_point_id) {
+                risk_point.keep_progress_of(&stored.input);
+            }
             let valid = match risk_point.validate() {
                 Ok(valid) => valid,
                 Err(errors) => {
@@ -632,25 +636,12 @@ async fn apply_one(
                 })
             }
         },
-        // Submitting is the same act whichever way it arrives: an empty sheet is never submitted.
+        // Submitting is the same act whichever way it arrives; the chain refuses an empty sheet.
         Operation::SubmitSheet { .. }
         | Operation::Decide {
             decision: Action::Submit,
             ..
         } => {
-            let stored = sqlx::query_scalar!(
-                r#"SELECT COUNT(*) AS "n!: i64" FROM risk_points WHERE sheet_id = ?"#,
-                sheet.id
-            )
-            .fetch_one(&mut **tx)
-            .await?;
-            if stored + touched.count_delta.get(&sheet.id).copied().unwrap_or(0) <= 0 {
-                return Ok(OpResult::rejected(
-                    id,
-                    "empty_sheet",
-                    "排查表还没有风险点，不能提交审核",
-                ));
-            }
             decide(
                 tx,
                 id,
@@ -658,6 +649,7 @@ async fn apply_one(
                 sheet,
                 &Action::Submit,
                 None,
+                Via::Decision,
                 actor,
                 touched,
                 pending,
@@ -665,14 +657,6 @@ async fn apply_one(
             )
             .await
         }
-        Operation::Decide {
-            decision: Action::Approve,
-            ..
-        } if sheet.stage == Stage::CollectiveReview => Ok(OpResult::rejected(
-            id,
-            "meeting_required",
-            "集体审定须登记审定会议（日期、参会人员、决定、纪要编号）后办理",
-        )),
         Operation::Decide {
             sheet_version,
             decision,
@@ -685,6 +669,7 @@ async fn apply_one(
                 sheet,
                 decision,
                 Some(*sheet_version),
+                Via::Decision,
                 actor,
                 touched,
                 pending,
@@ -725,6 +710,7 @@ async fn decide(
     sheet: &mut SheetState,
     action: &Action,
     seen_version: Option<i64>,
+    via: Via,
     actor: &mut Actor,
     touched: &mut Touched,
     pending: &mut Pending,
@@ -759,14 +745,14 @@ async fn decide(
     let content_hash = facts.content_hash.clone();
     let chain = Chain::for_level(facts.level);
     let (principal, tree) = actor.get().await?;
-    let next = match transition(&chain, &state, &facts, principal, tree, action) {
+    let next = match domain::chain::decide(&chain, &state, &facts, principal, tree, action, via) {
         Ok(next) => next,
         Err(refused) => return Ok(OpResult::rejected(id, &refused.code, refused.message)),
     };
 
     let to = next.stage.code();
     let notice_until =
-        (next.stage == Stage::PublicNotice).then(|| add_working_days(now, NOTICE_WORKING_DAYS));
+        (next.stage == Stage::PublicNotice).then(|| domain::chain::notice_until(now));
     let version = sqlx::query_scalar!(
         r#"UPDATE risk_sheets SET stage = ?, version = version + 1, updated_at = ?,
                   notice_until = COALESCE(?, notice_until)
@@ -794,7 +780,7 @@ async fn decide(
         .execute(&mut **tx)
         .await?;
     }
-    let (from, kind) = (sheet.stage.code(), action_code(action));
+    let (from, kind) = (sheet.stage.code(), action.code());
     let reason = match action {
         Action::Return { reason, .. } => Some(reason.as_str()),
         _ => None,
@@ -856,6 +842,7 @@ pub(crate) async fn snapshot(
     let row = sqlx::query!(
         r#"SELECT rs.version AS "version!: i64", rs.notice_until, p.level, p.unit_id AS "unit_id!: i64",
                   u.required_peer_reviews AS "required!: i64",
+                  (SELECT COUNT(*) FROM risk_points WHERE sheet_id = rs.id) AS "points!: i64",
                   (SELECT COUNT(*) FROM peer_reviews WHERE sheet_id = rs.id) AS "reviews!: i64",
                   (SELECT COUNT(*) FROM suggestions WHERE sheet_id = rs.id AND status = 'pending') AS "pending!: i64",
                   (SELECT COUNT(*) FROM objections WHERE sheet_id = rs.id AND status = 'open') AS "objections!: i64"
@@ -890,6 +877,7 @@ pub(crate) async fn snapshot(
             unit: OrgUnitId(row.unit_id),
             level,
             content_hash,
+            risk_points: count(row.points),
             peer_reviews: count(row.reviews),
             required_peer_reviews: count(row.required),
             pending_suggestions: count(row.pending),
@@ -931,6 +919,7 @@ pub(crate) async fn decide_steps(
             &mut sheet,
             action,
             None,
+            Via::Meeting,
             &mut actor,
             &mut touched,
             &mut pending,
@@ -1012,35 +1001,6 @@ pub(crate) async fn record_change(
     .execute(&mut *conn)
     .await?;
     Ok(())
-}
-
-/// The notice period (DESIGN §4): five working days.
-const NOTICE_WORKING_DAYS: u32 = 5;
-
-/// `days` working days (Monday to Friday, China time) after `from`, in Unix ms.
-fn add_working_days(from: i64, days: u32) -> i64 {
-    const DAY: i64 = 86_400_000;
-    const CHINA: i64 = 8 * 3_600_000;
-    let mut at = from;
-    let mut left = days;
-    while left > 0 {
-        at += DAY;
-        // 1970-01-01 was a Thursday: (days since then + 4) % 7 is 0 on Sundays.
-        let weekday = ((at + CHINA).div_euclid(DAY) + 4).rem_euclid(7);
-        if (1..=5).contains(&weekday) {
-            left -= 1;
-        }
-    }
-    at
-}
-
-pub(crate) fn action_code(action: &Action) -> &'static str {
-    match action {
-        Action::Submit => "submit",
-        Action::ClosePeerReview => "close_peer_review",
-        Action::Approve => "approve",
-        Action::Return { .. } => "return",
-    }
 }
 
 /// SHA-256 of the sheet's risk points and measures as the canonical JSON of their inputs, in
@@ -1181,7 +1141,7 @@ async fn load_points_with_sheets(
             );
         }
         let measures = sqlx::query!(
-            r#"SELECT risk_point_id AS "risk_point_id!", kind, text, owner, due, status FROM measures
+            r#"SELECT risk_point_id AS "risk_point_id!", kind, text, owner, due, status, done_on FROM measures
                WHERE risk_point_id IN (SELECT value FROM json_each(?)) ORDER BY risk_point_id, position"#,
             keys
         )
@@ -1195,6 +1155,7 @@ async fn load_points_with_sheets(
                     owner: m.owner.unwrap_or_default(),
                     due: m.due.unwrap_or_default(),
                     status: m.status,
+                    done_on: m.done_on.unwrap_or_default(),
                 });
             }
         }

@@ -31,8 +31,8 @@ mod client {
 #[cfg(feature = "hydrate")]
 mod client {
     use domain::{
-        risk::{MeasureKind, RatingMatrix, RiskCategory},
-        stage::Stage,
+        chain::check_editable,
+        risk::{MeasureKind, MeasureStatus, RatingMatrix, RiskCategory},
         sync::{MeasureInput, OpResult, Operation, RiskPointInput},
         FieldError,
     };
@@ -315,8 +315,9 @@ mod client {
                     post_id,
                     matrix,
                     LocalPoint {
-                        record,
                         pending: false,
+                        known: record.version > 0,
+                        record,
                     },
                 ))
             }
@@ -482,8 +483,12 @@ mod client {
         let editing = RwSignal::new(Editing::None);
         let error = RwSignal::new(None::<String>);
         let data = Memo::new(move |_| store.sheet(post_id));
-        let editable =
-            move || data.with(|d| d.as_ref().is_some_and(|(s, _)| s.stage == Stage::SelfCheck));
+        let editable = move || {
+            data.with(|d| {
+                d.as_ref()
+                    .is_some_and(|(s, _)| check_editable(s.stage).is_ok())
+            })
+        };
         let count = move || data.with(|d| d.as_ref().map_or(0, |(_, p)| p.len()));
         let submit = move |_| {
             if confirm("提交后将进入互评环节，不能再修改。确定提交审核吗？")
@@ -558,7 +563,11 @@ mod client {
         editing: RwSignal<Editing>,
     ) -> impl IntoView {
         let store = expect_context::<Store>();
-        let LocalPoint { record, pending } = point;
+        let LocalPoint {
+            record,
+            pending,
+            known,
+        } = point;
         let id = record.id;
         let version = record.version;
         let input = record.input.clone();
@@ -573,7 +582,7 @@ mod client {
                 risk_point_id: id,
                 base_version: version,
             };
-            if version == 0 {
+            if !known {
                 let mut outbox = store.outbox.get_untracked();
                 outbox.ops.retain(|e| match &e.op {
                     Operation::UpsertRiskPoint { risk_point_id, .. } => *risk_point_id != id,
@@ -605,6 +614,7 @@ mod client {
                         <li>
                             <span class="measure-kind">{MeasureKind::parse(&m.kind).map(|k| k.label()).unwrap_or("—")}</span>
                             <span class="measure-text">{m.text.clone()}</span>
+                            <span class="measure-status" data-testid="measure-status">{progress(m)}</span>
                         </li>
                     }).collect_view()}
                 </ul>
@@ -618,28 +628,84 @@ mod client {
         }
     }
 
-    /// One measure row of the form.
+    /// A measure's progress as a list shows it: `已完成（2026-11-30）`, `进行中`, `未开始`.
+    fn progress(m: &MeasureInput) -> String {
+        let label = MeasureStatus::parse(&m.status)
+            .unwrap_or(MeasureStatus::Planned)
+            .label();
+        if m.done_on.is_empty() {
+            label.to_owned()
+        } else {
+            format!("{label}（{}）", m.done_on)
+        }
+    }
+
+    /// One measure row of the form. Every field of the measure has a signal, so an edit sends
+    /// back what it was given for the fields the user did not touch.
     #[derive(Clone, Copy)]
     struct MeasureRow {
         kind: RwSignal<String>,
         text: RwSignal<String>,
         owner: RwSignal<String>,
         due: RwSignal<String>,
+        status: RwSignal<String>,
+        done_on: RwSignal<String>,
     }
 
     impl MeasureRow {
         fn new(m: &MeasureInput) -> Self {
-            Self {
-                kind: RwSignal::new(if m.kind.is_empty() {
-                    "institutional".to_owned()
+            let or = |value: &str, default: &str| {
+                if value.is_empty() {
+                    default.to_owned()
                 } else {
-                    m.kind.clone()
-                }),
+                    value.to_owned()
+                }
+            };
+            Self {
+                kind: RwSignal::new(or(&m.kind, MeasureKind::Institutional.code())),
                 text: RwSignal::new(m.text.clone()),
                 owner: RwSignal::new(m.owner.clone()),
                 due: RwSignal::new(m.due.clone()),
+                status: RwSignal::new(or(&m.status, MeasureStatus::Planned.code())),
+                done_on: RwSignal::new(m.done_on.clone()),
             }
         }
+
+        fn input(&self) -> MeasureInput {
+            let status = self.status.get();
+            MeasureInput {
+                kind: self.kind.get(),
+                text: self.text.get(),
+                owner: self.owner.get(),
+                due: self.due.get(),
+                // The day is kept only while the measure is finished; the field is hidden else.
+                done_on: if status == MeasureStatus::Done.code() {
+                    self.done_on.get()
+                } else {
+                    String::new()
+                },
+                status,
+            }
+        }
+
+        /// A new status; a measure marked finished is dated today unless a day is set.
+        fn set_status(&self, status: String) {
+            if status == MeasureStatus::Done.code() && self.done_on.get_untracked().is_empty() {
+                self.done_on.set(today());
+            }
+            self.status.set(status);
+        }
+    }
+
+    /// Today on this device, `YYYY-MM-DD`.
+    fn today() -> String {
+        let now = js_sys::Date::new_0();
+        format!(
+            "{:04}-{:02}-{:02}",
+            now.get_full_year(),
+            now.get_month() + 1,
+            now.get_date()
+        )
     }
 
     /// Adds or edits a risk point. Validated with the server's own rules (from `domain`), with
@@ -698,17 +764,7 @@ mod client {
             likelihood: likelihood.get(),
             impact: impact.get(),
             frequency: frequency.get(),
-            measures: measures
-                .get()
-                .iter()
-                .map(|m| MeasureInput {
-                    kind: m.kind.get(),
-                    text: m.text.get(),
-                    owner: m.owner.get(),
-                    due: m.due.get(),
-                    status: String::new(),
-                })
-                .collect(),
+            measures: measures.get().iter().map(MeasureRow::input).collect(),
         };
         let level_matrix = matrix.clone();
         let level = move || {
@@ -859,6 +915,18 @@ mod client {
                                         <input id=format!("m-due-{n}") type="date"
                                             prop:value=move || row.due.get() on:input=move |e| row.due.set(event_target_value(&e))/>
                                     </Field>
+                                    <Field id=format!("m-status-{n}") label=format!("落实情况 {n}") error=Signal::derive(field("status"))>
+                                        <select id=format!("m-status-{n}") prop:value=move || row.status.get()
+                                            on:change=move |e| row.set_status(event_target_value(&e))>
+                                            {MeasureStatus::ALL.iter().map(|s| view! { <option value=s.code()>{s.label()}</option> }).collect_view()}
+                                        </select>
+                                    </Field>
+                                    {move || (row.status.get() == MeasureStatus::Done.code()).then(|| view! {
+                                        <Field id=format!("m-done-{n}") label=format!("完成日期 {n}") error=Signal::derive(field("done_on"))>
+                                            <input id=format!("m-done-{n}") type="date" required
+                                                prop:value=move || row.done_on.get() on:input=move |e| row.done_on.set(event_target_value(&e))/>
+                                        </Field>
+                                    })}
                                 </div>
                                 <button type="button" class="link-like" on:click=move |_| measures.update(|ms| { ms.remove(i); })
                                     disabled=move || measures.with(|ms| ms.len() <= 1)>{format!("删除措施 {n}")}</button>

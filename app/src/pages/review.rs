@@ -113,7 +113,8 @@ fn StepPanel(sheet: SheetView, review: ReviewInfo) -> impl IntoView {
         }
     };
     let nothing = review.actions.is_empty() && review.held.is_none();
-    let meeting = stage == Stage::CollectiveReview && may("approve");
+    // An approval at 集体审定 is taken by recording the meeting, not by a button.
+    let meeting = domain::chain::needs_meeting(stage, &Action::Approve) && may("approve");
     view! {
         <section class="card review-steps" aria-labelledby="steps-title">
             <h2 id="steps-title">"审核办理"</h2>

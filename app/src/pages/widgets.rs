@@ -155,7 +155,10 @@ fn RiskPointItem(point: RiskPointView) -> impl IntoView {
                     <li>
                         <span class="measure-kind">{m.kind.label()}</span>
                         <span class="measure-text">{m.text}</span>
-                        <span class="measure-status">{m.status.label()}</span>
+                        <span class="measure-status">{match m.done_on {
+                            Some(day) => format!("{}（{day}）", m.status.label()),
+                            None => m.status.label().to_owned(),
+                        }}</span>
                         {m.owner.map(|o| view! { <span class="measure-owner">{format!("责任人：{o}")}</span> })}
                         {m.due.map(|d| view! { <span class="measure-due">{format!("时限：{d}")}</span> })}
                     </li>

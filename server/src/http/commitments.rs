@@ -9,7 +9,7 @@ use axum::{
     http::HeaderMap,
     Extension, Json,
 };
-use domain::{account::Role, ids::OrgUnitId};
+use domain::ids::OrgUnitId;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -158,11 +158,8 @@ pub async fn remind(
     .fetch_optional(&mut **tx)
     .await?;
     // A commitment that does not exist is refused like one of another unit.
-    let Some(row) = row.filter(|r| {
-        commitments::OVERSEERS
-            .iter()
-            .any(|role| principal.has_role_over(&tree, *role, OrgUnitId(r.unit_id)))
-    }) else {
+    let Some(row) = row.filter(|r| principal.oversees_commitments(&tree, OrgUnitId(r.unit_id)))
+    else {
         return Err(ApiError::forbidden().into());
     };
     if row.seal.is_some() {
@@ -195,11 +192,7 @@ pub async fn save_template(
 ) -> Result<Json<serde_json::Value>, HttpError> {
     let user = signed_in(user)?;
     let (principal, _, _) = who(&state, &user).await?;
-    if !principal
-        .roles
-        .iter()
-        .any(|a| a.role == Role::CommissionReviewer)
-    {
+    if !principal.may_edit_commitment_template() {
         return Err(ApiError::new("forbidden", "只有区纪委审核人员才能修改承诺书模板").into());
     }
     let title = domain::text::check_length(&body.title, "title", "标题", 2, 60)?;

@@ -10,7 +10,7 @@ use axum::{
     response::{IntoResponse, Response},
     Extension, Json,
 };
-use domain::{account::Role, ids::OrgUnitId};
+use domain::ids::OrgUnitId;
 use serde::Deserialize;
 
 use super::{signed_in, who, AppState, HttpError};
@@ -25,7 +25,7 @@ pub async fn export(
     let user = signed_in(user)?;
     let (principal, tree, names) = who(&state, &user).await?;
     let unit = OrgUnitId(unit_id);
-    if !principal.sheet_scopes().any(|s| tree.is_within(unit, s)) {
+    if !principal.may_read_unit(&tree, unit) {
         return Err(ApiError::forbidden().into());
     }
     let name = names.get(&unit_id).cloned().unwrap_or_default();
@@ -75,10 +75,7 @@ pub async fn import(
     let user = signed_in(user)?;
     let (principal, tree, _) = who(&state, &user).await?;
     let unit = OrgUnitId(unit_id);
-    let may = [Role::UnitLiaison, Role::Admin]
-        .into_iter()
-        .any(|role| principal.has_role_over(&tree, role, unit));
-    if !may {
+    if !principal.may_import(&tree, unit) {
         return Err(ApiError::new(
             "forbidden",
             "只有本单位的纪检联络员或系统管理员才能导入风险台账",
@@ -93,7 +90,11 @@ pub async fn import(
             limit: query.limit,
         }
     };
-    match exchange::import(&state.db, &body, &ImportScope::Units(vec![unit]), mode).await {
+    let scope = ImportScope::Units {
+        units: vec![unit],
+        marks_posts: principal.may_mark_posts(&tree, unit),
+    };
+    match exchange::import(&state.db, &body, &scope, mode).await {
         Ok(report) => Ok(Json(report)),
         Err(ImportError::File(e)) => Err(e.into()),
         Err(ImportError::Internal(e)) => Err(e.into()),

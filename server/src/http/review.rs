@@ -14,10 +14,9 @@ use axum::{
     Extension, Form, Json,
 };
 use domain::{
-    account::Role,
     chain::{is_peer_reviewer, Action, PeerPost},
     ids::{OrgUnitId, PostId},
-    post::{PostLevel, SupervisionGrade},
+    post::{PostLevel, PostMarks, SupervisionGrade},
     risk::IsoDate,
     stage::Stage,
     sync::{OpResult, RiskPointInput},
@@ -322,7 +321,7 @@ pub async fn record_meeting(
 ) -> Result<Json<MeetingOut>, HttpError> {
     let user = signed_in(user)?;
     let (principal, tree, _) = who(&state, &user).await?;
-    if !principal.has_role_over(&tree, Role::UnitLiaison, OrgUnitId(body.unit_id)) {
+    if !principal.may_record_meeting(&tree, OrgUnitId(body.unit_id)) {
         return Err(ApiError::new("forbidden", "只有本单位的纪检联络员才能登记集体审定").into());
     }
     let held_on = IsoDate::parse(&body.held_on, "held_on", "会议日期")?;
@@ -353,34 +352,24 @@ pub async fn record_meeting(
                 ApiError::new("not_in_unit", format!("岗位 {post_id} 不属于本单位")).into(),
             );
         };
-        // A meeting approves collective reviews only: it must not close a public notice.
-        if sheet.stage != Stage::CollectiveReview {
-            let title = post_title(&mut tx, *post_id).await?;
-            return Err(ApiError::new(
-                "wrong_stage",
-                format!(
-                    "“{title}”当前处于“{}”环节，不在集体审定中",
-                    sheet.stage.label()
-                ),
-            )
-            .into());
-        }
         sheet_ids.push(sheet.sheet_id);
     }
+    // Each sheet is approved through the chain as the meeting's step: one that is not at
+    // 集体审定 (or that the liaison may not pass) refuses the whole record, naming the post.
     let steps: Vec<(i64, Action)> = body
         .post_ids
         .iter()
         .map(|p| (*p, Action::Approve))
         .collect();
     let results = sync::decide_steps(&mut tx, state.db.pool(), user.id, &steps, now).await?;
-    if let Some((post, OpResult::Rejected { message, .. })) = body
+    if let Some((post, OpResult::Rejected { code, message, .. })) = body
         .post_ids
         .iter()
         .zip(&results)
         .find(|(_, r)| matches!(r, OpResult::Rejected { .. }))
     {
         let title = post_title(&mut tx, *post).await?;
-        return Err(ApiError::new("meeting_refused", format!("“{title}”：{message}")).into());
+        return Err(ApiError::new(code, format!("“{title}”：{message}")).into());
     }
     let (held_on, attendees, decision, minutes_ref) = (
         held_on.to_string(),
@@ -591,8 +580,7 @@ pub async fn resolve_objection(
     // The liaison of the unit answers, never about a post they hold themselves; an objection
     // that does not exist is refused alike.
     let Some(row) = row.filter(|r| {
-        principal.has_role_over(&tree, Role::UnitLiaison, OrgUnitId(r.unit_id))
-            && !principal.held_posts.contains(&PostId(r.post_id))
+        principal.may_answer_objections(&tree, PostId(r.post_id), OrgUnitId(r.unit_id))
     }) else {
         return Err(ApiError::new(
             "forbidden",
@@ -649,10 +637,8 @@ pub async fn set_supervision(
     )
     .fetch_optional(state.db.pool())
     .await?;
-    let may = unit.is_some_and(|unit| {
-        principal.has_role_over(&tree, Role::CommissionReviewer, OrgUnitId(unit))
-            && !principal.held_posts.contains(&PostId(post_id))
-    });
+    let may =
+        unit.is_some_and(|unit| principal.may_grade_post(&tree, PostId(post_id), OrgUnitId(unit)));
     if !may {
         return Err(ApiError::new(
             "forbidden",
@@ -664,9 +650,8 @@ pub async fn set_supervision(
         None | Some("") => None,
         Some(raw) => Some(SupervisionGrade::parse(raw)?),
     };
-    if grade.is_some() && !body.key_post {
-        return Err(ApiError::new("grade_needs_key_post", "只有重点岗位才能设定监督等级").into());
-    }
+    let marks = PostMarks::new(body.key_post, grade)?;
+    let grade = marks.grade();
     let mut tx = state.db.begin_write().await?;
     let (key, grade) = (i64::from(body.key_post), grade.map(SupervisionGrade::code));
     sqlx::query!(

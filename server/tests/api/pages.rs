@@ -111,3 +111,48 @@ async fn responses_are_compressed_when_the_client_accepts_it() {
         assert_eq!(response.headers()[header::CONTENT_ENCODING], encoding);
     }
 }
+
+#[tokio::test]
+async fn a_units_handbook_holds_every_post_beneath_it_sections_and_villages_too() {
+    let app = spawn_app().await;
+    let cookie = app.session_cookie("shenhe").await;
+    let unit: i64 = sqlx::query_scalar("SELECT id FROM org_units WHERE name = '清河街道办事处'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let response = app
+        .server_fn("handbook", Some(&cookie), &format!("unit_id={unit}"))
+        .await;
+    assert_eq!(response.status(), 200);
+    let book: serde_json::Value = response.json().await.unwrap();
+    let posts: Vec<(&str, &str)> = book["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["unit"].as_str().unwrap(),
+                p["post_title"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // The sub-district's own posts first, then each village and community beneath it.
+    assert_eq!(posts.len(), 7, "{posts:?}");
+    assert!(
+        posts[..4].iter().all(|(u, _)| *u == "清河街道办事处"),
+        "{posts:?}"
+    );
+    assert!(
+        posts.contains(&("清河街道办事处·东村", "村报账员")),
+        "{posts:?}"
+    );
+    assert!(
+        posts.contains(&("清河街道办事处·西苑社区", "社区居委会主任")),
+        "{posts:?}"
+    );
+    assert!(book["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| !p["risk_points"].as_array().unwrap().is_empty()));
+}

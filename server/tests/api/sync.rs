@@ -390,3 +390,78 @@ async fn a_pull_returns_only_visible_sheets_and_a_monotonic_cursor() {
             && idle["risk_points"].as_array().unwrap().is_empty()
     );
 }
+
+/// The stored status and completion day of a point's measures, in order.
+async fn progress(app: &TestApp, point: &Value) -> Vec<(String, Option<String>)> {
+    sqlx::query_as("SELECT status, done_on FROM measures WHERE risk_point_id = ? ORDER BY position")
+        .bind(point.as_str().unwrap())
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_finished_measure_stays_finished_through_an_edit_that_does_not_state_progress() {
+    let app = spawn_app().await;
+    let cookie = app.session_cookie("zhangwei").await;
+    let post = app.post_id("区交通局", "局长").await;
+    let client = Uuid::new_v4();
+    let mut create = create_op(1, post, 1);
+    create["risk_point"]["measures"][0]["status"] = json!("done");
+    create["risk_point"]["measures"][0]["done_on"] = json!("2026-11-30");
+    create["risk_point"]["measures"][1]["status"] = json!("in_progress");
+    let point = create["risk_point_id"].clone();
+    let first = ok(app
+        .sync(&cookie, &push("zhangwei", client, &[create]))
+        .await)
+    .await;
+    assert_eq!(first["results"][0]["status"], "applied", "{first}");
+    let finished = vec![
+        ("done".to_owned(), Some("2026-11-30".to_owned())),
+        ("in_progress".to_owned(), None),
+    ];
+    assert_eq!(progress(&app, &point).await, finished);
+
+    // A typo fixed by a client that sends no status (as the editor did before): progress stays.
+    let mut fix = risk_point(1);
+    fix["description"] = json!("第 1 个风险点：超出实际进度计量付款");
+    let edit = json!({
+        "id": Uuid::new_v4(), "seq": 2, "type": "upsert_risk_point", "post_id": post,
+        "risk_point_id": point, "base_version": 1, "risk_point": fix,
+    });
+    let second = ok(app.sync(&cookie, &push("zhangwei", client, &[edit])).await).await;
+    assert_eq!(second["results"][0]["status"], "applied", "{second}");
+    assert_eq!(progress(&app, &point).await, finished);
+
+    // What a pull returns carries the progress, so the editor shows and resends it.
+    let pulled = ok(app
+        .sync(&cookie, &push("zhangwei", Uuid::new_v4(), &[]))
+        .await)
+    .await;
+    let record = pulled["risk_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == point)
+        .unwrap()
+        .clone();
+    assert_eq!(record["measures"][0]["status"], "done");
+    assert_eq!(record["measures"][0]["done_on"], "2026-11-30");
+
+    // A status the edit states is applied; a finished measure without its day is refused.
+    let mut undated = risk_point(1);
+    undated["measures"][1]["status"] = json!("done");
+    let refused = json!({
+        "id": Uuid::new_v4(), "seq": 3, "type": "upsert_risk_point", "post_id": post,
+        "risk_point_id": point, "base_version": 2, "risk_point": undated,
+    });
+    let third = ok(app
+        .sync(&cookie, &push("zhangwei", client, &[refused]))
+        .await)
+    .await;
+    assert_eq!(third["results"][0]["code"], "invalid", "{third}");
+    assert_eq!(
+        third["results"][0]["errors"][0]["field"],
+        "measures[1].done_on"
+    );
+}
