@@ -4,42 +4,41 @@
 
 use domain::audit::{self, Broken, Entry, Verifier, GENESIS};
 use serde::Serialize;
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::SqlitePool;
+
+use crate::store::{self, Conn};
 
 /// Entries read per query while verifying.
 const VERIFY_CHUNK: i64 = 20_000;
 
 /// Appends an entry and returns its `seq`. `payload` is stored as canonical JSON.
 pub async fn append(
-    tx: &mut Transaction<'static, Sqlite>,
+    conn: &mut Conn,
     kind: &str,
     actor: Option<i64>,
     subject: &str,
     payload: &serde_json::Value,
     at: i64,
-) -> Result<i64, sqlx::Error> {
-    let last =
-        sqlx::query!(r#"SELECT seq AS "seq!: i64", hash FROM audit_log ORDER BY seq DESC LIMIT 1"#)
-            .fetch_optional(&mut **tx)
-            .await?;
-    let (seq, prev) = match last {
-        Some(l) => (l.seq + 1, l.hash),
+) -> anyhow::Result<i64> {
+    let (seq, prev) = match store::audit::last(conn).await? {
+        Some((seq, hash)) => (seq + 1, hash),
         None => (1, GENESIS.to_owned()),
     };
     let payload = audit::canonical_json(payload);
     let hash = audit::entry_hash(seq, at, kind, actor, subject, &payload, &prev);
-    sqlx::query!(
-        "INSERT INTO audit_log (seq, at, kind, actor, subject, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        seq,
-        at,
-        kind,
-        actor,
-        subject,
-        payload,
-        prev,
-        hash
+    store::audit::insert(
+        conn,
+        &Entry {
+            seq,
+            at,
+            kind: kind.to_owned(),
+            actor,
+            subject: subject.to_owned(),
+            payload,
+            prev_hash: prev,
+            hash,
+        },
     )
-    .execute(&mut **tx)
     .await?;
     Ok(seq)
 }
@@ -56,19 +55,12 @@ pub struct Verification {
 
 /// Re-computes the whole chain from the first entry, in slices, and names the first entry that
 /// does not match. Rows are read in `seq` order by primary key.
-pub async fn verify(pool: &SqlitePool) -> Result<Verification, sqlx::Error> {
+pub async fn verify(pool: &SqlitePool) -> anyhow::Result<Verification> {
+    let mut conn = pool.acquire().await?;
     let mut verifier = Verifier::new();
     let mut after = 0i64;
     loop {
-        let rows = sqlx::query_as!(
-            Entry,
-            r#"SELECT seq AS "seq!: i64", at AS "at!: i64", kind, actor, subject, payload, prev_hash, hash
-               FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?"#,
-            after,
-            VERIFY_CHUNK
-        )
-        .fetch_all(pool)
-        .await?;
+        let rows = store::audit::after(&mut conn, after, VERIFY_CHUNK).await?;
         let Some(last) = rows.last().map(|r| r.seq) else {
             break;
         };
@@ -92,19 +84,10 @@ pub async fn verify(pool: &SqlitePool) -> Result<Verification, sqlx::Error> {
 
 /// Checks one entry on its own: its content against its hash, and its link to the entry before.
 /// The public verification page uses it for the entry of a signature.
-pub async fn check_entry(pool: &SqlitePool, seq: i64) -> Result<Option<Entry>, sqlx::Error> {
-    let before = seq - 1;
-    let rows = sqlx::query_as!(
-        Entry,
-        r#"SELECT seq AS "seq!: i64", at AS "at!: i64", kind, actor, subject, payload, prev_hash, hash
-           FROM audit_log WHERE seq IN (?, ?) ORDER BY seq"#,
-        before,
-        seq
-    )
-    .fetch_all(pool)
-    .await?;
+pub async fn check_entry(pool: &SqlitePool, seq: i64) -> anyhow::Result<Option<Entry>> {
+    let mut conn = pool.acquire().await?;
     let mut previous = GENESIS.to_owned();
-    for r in rows {
+    for r in store::audit::with_predecessor(&mut conn, seq).await? {
         if r.seq == seq {
             let hash = audit::entry_hash(
                 r.seq,

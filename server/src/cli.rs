@@ -14,7 +14,7 @@ use crate::{
     config::{Cli, Command, CreateUserArgs, ServeArgs},
     db::{now_ms, Db},
     http::{router, serve, AppState},
-    seed,
+    seed, store,
 };
 
 /// Parses the command line, runs the command and turns any error into a message and exit code 1.
@@ -173,38 +173,19 @@ async fn create_user(db: &Db, args: CreateUserArgs) -> anyhow::Result<()> {
         grants.push((role, scope));
     }
     let (name, display, now) = (username.as_str(), display_name.as_str(), now_ms());
-    let user_id = sqlx::query_scalar!(
-        r#"INSERT INTO users (username, display_name, password_hash, unit_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id AS "id!: i64""#,
-        name,
-        display,
-        hash,
-        unit,
-        now
-    )
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(|e| match e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => anyhow::anyhow!("用户名 {name} 已存在"),
-        other => anyhow::Error::new(other).context("Failed to insert the user"),
-    })?;
+    let user_id = store::accounts::insert_user(&mut tx, name, display, &hash, unit, now)
+        .await?
+        .with_context(|| format!("用户名 {name} 已存在"))?;
     for (role, scope) in grants {
-        seed::grant(&mut tx, user_id, role, scope).await?;
+        store::org::grant(&mut tx, user_id, role, scope).await?;
     }
     tx.commit().await?;
     println!("已创建用户 {name}（{display}），编号 {user_id}");
     Ok(())
 }
 
-async fn find_unit(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
-    name: &str,
-) -> anyhow::Result<i64> {
-    let ids = sqlx::query_scalar!(
-        r#"SELECT id AS "id!: i64" FROM org_units WHERE name = ?"#,
-        name
-    )
-    .fetch_all(&mut **tx)
-    .await?;
+async fn find_unit(conn: &mut store::Conn, name: &str) -> anyhow::Result<i64> {
+    let ids = store::org::units_named(conn, name).await?;
     match ids.as_slice() {
         [id] => Ok(*id),
         [] => anyhow::bail!("单位“{name}”不存在"),

@@ -3,12 +3,21 @@
 //! signature and their password; sealed (`domain::audit::seal`) and linked into the audit log.
 //! A signed commitment never changes; a changed sheet gets a new one.
 
+use anyhow::Context as _;
 use domain::audit::{self, SealInput};
 use rand::RngCore as _;
 use serde_json::json;
-use sqlx::{Sqlite, Transaction};
 
-use crate::{audit as log, http::HttpError};
+use app::{api::SessionUser, error::ApiError};
+use domain::ids::OrgUnitId;
+
+use crate::{
+    audit as log,
+    auth::{password, ratelimit},
+    db::{now_ms, Db},
+    error::{Error, Result},
+    store::{self, Conn},
+};
 
 /// The placeholders a template may use.
 pub const PLACEHOLDERS: [&str; 5] = [
@@ -64,100 +73,58 @@ fn token() -> String {
 /// Unsigned commitments of older content for the same person and post are marked superseded;
 /// signed ones stay as they are, as the record of what was signed.
 pub async fn generate(
-    tx: &mut Transaction<'static, Sqlite>,
+    conn: &mut Conn,
     sheet_id: i64,
     post_id: i64,
     content_hash: &str,
     now: i64,
-) -> Result<usize, HttpError> {
-    let template = sqlx::query!(
-        r#"SELECT id AS "id!: i64", title, body FROM commitment_templates ORDER BY id DESC LIMIT 1"#
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    let post = sqlx::query!(
-        "SELECT p.title, u.name AS unit FROM posts p JOIN org_units u ON u.id = p.unit_id WHERE p.id = ?",
-        post_id
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    let risks = risk_text(tx, sheet_id).await?;
+) -> anyhow::Result<usize> {
+    let template = store::commitments::template(conn).await?;
+    let post = store::org::post(conn, post_id)
+        .await?
+        .context("The post of an approved sheet is missing")?;
+    let risks = risk_text(conn, sheet_id).await?;
     let date = domain::time::china_date(now);
-    let holders = sqlx::query!(
-        r#"SELECT u.id AS "id!: i64", u.display_name FROM post_holders h JOIN users u ON u.id = h.user_id
-           WHERE h.post_id = ? AND u.active = 1 ORDER BY u.id"#,
-        post_id
-    )
-    .fetch_all(&mut **tx)
-    .await?;
     let mut created = 0;
-    for holder in holders {
+    for (user_id, name) in store::org::active_holders(conn, post_id).await? {
         let body = render(
             &template.body,
-            &holder.display_name,
+            &name,
             &post.unit,
             &post.title,
             &risks,
             &date,
         );
         let token = token();
-        let inserted = sqlx::query!(
-            "INSERT INTO commitments (token, user_id, post_id, sheet_id, content_hash, template_id, title, body, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, sheet_id, content_hash) DO NOTHING",
-            token,
-            holder.id,
+        let new = store::commitments::NewCommitment {
+            token: &token,
+            user_id,
             post_id,
             sheet_id,
             content_hash,
-            template.id,
-            template.title,
-            body,
-            now
-        )
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            continue;
+            template: &template,
+            body: &body,
+            now,
+        };
+        if store::commitments::insert(conn, &new).await? {
+            created += 1;
         }
-        created += 1;
-        sqlx::query!(
-            "UPDATE commitments SET superseded = 1
-             WHERE user_id = ? AND post_id = ? AND seal IS NULL AND token != ? AND superseded = 0",
-            holder.id,
-            post_id,
-            token
-        )
-        .execute(&mut **tx)
-        .await?;
     }
     Ok(created)
 }
 
 /// The sheet's risk points with their measures, as the commitment lists them.
-async fn risk_text(
-    tx: &mut Transaction<'static, Sqlite>,
-    sheet_id: i64,
-) -> Result<String, HttpError> {
-    let points = sqlx::query!(
-        "SELECT id, description, level FROM risk_points WHERE sheet_id = ? ORDER BY position",
-        sheet_id
-    )
-    .fetch_all(&mut **tx)
-    .await?;
+async fn risk_text(conn: &mut Conn, sheet_id: i64) -> anyhow::Result<String> {
+    let points = store::points::on_sheets(conn, &[sheet_id])
+        .await?
+        .remove(&sheet_id)
+        .unwrap_or_default();
     let mut out = Vec::with_capacity(points.len());
     for (i, p) in points.into_iter().enumerate() {
-        let measures = sqlx::query!(
-            "SELECT kind, text FROM measures WHERE risk_point_id = ? ORDER BY position",
-            p.id
-        )
-        .fetch_all(&mut **tx)
-        .await?;
-        let level = domain::risk::RiskLevel::parse(&p.level)
-            .map(|l| l.label())
-            .unwrap_or("");
-        let measures: Vec<String> = measures
-            .into_iter()
+        let measures: Vec<String> = p
+            .input
+            .measures
+            .iter()
             .map(|m| {
                 let kind = domain::risk::MeasureKind::parse(&m.kind)
                     .map(|k| k.label())
@@ -166,9 +133,10 @@ async fn risk_text(
             })
             .collect();
         out.push(format!(
-            "{}. 【{level}】{}\n   防控措施：{}",
+            "{}. 【{}】{}\n   防控措施：{}",
             i + 1,
-            p.description,
+            p.level.label(),
+            p.input.description,
             measures.join("；")
         ));
     }
@@ -248,7 +216,7 @@ impl Signature {
 /// (checked by the caller, with the password).
 #[allow(clippy::too_many_arguments)]
 pub async fn seal(
-    tx: &mut Transaction<'static, Sqlite>,
+    conn: &mut Conn,
     id: i64,
     token: &str,
     title: &str,
@@ -256,7 +224,7 @@ pub async fn seal(
     signer: (i64, &str, &str),
     signature: &Signature,
     now: i64,
-) -> Result<String, HttpError> {
+) -> Result<String> {
     let (user_id, username, display_name) = signer;
     let canonical = signature.canonical();
     let seal = audit::seal(&SealInput {
@@ -270,7 +238,7 @@ pub async fn seal(
         signed_at: now,
     });
     let seq = log::append(
-        tx,
+        conn,
         "signature",
         Some(user_id),
         &format!("commitment:{id}"),
@@ -278,29 +246,206 @@ pub async fn seal(
         now,
     )
     .await?;
-    let kind = signature.kind();
-    let updated = sqlx::query!(
-        "UPDATE commitments SET signature_kind = ?, signature = ?, signer_username = ?, signer_name = ?,
-                signed_at = ?, seal = ?, log_seq = ?
-         WHERE id = ? AND seal IS NULL",
-        kind,
-        canonical,
-        username,
-        display_name,
-        now,
-        seal,
-        seq,
-        id
+    let sealed = store::commitments::seal(
+        conn,
+        id,
+        &store::commitments::Seal {
+            kind: signature.kind(),
+            signature: &canonical,
+            signer_username: username,
+            signer_name: display_name,
+            signed_at: now,
+            seal: &seal,
+            log_seq: seq,
+        },
     )
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if updated != 1 {
-        return Err(
-            app::error::ApiError::new("already_signed", "该承诺书已签署，不能再次签署").into(),
-        );
+    .await?;
+    if !sealed {
+        return Err(Error::refused(
+            "already_signed",
+            "该承诺书已签署，不能再次签署",
+        ));
     }
     Ok(seal)
+}
+
+/// A signature as the signer sends it, with the password and the confirmation.
+#[derive(Debug, Clone)]
+pub struct SignRequest {
+    /// `drawn` or `typed`.
+    pub kind: String,
+    pub strokes: Vec<Vec<[i32; 2]>>,
+    pub typed_name: String,
+    pub password: String,
+    /// The signer confirmed having read the whole text.
+    pub confirmed: bool,
+}
+
+/// The owner signs a commitment, with their password: returns the seal and the public token.
+/// Wrong passwords count towards the login limit, so a signature cannot be used to guess a
+/// password; someone else's commitment looks like a missing one.
+pub async fn sign(
+    db: &Db,
+    user: &SessionUser,
+    id: i64,
+    request: SignRequest,
+    address: &str,
+) -> Result<(String, String)> {
+    let mut conn = db.pool().acquire().await?;
+    let row = store::commitments::for_signing(&mut conn, id).await?;
+    drop(conn);
+    let Some(row) = row.filter(|r| r.user_id == user.id) else {
+        return Err(ApiError::not_found("该承诺书").into());
+    };
+    if row.sealed {
+        return Err(Error::refused(
+            "already_signed",
+            "该承诺书已签署，不能再次签署或修改",
+        ));
+    }
+    if row.superseded {
+        return Err(Error::refused(
+            "superseded",
+            "排查表已更新，该承诺书已作废，请签署新的承诺书",
+        ));
+    }
+    // Only the owner gets this far: now the content of the request.
+    if !request.confirmed {
+        return Err(Error::refused(
+            "not_confirmed",
+            "请先勾选“本人已阅读承诺书全文并自愿签署”",
+        ));
+    }
+    let signature = match request.kind.as_str() {
+        "drawn" => Signature::Drawn(request.strokes),
+        "typed" => Signature::Typed(request.typed_name),
+        _ => {
+            return Err(Error::refused(
+                "unknown_value",
+                "签名方式须为手写或输入姓名",
+            ))
+        }
+    };
+    signature.check(&user.display_name)?;
+    if request.password.len() > 1024 {
+        return Err(Error::refused("wrong_password", "密码不正确，承诺书未签署"));
+    }
+    // As at login: the attempt is counted first, in a short write transaction, so parallel
+    // guesses cannot slip under the limit; the slow password check runs outside the write lock.
+    let mut tx = db.begin_write().await?;
+    if ratelimit::check(&mut tx, &user.username, address)
+        .await?
+        .is_some()
+    {
+        return Err(Error::refused(
+            "rate_limited",
+            "密码错误次数过多，请 15 分钟后再试",
+        ));
+    }
+    ratelimit::record_failure(&mut tx, &user.username, address).await?;
+    tx.commit().await?;
+    let (typed, stored) = (request.password, row.password_hash.clone());
+    let ok = tokio::task::spawn_blocking(move || password::verify(&typed, &stored))
+        .await
+        .map_err(anyhow::Error::from)?;
+    if !ok {
+        return Err(Error::refused("wrong_password", "密码不正确，承诺书未签署"));
+    }
+    let mut tx = db.begin_write().await?;
+    ratelimit::clear_account(&mut tx, &user.username).await?;
+    // Superseded meanwhile? The seal itself refuses a commitment signed meanwhile.
+    if store::commitments::is_superseded(&mut tx, id).await? {
+        return Err(Error::refused(
+            "superseded",
+            "排查表已更新，该承诺书已作废，请签署新的承诺书",
+        ));
+    }
+    let seal = seal(
+        &mut tx,
+        id,
+        &row.token,
+        &row.title,
+        &row.body,
+        (user.id, &user.username, &user.display_name),
+        &signature,
+        now_ms(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((seal, row.token))
+}
+
+/// Reminds the signer of an unsigned commitment; for those who oversee its unit.
+pub async fn remind(db: &Db, user: &SessionUser, id: i64) -> Result<()> {
+    let person = db.directory().person(user.id).await?;
+    let org = db.directory().org().await?;
+    let mut tx = db.begin_write().await?;
+    let row = store::commitments::unit_and_signed(&mut tx, id).await?;
+    // A commitment that does not exist is refused like one of another unit.
+    let Some((_, signed)) = row.filter(|(unit, _)| {
+        person
+            .principal
+            .oversees_commitments(&org.tree, OrgUnitId(*unit))
+    }) else {
+        return Err(ApiError::forbidden().into());
+    };
+    if signed {
+        return Err(Error::refused("already_signed", "该承诺书已签署，无需提醒"));
+    }
+    store::commitments::mark_reminded(&mut tx, id, now_ms()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The commission edits the template; each edit is a new version, and commitments already
+/// generated keep their text. Returns the new version's id.
+pub async fn save_template(db: &Db, user: &SessionUser, title: &str, body: &str) -> Result<i64> {
+    let person = db.directory().person(user.id).await?;
+    if !person.principal.may_edit_commitment_template() {
+        return Err(Error::refused(
+            "forbidden",
+            "只有区纪委审核人员才能修改承诺书模板",
+        ));
+    }
+    let title = domain::text::check_length(title, "title", "标题", 2, 60)?;
+    let text = domain::text::check_length(body, "body", "正文", 20, 5000)?;
+    let unknown = unknown_placeholders(&text);
+    if !unknown.is_empty() {
+        return Err(domain::FieldError::new(
+            "unknown_placeholder",
+            "body",
+            format!(
+                "正文中的占位符 {} 无法识别；可用的有 {}",
+                unknown.join("、"),
+                PLACEHOLDERS.join("、")
+            ),
+        )
+        .into());
+    }
+    for needed in ["{{姓名}}", "{{风险点及防控措施}}"] {
+        if !text.contains(needed) {
+            return Err(domain::FieldError::new(
+                "placeholder_missing",
+                "body",
+                format!("正文须包含 {needed}"),
+            )
+            .into());
+        }
+    }
+    let mut tx = db.begin_write().await?;
+    let now = now_ms();
+    let id = store::commitments::insert_template(&mut tx, &title, &text, user.id, now).await?;
+    log::append(
+        &mut tx,
+        "template_changed",
+        Some(user.id),
+        &format!("template:{id}"),
+        &json!({ "title": title, "body": text }),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use std::{
     time::Duration,
 };
 
+use crate::directory::Directory;
 use anyhow::Context as _;
 use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
@@ -26,6 +27,8 @@ pub struct Db {
     /// a fair queue, replaces SQLite's busy handler, which sleeps and polls and so turns contention
     /// into long, uneven delays.
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// The organisation and its people, as the access rules read them.
+    directory: Directory,
 }
 
 /// A write transaction, holding this process's writer slot until it commits or is dropped.
@@ -80,6 +83,7 @@ impl Db {
             .await
             .context("Failed to run database migrations")?;
         Ok(Self {
+            directory: Directory::new(pool.clone()),
             pool,
             writer: Arc::new(tokio::sync::Mutex::new(())),
         })
@@ -88,6 +92,11 @@ impl Db {
     /// For reads. In WAL mode readers never block the writer nor each other.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// The organisation and its people.
+    pub fn directory(&self) -> &Directory {
+        &self.directory
     }
 
     /// Begins a write transaction: first this process's writer slot, then `BEGIN IMMEDIATE`,

@@ -1,15 +1,22 @@
-//! The Lianfang server: configuration, the SQLite store, accounts and the HTTP router. `main.rs`
-//! only parses the command line and calls [`cli::run`].
+//! The Lianfang server. Layers point one way: `http` (the router, handlers and middleware) calls
+//! the engines (`sync`, `review`, `exchange`, `commitments`, `chain`, `audit`, `auth`) and the
+//! read model (`backend`); they call the `store`, the one place SQL lives; all of them use the
+//! pure rules of `domain`. `main.rs` only calls [`cli::run`].
 #![recursion_limit = "256"]
 
 pub mod audit;
 pub mod auth;
 pub mod backend;
+pub mod chain;
 pub mod cli;
 pub mod commitments;
 pub mod config;
 pub mod db;
+pub mod directory;
+pub mod error;
 pub mod exchange;
 pub mod http;
+pub mod review;
 pub mod seed;
+pub mod store;
 pub mod sync;

@@ -7,11 +7,12 @@ use std::collections::HashMap;
 
 use anyhow::Context as _;
 use domain::{account::Role, risk::RatingMatrix, FieldError};
-use sqlx::{Sqlite, Transaction};
 
+pub use crate::exchange::{DISTRICT_NAME, ROUND_NAME};
 use crate::{
     db::{now_ms, Db},
     exchange::{self, ImportScope, ParsedTable, Plan, RoundChoice, Snapshot, TableRow, Writer},
+    store::{self, Conn},
 };
 
 /// Where `serve --seed-demo` and `seed-demo` read the demo table unless told otherwise; the
@@ -22,8 +23,6 @@ pub const BUILT_IN_DEMO_DATA: &str = include_str!("../demo/risk-points-demo.tsv"
 
 /// The password of every demo account. Demo only: it is printed on start.
 pub const DEMO_PASSWORD: &str = "lianfang2026";
-pub const DISTRICT_NAME: &str = "示范区";
-pub const ROUND_NAME: &str = "2026 年度排查";
 
 /// Names for demo post holders, in table order: (login, 姓名).
 const HOLDER_NAMES: [(&str, &str); 30] = [
@@ -131,7 +130,7 @@ pub async fn seed_demo(db: &Db, table: &str) -> anyhow::Result<Vec<DemoAccount>>
 /// Writes the table as an import would (units, posts, sheets, duties, risk points, measures),
 /// then gives every post a holder and adds the reviewers, the commission and an administrator.
 async fn seed_in(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Conn,
     rows: Vec<TableRow>,
     password_hash: &str,
 ) -> anyhow::Result<Vec<DemoAccount>> {
@@ -167,15 +166,10 @@ async fn seed_in(
         let (login, name) = HOLDER_NAMES
             .get(holders.len())
             .context("The demo table has more posts than demo names")?;
-        let user_id = ensure_user(tx, login, name, place.unit, password_hash, now).await?;
-        sqlx::query!(
-            "INSERT OR IGNORE INTO post_holders (post_id, user_id) VALUES (?, ?)",
-            place.post,
-            user_id
-        )
-        .execute(&mut **tx)
-        .await?;
-        grant(tx, user_id, Role::PostHolder, place.unit).await?;
+        let user_id =
+            store::accounts::ensure_user(tx, login, name, place.unit, password_hash, now).await?;
+        store::org::add_holder(tx, place.post, user_id).await?;
+        store::org::grant(tx, user_id, Role::PostHolder, place.unit).await?;
         holders.insert(place.post, (*login).to_owned());
         accounts.push(DemoAccount {
             username: (*login).to_owned(),
@@ -230,8 +224,9 @@ async fn seed_in(
         } else {
             first_unit
         };
-        let user_id = ensure_user(tx, login, name, unit, password_hash, now).await?;
-        grant(tx, user_id, role, scope).await?;
+        let user_id =
+            store::accounts::ensure_user(tx, login, name, unit, password_hash, now).await?;
+        store::org::grant(tx, user_id, role, scope).await?;
         accounts.push(DemoAccount {
             username: login.to_owned(),
             display_name: name.to_owned(),
@@ -239,52 +234,6 @@ async fn seed_in(
         });
     }
     Ok(accounts)
-}
-
-async fn ensure_user(
-    tx: &mut Transaction<'static, Sqlite>,
-    username: &str,
-    display_name: &str,
-    unit_id: i64,
-    password_hash: &str,
-    now: i64,
-) -> anyhow::Result<i64> {
-    sqlx::query!(
-        "INSERT INTO users (username, display_name, password_hash, unit_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING",
-        username,
-        display_name,
-        password_hash,
-        unit_id,
-        now
-    )
-    .execute(&mut **tx)
-    .await?;
-    let id = sqlx::query_scalar!(
-        r#"SELECT id AS "id!: i64" FROM users WHERE username = ?"#,
-        username
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(id)
-}
-
-/// Gives `user` the role within `scope`; a role already held is left as it is.
-pub async fn grant(
-    tx: &mut Transaction<'static, Sqlite>,
-    user: i64,
-    role: Role,
-    scope: i64,
-) -> Result<(), sqlx::Error> {
-    let role = role.code();
-    sqlx::query!(
-        "INSERT OR IGNORE INTO role_assignments (user_id, role, scope_unit_id) VALUES (?, ?, ?)",
-        user,
-        role,
-        scope
-    )
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 #[cfg(test)]

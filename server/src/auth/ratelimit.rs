@@ -1,9 +1,10 @@
 //! Failed-login limits per account and per client address, over a sliding window. Counted in the
 //! database so that a restart does not reset them.
 
-use sqlx::{Sqlite, Transaction};
-
-use crate::db::now_ms;
+use crate::{
+    db::now_ms,
+    store::{self, Conn},
+};
 
 /// The window failures are counted over.
 pub const WINDOW_MS: i64 = 15 * 60 * 1000;
@@ -23,31 +24,19 @@ pub enum Limited {
 /// Checks both limits. Runs inside the login's write transaction, so that two parallel attempts
 /// cannot both slip under the limit.
 pub async fn check(
-    tx: &mut Transaction<'static, Sqlite>,
+    conn: &mut Conn,
     username: &str,
     address: &str,
-) -> Result<Option<Limited>, sqlx::Error> {
+) -> anyhow::Result<Option<Limited>> {
     let since = now_ms() - WINDOW_MS;
-    let account = sqlx::query!(
-        r#"SELECT COUNT(*) AS "n!: i64", MIN(at) AS "oldest: i64" FROM login_failures WHERE username = ? AND at > ?"#,
-        username,
-        since
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    if account.n >= MAX_PER_ACCOUNT {
+    let account = store::accounts::failures_of_account(conn, username, since).await?;
+    if account.count >= MAX_PER_ACCOUNT {
         return Ok(Some(Limited::Account {
             retry_after_secs: retry_after(account.oldest, since),
         }));
     }
-    let by_address = sqlx::query!(
-        r#"SELECT COUNT(*) AS "n!: i64", MIN(at) AS "oldest: i64" FROM login_failures WHERE address = ? AND at > ?"#,
-        address,
-        since
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    if by_address.n >= MAX_PER_ADDRESS {
+    let by_address = store::accounts::failures_of_address(conn, address, since).await?;
+    if by_address.count >= MAX_PER_ADDRESS {
         return Ok(Some(Limited::Address {
             retry_after_secs: retry_after(by_address.oldest, since),
         }));
@@ -61,34 +50,12 @@ fn retry_after(oldest: Option<i64>, since: i64) -> i64 {
 }
 
 /// Records a failure and forgets failures older than the window.
-pub async fn record_failure(
-    tx: &mut Transaction<'static, Sqlite>,
-    username: &str,
-    address: &str,
-) -> Result<(), sqlx::Error> {
+pub async fn record_failure(conn: &mut Conn, username: &str, address: &str) -> anyhow::Result<()> {
     let now = now_ms();
-    let expired = now - WINDOW_MS;
-    sqlx::query!("DELETE FROM login_failures WHERE at <= ?", expired)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query!(
-        "INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)",
-        username,
-        address,
-        now
-    )
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    store::accounts::record_failure(conn, username, address, now, now - WINDOW_MS).await
 }
 
 /// Clears an account's failures after a successful login.
-pub async fn clear_account(
-    tx: &mut Transaction<'static, Sqlite>,
-    username: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!("DELETE FROM login_failures WHERE username = ?", username)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+pub async fn clear_account(conn: &mut Conn, username: &str) -> anyhow::Result<()> {
+    store::accounts::clear_failures(conn, username).await
 }

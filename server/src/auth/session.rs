@@ -4,11 +4,14 @@
 use base64::Engine as _;
 use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::SqlitePool;
 
 use app::api::SessionUser;
 
-use crate::db::{now_ms, Db};
+use crate::{
+    db::{now_ms, Db},
+    store::{self, Conn},
+};
 
 /// The cookie's name. With `Secure` it takes the `__Host-` prefix, which browsers accept only
 /// from HTTPS, with `Path=/` and no `Domain`: a sibling subdomain cannot plant or overwrite it.
@@ -67,65 +70,35 @@ fn token_hash(token: &str) -> String {
 
 /// Creates a session for `user_id` inside the caller's write transaction and returns the token to
 /// put in the cookie.
-pub async fn create(
-    tx: &mut Transaction<'static, Sqlite>,
-    user_id: i64,
-    lifetime_secs: i64,
-) -> Result<String, sqlx::Error> {
+pub async fn create(conn: &mut Conn, user_id: i64, lifetime_secs: i64) -> anyhow::Result<String> {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    let hash = token_hash(&token);
     let now = now_ms();
-    let expires = now + lifetime_secs * 1000;
-    // Expired sessions are swept here, on the rare write path, rather than on every read.
-    sqlx::query!("DELETE FROM sessions WHERE expires_at <= ?", now)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query!(
-        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-        hash,
+    store::accounts::insert_session(
+        conn,
+        &token_hash(&token),
         user_id,
         now,
-        expires
+        now + lifetime_secs * 1000,
     )
-    .execute(&mut **tx)
     .await?;
     Ok(token)
 }
 
 /// The user a live session token belongs to, if any. Expired sessions and deactivated users
 /// count as no session.
-pub async fn user_for_token(
-    pool: &SqlitePool,
-    token: &str,
-) -> Result<Option<SessionUser>, sqlx::Error> {
-    let hash = token_hash(token);
-    let now = now_ms();
-    let row = sqlx::query!(
-        r#"SELECT u.id AS "id!: i64", u.username, u.display_name
-           FROM sessions s JOIN users u ON u.id = s.user_id
-           WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1"#,
-        hash,
-        now
-    )
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|r| SessionUser {
-        id: r.id,
-        username: r.username,
-        display_name: r.display_name,
-    }))
+pub async fn user_for_token(pool: &SqlitePool, token: &str) -> anyhow::Result<Option<SessionUser>> {
+    let mut conn = pool.acquire().await?;
+    store::accounts::session_user(&mut conn, &token_hash(token), now_ms()).await
 }
 
 /// Ends a session.
-pub async fn delete(db: &Db, token: &str) -> Result<(), sqlx::Error> {
-    let hash = token_hash(token);
+pub async fn delete(db: &Db, token: &str) -> anyhow::Result<()> {
     let mut tx = db.begin_write().await?;
-    sqlx::query!("DELETE FROM sessions WHERE token_hash = ?", hash)
-        .execute(&mut **tx)
-        .await?;
-    tx.commit().await
+    store::accounts::delete_session(&mut tx, &token_hash(token)).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -15,8 +15,15 @@ use axum::{
 use domain::account::Username;
 use serde::Serialize;
 
-use super::{guard::encode_query_value, guard::SessionToken, AppState, HttpError};
-use crate::auth::{password, ratelimit, session};
+use super::{
+    error::HttpError,
+    guard::{encode_query_value, SessionToken},
+    state::AppState,
+};
+use crate::{
+    auth::{self, ratelimit, session},
+    store,
+};
 
 /// The longest password a login considers; longer input is refused before hashing, so a huge
 /// body cannot make the server spend seconds in argon2.
@@ -188,8 +195,16 @@ pub async fn login(
     };
     let address = client_address(&state, peer, &headers);
 
-    match attempt_login(&state, &username, password, &address).await {
-        Ok(Attempt::Success(user, token)) => {
+    let attempt = auth::login(
+        &state.db,
+        &username,
+        password,
+        &address,
+        state.cookies.lifetime_secs,
+    )
+    .await;
+    match attempt {
+        Ok(auth::Attempt::Success(user, token)) => {
             tracing::info!(user = user.id, "login");
             let cookie = state.cookies.set_cookie(&token);
             let mut response = match format {
@@ -201,11 +216,11 @@ pub async fn login(
             }
             response
         }
-        Ok(Attempt::WrongPassword) => fail(
+        Ok(auth::Attempt::WrongPassword) => fail(
             ApiError::new("invalid_credentials", "用户名或密码错误"),
             None,
         ),
-        Ok(Attempt::Limited(limited)) => {
+        Ok(auth::Attempt::Limited(limited)) => {
             let (who, secs) = match limited {
                 ratelimit::Limited::Account { retry_after_secs } => ("该账号", retry_after_secs),
                 ratelimit::Limited::Address { retry_after_secs } => {
@@ -224,63 +239,8 @@ pub async fn login(
                 Some(secs),
             )
         }
-        Err(e) => e.into_response(),
+        Err(e) => HttpError::from(e).into_response(),
     }
-}
-
-enum Attempt {
-    Success(SessionUser, String),
-    WrongPassword,
-    Limited(ratelimit::Limited),
-}
-
-/// Counts the attempt as a failure *before* checking the password (in one immediate write
-/// transaction, so parallel guesses cannot all slip under the limit), checks the password outside
-/// any transaction, and on success forgets the failures and opens a session.
-async fn attempt_login(
-    state: &AppState,
-    username: &Username,
-    password: String,
-    address: &str,
-) -> Result<Attempt, HttpError> {
-    let name = username.as_str();
-    let mut tx = state.db.begin_write().await?;
-    if let Some(limited) = ratelimit::check(&mut tx, name, address).await? {
-        tx.commit().await?;
-        return Ok(Attempt::Limited(limited));
-    }
-    ratelimit::record_failure(&mut tx, name, address).await?;
-    tx.commit().await?;
-
-    let row = sqlx::query!(
-        r#"SELECT id AS "id!: i64", username, display_name, password_hash FROM users WHERE username = ? AND active = 1"#,
-        name
-    )
-    .fetch_optional(state.db.pool())
-    .await?;
-    let stored = row
-        .as_ref()
-        .map(|r| r.password_hash.clone())
-        .unwrap_or_else(|| password::dummy_hash().to_owned());
-    let matches = tokio::task::spawn_blocking(move || password::verify(&password, &stored))
-        .await
-        .map_err(|e| HttpError::from(anyhow::anyhow!("Failed to join the password check: {e}")))?;
-    let Some(row) = row.filter(|_| matches) else {
-        return Ok(Attempt::WrongPassword);
-    };
-
-    let mut tx = state.db.begin_write().await?;
-    ratelimit::clear_account(&mut tx, name).await?;
-    let token = session::create(&mut tx, row.id, state.cookies.lifetime_secs).await?;
-    tx.commit().await?;
-    Ok(Attempt::Success(
-        SessionUser {
-            id: row.id,
-            username: row.username,
-            display_name: row.display_name,
-        },
-        token,
-    ))
 }
 
 /// `POST /api/logout`: ends the session and clears the cookie.
@@ -291,7 +251,7 @@ pub async fn logout(
 ) -> Response {
     if let Some(Extension(SessionToken(token))) = token {
         if let Err(e) = session::delete(&state.db, &token).await {
-            return HttpError::from(e).into_response();
+            return HttpError::from(crate::error::Error::from(e)).into_response();
         }
     }
     let wants_json = headers
@@ -317,7 +277,15 @@ pub async fn me(user: Option<Extension<SessionUser>>) -> Result<Json<SessionUser
 
 /// `GET /api/health`: the server is up and the database answers.
 pub async fn health(State(state): State<AppState>) -> Result<&'static str, HttpError> {
-    sqlx::query("SELECT 1").execute(state.db.pool()).await?;
+    let mut conn = state
+        .db
+        .pool()
+        .acquire()
+        .await
+        .map_err(crate::error::Error::from)?;
+    store::accounts::ping(&mut conn)
+        .await
+        .map_err(crate::error::Error::from)?;
     Ok("ok")
 }
 

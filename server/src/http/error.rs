@@ -61,3 +61,10 @@ impl IntoResponse for HttpError {
         response
     }
 }
+
+/// A refusal of the core as it is; a fault logged and answered as `internal`.
+impl From<crate::error::Error> for HttpError {
+    fn from(e: crate::error::Error) -> Self {
+        Self(e.into_api())
+    }
+}

@@ -13,7 +13,10 @@ use axum::{
 use domain::ids::OrgUnitId;
 use serde::Deserialize;
 
-use super::{signed_in, who, AppState, HttpError};
+use super::{
+    error::HttpError,
+    state::{signed_in, who, AppState},
+};
 use crate::exchange::{self, ImportError, ImportMode, ImportReport, ImportScope};
 
 /// `GET /api/units/{id}/export.csv` and `.xlsx`.
@@ -23,12 +26,12 @@ pub async fn export(
     Path((unit_id, format)): Path<(i64, String)>,
 ) -> Result<Response, HttpError> {
     let user = signed_in(user)?;
-    let (principal, tree, names) = who(&state, &user).await?;
+    let (person, org) = who(&state, &user).await?;
     let unit = OrgUnitId(unit_id);
-    if !principal.may_read_unit(&tree, unit) {
+    if !person.principal.may_read_unit(&org.tree, unit) {
         return Err(ApiError::forbidden().into());
     }
-    let name = names.get(&unit_id).cloned().unwrap_or_default();
+    let name = org.name(unit_id);
     let rows = exchange::export_unit(state.db.pool(), unit_id).await?;
     let (bytes, mime, ext) = match format.as_str() {
         "export.csv" => (exchange::to_csv(&rows), "text/csv; charset=utf-8", "csv"),
@@ -73,9 +76,9 @@ pub async fn import(
     body: Bytes,
 ) -> Result<Json<ImportReport>, HttpError> {
     let user = signed_in(user)?;
-    let (principal, tree, _) = who(&state, &user).await?;
+    let (person, org) = who(&state, &user).await?;
     let unit = OrgUnitId(unit_id);
-    if !principal.may_import(&tree, unit) {
+    if !person.principal.may_import(&org.tree, unit) {
         return Err(ApiError::new(
             "forbidden",
             "只有本单位的纪检联络员或系统管理员才能导入风险台账",
@@ -92,7 +95,7 @@ pub async fn import(
     };
     let scope = ImportScope::Units {
         units: vec![unit],
-        marks_posts: principal.may_mark_posts(&tree, unit),
+        marks_posts: person.principal.may_mark_posts(&org.tree, unit),
     };
     match exchange::import(&state.db, &body, &scope, mode).await {
         Ok(report) => Ok(Json(report)),

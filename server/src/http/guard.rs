@@ -12,7 +12,7 @@ use axum::{
 use base64::Engine as _;
 use rand::RngCore as _;
 
-use super::{AppState, HttpError};
+use super::{error::HttpError, state::AppState};
 use crate::auth::session;
 
 /// Adds the security headers to every response. HTML gets a CSP whose only allowed inline scripts

@@ -12,7 +12,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::HttpError;
+use super::error::HttpError;
 
 /// The prefix every server function is mounted under (see `#[server(prefix = …)]` in `app`).
 pub const PREFIX: &str = "/api/fn/";
@@ -62,7 +62,10 @@ pub async fn json_rejections(request: Request, next: Next) -> Response {
     let error = match response.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
             "payload_too_large",
-            format!("请求体过大（上限 {} KB）", super::MAX_BODY_BYTES / 1024),
+            format!(
+                "请求体过大（上限 {} KB）",
+                super::state::MAX_BODY_BYTES / 1024
+            ),
         ),
         StatusCode::METHOD_NOT_ALLOWED => ApiError::new("method_not_allowed", "不支持该请求方式"),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => {

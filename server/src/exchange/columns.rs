@@ -1,0 +1,240 @@
+//! The columns of a risk table, and finding them in a file's header.
+
+use domain::FieldError;
+
+/// Title rows (`某某局廉政风险点台账`) often stand above the header; it is looked for this far down.
+pub(super) const HEADER_SEARCH_ROWS: usize = 10;
+/// A row is taken for the header once it names this many known columns.
+const HEADER_MIN_COLUMNS: usize = 3;
+/// What Excel would read as the start of a formula in a CSV cell.
+pub(super) const FORMULA_STARTS: [char; 4] = ['=', '+', '-', '@'];
+
+/// A column of the risk table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Column {
+    Unit,
+    Post,
+    PostLevel,
+    KeyPost,
+    SupervisionGrade,
+    Duty,
+    RiskPoint,
+    Manifestation,
+    Category,
+    PowerType,
+    Likelihood,
+    Impact,
+    Frequency,
+    Level,
+    Measures,
+    MeasureOwners,
+    MeasureDue,
+    MeasureStatus,
+}
+
+/// How many columns the table knows.
+pub(super) const COLUMNS: usize = 18;
+
+impl Column {
+    /// Every column, in the order of exports. An export writes each of them and an import reads
+    /// each of them, so a table goes out and comes back with every stored field.
+    pub const ALL: [Self; COLUMNS] = [
+        Self::Unit,
+        Self::Post,
+        Self::PostLevel,
+        Self::KeyPost,
+        Self::SupervisionGrade,
+        Self::Duty,
+        Self::RiskPoint,
+        Self::Manifestation,
+        Self::Category,
+        Self::PowerType,
+        Self::Likelihood,
+        Self::Impact,
+        Self::Frequency,
+        Self::Level,
+        Self::Measures,
+        Self::MeasureOwners,
+        Self::MeasureDue,
+        Self::MeasureStatus,
+    ];
+
+    /// Whether a file must have the column: the columns of existing tables (the demo table's)
+    /// are required; the others were added for a lossless round trip and take defaults when a
+    /// table has no such column (see [`parse_row`]).
+    pub fn required(self) -> bool {
+        !matches!(
+            self,
+            Self::KeyPost
+                | Self::SupervisionGrade
+                | Self::Manifestation
+                | Self::Frequency
+                | Self::MeasureOwners
+                | Self::MeasureDue
+                | Self::MeasureStatus
+        )
+    }
+
+    /// The English header of the demo table and CSV exports; also the `field` of row errors, so
+    /// a client can point at the column.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Unit => "unit",
+            Self::Post => "post",
+            Self::PostLevel => "post_level",
+            Self::KeyPost => "key_post",
+            Self::SupervisionGrade => "supervision_grade",
+            Self::Duty => "duty",
+            Self::RiskPoint => "risk_point",
+            Self::Manifestation => "manifestation",
+            Self::Category => "category",
+            Self::PowerType => "power_type",
+            Self::Likelihood => "likelihood",
+            Self::Impact => "impact",
+            Self::Frequency => "frequency",
+            Self::Level => "level",
+            Self::Measures => "measures",
+            Self::MeasureOwners => "measure_owners",
+            Self::MeasureDue => "measure_due",
+            Self::MeasureStatus => "measure_status",
+        }
+    }
+
+    /// The Chinese header of existing tables and XLSX exports.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Self::Unit => "单位",
+            Self::Post => "岗位",
+            Self::PostLevel => "岗位类别",
+            Self::KeyPost => "重点岗位",
+            Self::SupervisionGrade => "监督等级",
+            Self::Duty => "岗位职责",
+            Self::RiskPoint => "风险点",
+            Self::Manifestation => "表现形式",
+            Self::Category => "风险类别",
+            Self::PowerType => "权力类型",
+            Self::Likelihood => "可能性",
+            Self::Impact => "危害程度",
+            Self::Frequency => "发生频率",
+            Self::Level => "风险等级",
+            Self::Measures => "防控措施",
+            Self::MeasureOwners => "措施责任人",
+            Self::MeasureDue => "措施完成时限",
+            Self::MeasureStatus => "措施落实情况",
+        }
+    }
+
+    /// Other headers seen in existing tables for the same column.
+    pub(super) fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Self::Unit => &["单位名称"],
+            Self::Post => &["岗位名称"],
+            Self::PostLevel => &["岗位层级", "岗位级别"],
+            Self::KeyPost => &["关键岗位", "是否重点岗位"],
+            Self::SupervisionGrade => &["监督级别"],
+            Self::Duty => &["职责"],
+            Self::RiskPoint => &["风险点描述", "廉政风险点"],
+            Self::Manifestation => &["风险表现形式", "主要表现"],
+            Self::Category => &["风险类型"],
+            Self::PowerType => &["权力事项"],
+            Self::Frequency => &["频率"],
+            Self::Likelihood | Self::Impact | Self::Level => &[],
+            Self::Measures => &["防控措施内容"],
+            Self::MeasureOwners => &["责任人"],
+            Self::MeasureDue => &["完成时限"],
+            Self::MeasureStatus => &["落实情况"],
+        }
+    }
+
+    pub(super) fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The column a header cell names, ignoring spaces and the case of English names.
+    pub(super) fn from_heading(raw: &str) -> Option<Self> {
+        let heading: String = raw
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        Self::ALL.into_iter().find(|column| {
+            column.key() == heading
+                || column.heading() == heading
+                || column.aliases().contains(&heading.as_str())
+        })
+    }
+}
+
+/// Where each column sits in the file; `None` for an optional column the file does not have.
+#[derive(Debug, Clone)]
+pub(super) struct ColumnMap([Option<usize>; COLUMNS]);
+
+impl ColumnMap {
+    /// The cell of `column`, without the guard a CSV export puts before text Excel would take
+    /// for a formula. A short row has empty cells at its end; a column the file lacks is empty.
+    pub(super) fn cell<'a>(&self, cells: &'a [String], column: Column) -> &'a str {
+        let raw = self.0[column.index()]
+            .and_then(|i| cells.get(i))
+            .map_or("", String::as_str);
+        match raw.strip_prefix('\'') {
+            Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+            _ => raw,
+        }
+    }
+
+    /// Whether the file has `column`.
+    pub(super) fn has(&self, column: Column) -> bool {
+        self.0[column.index()].is_some()
+    }
+}
+
+/// Finds the header among the first rows and maps every column. A missing column makes the whole
+/// file unusable, so all missing ones are named at once.
+pub(super) fn map_header(grid: &[Vec<String>]) -> Result<(usize, ColumnMap), FieldError> {
+    let known = |cells: &Vec<String>| {
+        cells
+            .iter()
+            .filter(|c| Column::from_heading(c).is_some())
+            .count()
+    };
+    let header = grid
+        .iter()
+        .take(HEADER_SEARCH_ROWS)
+        .position(|cells| known(cells) >= HEADER_MIN_COLUMNS)
+        .or_else(|| grid.iter().position(|cells| !is_blank(cells)))
+        .ok_or_else(|| FieldError::new("empty_file", "file", "文件中没有任何内容"))?;
+    let mut found: [Option<usize>; COLUMNS] = [None; COLUMNS];
+    for (index, cell) in grid[header].iter().enumerate() {
+        let Some(column) = Column::from_heading(cell) else {
+            continue;
+        };
+        if found[column.index()].is_some() {
+            return Err(FieldError::new(
+                "duplicate_column",
+                column.key(),
+                format!("表头中“{}”列出现了不止一次", column.heading()),
+            ));
+        }
+        found[column.index()] = Some(index);
+    }
+    let missing: Vec<Column> = Column::ALL
+        .into_iter()
+        .filter(|c| c.required() && found[c.index()].is_none())
+        .collect();
+    if let Some(first) = missing.first() {
+        let names: Vec<String> = missing
+            .iter()
+            .map(|c| format!("{}（{}）", c.heading(), c.key()))
+            .collect();
+        return Err(FieldError::new(
+            "missing_column",
+            first.key(),
+            format!("第 {} 行表头缺少以下列：{}", header + 1, names.join("、")),
+        ));
+    }
+    Ok((header, ColumnMap(found)))
+}
+
+pub(super) fn is_blank(cells: &[String]) -> bool {
+    cells.iter().all(|c| c.trim().is_empty())
+}

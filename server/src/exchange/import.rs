@@ -1,0 +1,137 @@
+//! An import as a request does it: a dry run that reports, or a slice of rows applied.
+
+use anyhow::Context as _;
+use domain::FieldError;
+use serde::Serialize;
+
+use super::{
+    plan::{ImportCounts, ImportScope, Plan},
+    rows::{parse_table, RejectedRow},
+    snapshot::{RoundChoice, Snapshot},
+    write::Writer,
+};
+use crate::db::Db;
+
+/// Whether an import only reports or also writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportMode {
+    /// Check every row and count what applying would create; write nothing.
+    DryRun,
+    /// Write the accepted rows `offset..offset + limit` (all from `offset` when `limit` is
+    /// `None`), so a client can apply a large file in slices and show progress. The accepted
+    /// rows are those of a plan made afresh on each call; applied rows stay accepted (they
+    /// count as existing), so the slices of one file line up from call to call.
+    Apply { offset: usize, limit: Option<usize> },
+}
+
+impl ImportMode {
+    /// Apply every accepted row at once.
+    pub const APPLY_ALL: Self = Self::Apply {
+        offset: 0,
+        limit: None,
+    };
+}
+
+/// The answer to an import, the same for a dry run and for applying.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    /// Rows with data after the header.
+    pub total_rows: usize,
+    pub accepted_rows: usize,
+    pub rejected_rows: usize,
+    /// Every problem of every refused row, in row order; a row may appear more than once.
+    pub rejected: Vec<RejectedRow>,
+    /// The accepted rows the counts cover: `offset..offset + applied_rows` (all of them in a
+    /// dry run).
+    pub offset: usize,
+    pub applied_rows: usize,
+    /// Where the next slice starts, or `None` when the last accepted row has been covered.
+    pub next_offset: Option<usize>,
+    /// Created (or, in a dry run, to be created) by the rows covered.
+    #[serde(flatten)]
+    pub counts: ImportCounts,
+}
+
+/// Why a file could not be imported at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The user's file as a whole: unreadable, empty, too large, or missing a column. A client
+    /// error (400/422), with a stable code and a Chinese message.
+    #[error("{0}")]
+    File(FieldError),
+    /// A server fault.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for ImportError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Internal(error.into())
+    }
+}
+
+/// Imports a risk table: checks every row, and in [`ImportMode::Apply`] writes the accepted rows
+/// of the slice in one write transaction. Works on an empty database: the district root
+/// ([`DISTRICT_NAME`]) and the round ([`ROUND_NAME`]) are created when missing; rows go into the
+/// current round otherwise. Users are never created.
+pub async fn import(
+    db: &Db,
+    bytes: &[u8],
+    scope: &ImportScope,
+    mode: ImportMode,
+) -> Result<ImportReport, ImportError> {
+    let owned = bytes.to_vec();
+    // Parsing a large workbook takes a while: keep it off the async workers.
+    let table = tokio::task::spawn_blocking(move || parse_table(&owned))
+        .await
+        .context("Failed to join the parsing task")?
+        .map_err(ImportError::File)?;
+    match mode {
+        ImportMode::DryRun => {
+            let mut read = db.pool().begin().await?;
+            let snapshot = Snapshot::load(&mut read, RoundChoice::Current).await?;
+            read.commit().await?;
+            let plan = Plan::new(&snapshot, scope, table);
+            let counts = plan.predicted();
+            Ok(report(&plan, true, 0, plan.accepted.len(), counts))
+        }
+        ImportMode::Apply { offset, limit } => {
+            let mut tx = db.begin_write().await?;
+            let snapshot = Snapshot::load(&mut tx, RoundChoice::Current).await?;
+            let plan = Plan::new(&snapshot, scope, table);
+            let start = offset.min(plan.accepted.len());
+            let end = limit.map_or(plan.accepted.len(), |l| {
+                start.saturating_add(l).min(plan.accepted.len())
+            });
+            let mut writer = Writer::new(&plan);
+            for planned in &plan.accepted[start..end] {
+                writer.write(&mut tx, planned).await?;
+            }
+            let counts = writer.finish(&mut tx).await?;
+            tx.commit().await?;
+            Ok(report(&plan, false, start, end - start, counts))
+        }
+    }
+}
+
+pub(super) fn report(
+    plan: &Plan,
+    dry_run: bool,
+    offset: usize,
+    applied_rows: usize,
+    counts: ImportCounts,
+) -> ImportReport {
+    let end = offset + applied_rows;
+    ImportReport {
+        dry_run,
+        total_rows: plan.total_rows,
+        accepted_rows: plan.accepted.len(),
+        rejected_rows: plan.rejected_rows(),
+        rejected: plan.rejected.clone(),
+        offset,
+        applied_rows,
+        next_offset: (!dry_run && end < plan.accepted.len()).then_some(end),
+        counts,
+    }
+}

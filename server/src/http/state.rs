@@ -1,0 +1,109 @@
+//! What every handler can reach (the application state), the request limits, and the first lines
+//! every handler shares: the signed-in user and who they are.
+
+use std::sync::Arc;
+
+use app::{
+    api::{backend::BackendHandle, SessionUser},
+    error::ApiError,
+};
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+
+use super::error::HttpError;
+use crate::{
+    auth::session::CookiePolicy,
+    backend::DbBackend,
+    db::Db,
+    directory::{Org, Person},
+};
+
+/// The largest request body accepted anywhere: a full sync push. Routes set lower limits of their
+/// own (`DefaultBodyLimit`).
+pub const MAX_BODY_BYTES: usize = crate::sync::MAX_SYNC_BODY_BYTES;
+/// The limit for small form and JSON bodies such as a login.
+pub const MAX_FORM_BYTES: usize = 64 * 1024;
+/// A signature's strokes: room for a long handwritten name, far from the 20,000 points allowed.
+pub const MAX_SIGNATURE_BYTES: usize = 512 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos: LeptosOptions,
+    pub db: Db,
+    pub cookies: CookiePolicy,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_proxy: bool,
+    pub backend: BackendHandle,
+    /// The service worker script, with the version of the built files in it.
+    pub service_worker: Arc<str>,
+    /// The key that objectors' addresses are hashed with (random per process, never stored).
+    pub objection_key: Arc<[u8; 32]>,
+}
+
+impl AppState {
+    pub fn new(leptos: LeptosOptions, db: Db, cookies: CookiePolicy, trust_proxy: bool) -> Self {
+        let backend = BackendHandle(Arc::new(DbBackend::new(db.clone())));
+        let service_worker = service_worker_script(&leptos).into();
+        let mut objection_key = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut objection_key);
+        Self {
+            leptos,
+            db,
+            cookies,
+            trust_proxy,
+            backend,
+            service_worker,
+            objection_key: Arc::new(objection_key),
+        }
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+/// The signed-in user, or `unauthenticated`: the first line of every handler that needs one.
+pub fn signed_in(user: Option<axum::Extension<SessionUser>>) -> Result<SessionUser, HttpError> {
+    user.map(|axum::Extension(u)| u)
+        .ok_or_else(|| HttpError(ApiError::unauthenticated()))
+}
+
+/// What the access rules need about the signed-in user, read now: their roles and held posts,
+/// and the organisation tree with the units' names.
+pub async fn who(state: &AppState, user: &SessionUser) -> Result<(Person, Org), HttpError> {
+    let person = state.db.directory().person(user.id).await?;
+    let org = state.db.directory().org().await?;
+    Ok((person, org))
+}
+
+/// The service worker with its cache version: a hash of the built wasm, JS and CSS, so that each
+/// deploy replaces the cached files and nothing else does.
+fn service_worker_script(options: &LeptosOptions) -> String {
+    use sha2::{Digest as _, Sha256};
+    let pkg = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let mut hasher = Sha256::new();
+    for ext in ["wasm", "js", "css"] {
+        if let Ok(bytes) = std::fs::read(pkg.join(format!("{}.{ext}", options.output_name))) {
+            hasher.update(&bytes);
+        }
+    }
+    let version = hex::encode(&hasher.finalize()[..8]);
+    include_str!("../sw.js").replace("__VERSION__", &version)
+}
+
+/// `GET /sw.js`.
+pub async fn service_worker(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> impl axum::response::IntoResponse {
+    (
+        [
+            (http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            // Browsers check for a new worker on every visit; never serve them a stale one.
+            (http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        state.service_worker.to_string(),
+    )
+}

@@ -1,0 +1,241 @@
+//! Accounts: users, sessions (only token hashes) and failed logins.
+
+use anyhow::Context as _;
+use app::api::SessionUser;
+
+use super::Conn;
+
+/// The database answers at all (the health check).
+pub async fn ping(conn: &mut Conn) -> anyhow::Result<()> {
+    sqlx::query!("SELECT 1 AS one")
+        .fetch_one(&mut *conn)
+        .await
+        .context("The database does not answer")?;
+    Ok(())
+}
+
+/// A new user; `None` when the username is taken.
+#[tracing::instrument(level = "debug", skip(conn, password_hash))]
+pub async fn insert_user(
+    conn: &mut Conn,
+    username: &str,
+    display_name: &str,
+    password_hash: &str,
+    unit_id: i64,
+    now: i64,
+) -> anyhow::Result<Option<i64>> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO users (username, display_name, password_hash, unit_id, created_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (username) DO NOTHING RETURNING id AS "id!: i64""#,
+        username,
+        display_name,
+        password_hash,
+        unit_id,
+        now
+    )
+    .fetch_optional(&mut *conn)
+    .await
+    .context("Failed to insert a user")
+}
+
+/// The id of the user `username`, created as given when missing (the demo seed).
+pub async fn ensure_user(
+    conn: &mut Conn,
+    username: &str,
+    display_name: &str,
+    unit_id: i64,
+    password_hash: &str,
+    now: i64,
+) -> anyhow::Result<i64> {
+    if let Some(id) = insert_user(conn, username, display_name, password_hash, unit_id, now).await?
+    {
+        return Ok(id);
+    }
+    sqlx::query_scalar!(
+        r#"SELECT id AS "id!: i64" FROM users WHERE username = ?"#,
+        username
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .context("Failed to find a user")
+}
+
+/// What a login checks: an active user's id, names and password hash.
+pub struct LoginRow {
+    pub user: SessionUser,
+    pub password_hash: String,
+}
+
+/// The active user `username`, for a login.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn active_user(conn: &mut Conn, username: &str) -> anyhow::Result<Option<LoginRow>> {
+    Ok(sqlx::query!(
+        r#"SELECT id AS "id!: i64", username, display_name, password_hash FROM users WHERE username = ? AND active = 1"#,
+        username
+    )
+    .fetch_optional(&mut *conn)
+    .await
+    .context("Failed to load a user for login")?
+    .map(|r| LoginRow {
+        user: SessionUser {
+            id: r.id,
+            username: r.username,
+            display_name: r.display_name,
+        },
+        password_hash: r.password_hash,
+    }))
+}
+
+/// The name of the unit a user belongs to.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn unit_name(conn: &mut Conn, user_id: i64) -> anyhow::Result<String> {
+    sqlx::query_scalar!(
+        "SELECT o.name FROM users u JOIN org_units o ON o.id = u.unit_id WHERE u.id = ?",
+        user_id
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .context("Failed to load a user's unit")
+}
+
+/// Opens a session (its token's hash), sweeping expired ones on this rare write path rather than
+/// on every read.
+#[tracing::instrument(level = "debug", skip(conn, token_hash))]
+pub async fn insert_session(
+    conn: &mut Conn,
+    token_hash: &str,
+    user_id: i64,
+    now: i64,
+    expires: i64,
+) -> anyhow::Result<()> {
+    sqlx::query!("DELETE FROM sessions WHERE expires_at <= ?", now)
+        .execute(&mut *conn)
+        .await
+        .context("Failed to sweep expired sessions")?;
+    sqlx::query!(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        token_hash,
+        user_id,
+        now,
+        expires
+    )
+    .execute(&mut *conn)
+    .await
+    .context("Failed to insert a session")?;
+    Ok(())
+}
+
+/// The user of a live session; expired sessions and deactivated users are no session.
+pub async fn session_user(
+    conn: &mut Conn,
+    token_hash: &str,
+    now: i64,
+) -> anyhow::Result<Option<SessionUser>> {
+    Ok(sqlx::query!(
+        r#"SELECT u.id AS "id!: i64", u.username, u.display_name
+           FROM sessions s JOIN users u ON u.id = s.user_id
+           WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1"#,
+        token_hash,
+        now
+    )
+    .fetch_optional(&mut *conn)
+    .await
+    .context("Failed to look up a session")?
+    .map(|r| SessionUser {
+        id: r.id,
+        username: r.username,
+        display_name: r.display_name,
+    }))
+}
+
+/// Ends a session.
+pub async fn delete_session(conn: &mut Conn, token_hash: &str) -> anyhow::Result<()> {
+    sqlx::query!("DELETE FROM sessions WHERE token_hash = ?", token_hash)
+        .execute(&mut *conn)
+        .await
+        .context("Failed to delete a session")?;
+    Ok(())
+}
+
+/// Failed logins in a window: how many, and when the oldest was.
+pub struct Failures {
+    pub count: i64,
+    pub oldest: Option<i64>,
+}
+
+/// Failed logins of an account since `since`.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn failures_of_account(
+    conn: &mut Conn,
+    username: &str,
+    since: i64,
+) -> anyhow::Result<Failures> {
+    let row = sqlx::query!(
+        r#"SELECT COUNT(*) AS "n!: i64", MIN(at) AS "oldest: i64" FROM login_failures WHERE username = ? AND at > ?"#,
+        username,
+        since
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .context("Failed to count an account's failed logins")?;
+    Ok(Failures {
+        count: row.n,
+        oldest: row.oldest,
+    })
+}
+
+/// Failed logins from an address since `since`.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn failures_of_address(
+    conn: &mut Conn,
+    address: &str,
+    since: i64,
+) -> anyhow::Result<Failures> {
+    let row = sqlx::query!(
+        r#"SELECT COUNT(*) AS "n!: i64", MIN(at) AS "oldest: i64" FROM login_failures WHERE address = ? AND at > ?"#,
+        address,
+        since
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .context("Failed to count an address's failed logins")?;
+    Ok(Failures {
+        count: row.n,
+        oldest: row.oldest,
+    })
+}
+
+/// Records a failed login and forgets those at or before `expired`.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn record_failure(
+    conn: &mut Conn,
+    username: &str,
+    address: &str,
+    now: i64,
+    expired: i64,
+) -> anyhow::Result<()> {
+    sqlx::query!("DELETE FROM login_failures WHERE at <= ?", expired)
+        .execute(&mut *conn)
+        .await
+        .context("Failed to forget old failed logins")?;
+    sqlx::query!(
+        "INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)",
+        username,
+        address,
+        now
+    )
+    .execute(&mut *conn)
+    .await
+    .context("Failed to record a failed login")?;
+    Ok(())
+}
+
+/// Forgets an account's failed logins.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn clear_failures(conn: &mut Conn, username: &str) -> anyhow::Result<()> {
+    sqlx::query!("DELETE FROM login_failures WHERE username = ?", username)
+        .execute(&mut *conn)
+        .await
+        .context("Failed to clear failed logins")?;
+    Ok(())
+}
