@@ -1,0 +1,96 @@
+//! Calendar dates in risk tables (完成时限, 完成日期), written `YYYY-MM-DD`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::FieldError;
+
+/// A calendar date written `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct IsoDate {
+    year: u16,
+    month: u8,
+    day: u8,
+}
+
+impl IsoDate {
+    pub fn parse(raw: &str, field: &str, label: &str) -> Result<Self, FieldError> {
+        let invalid = || {
+            FieldError::new(
+                "invalid_date",
+                field,
+                format!(
+                    "{label}“{}”不是有效日期，格式应为 年-月-日，如 2026-12-31",
+                    raw.trim()
+                ),
+            )
+        };
+        let raw = raw.trim();
+        let mut parts = raw.split('-');
+        let (Some(y), Some(m), Some(d), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(invalid());
+        };
+        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return Err(invalid());
+        }
+        let year: u16 = y.parse().map_err(|_| invalid())?;
+        let month: u8 = m.parse().map_err(|_| invalid())?;
+        let day: u8 = d.parse().map_err(|_| invalid())?;
+        if !(2000..=2100).contains(&year) || !(1..=12).contains(&month) {
+            return Err(invalid());
+        }
+        let leap =
+            (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
+        let days_in_month = match month {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        if !(1..=days_in_month).contains(&day) {
+            return Err(invalid());
+        }
+        Ok(Self { year, month, day })
+    }
+}
+
+impl std::fmt::Display for IsoDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl TryFrom<String> for IsoDate {
+    type Error = FieldError;
+    fn try_from(raw: String) -> Result<Self, FieldError> {
+        Self::parse(&raw, "date", "日期")
+    }
+}
+
+impl From<IsoDate> for String {
+    fn from(value: IsoDate) -> String {
+        value.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_must_exist_on_the_calendar() {
+        assert_eq!(
+            IsoDate::parse("2028-02-29", "due", "完成时限")
+                .unwrap()
+                .to_string(),
+            "2028-02-29"
+        );
+        assert!(IsoDate::parse("2026-02-29", "due", "完成时限").is_err());
+        assert!(IsoDate::parse("2026-13-01", "due", "完成时限").is_err());
+        let err = IsoDate::parse("2026/12/31", "due", "完成时限").unwrap_err();
+        assert_eq!(err.code, "invalid_date");
+        assert!(err.message.contains("完成时限"));
+    }
+}
