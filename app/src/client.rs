@@ -1,11 +1,19 @@
-//! The browser's calls for reviewing: JSON requests to the review endpoints, and chain steps,
-//! which travel as `decide` operations through the same queue and sync path as the self-check
-//! (so a decision taken on stale data comes back refused, with the server's reason).
+//! The browser's writes outside the self-check: typed requests ([`crate::write`]) sent to their
+//! routes, uploads, and chain steps, which travel as `decide` operations through the same queue
+//! and sync path as the self-check (so a decision taken on stale data comes back refused, with
+//! the server's reason).
 
 use domain::chain::Action;
-use serde::Serialize;
 
-use crate::error::ApiError;
+#[cfg(feature = "hydrate")]
+use crate::error::ErrorCode;
+#[cfg(feature = "hydrate")]
+use crate::write;
+use crate::{
+    api::ImportReportView,
+    error::ApiError,
+    write::{ImportQuery, Write},
+};
 
 /// What became of a chain step.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,34 +24,44 @@ pub enum Decided {
     Queued,
 }
 
-/// Sends `body` as JSON to `path` and returns the answer's text, or the server's error.
+/// Sends a typed write to its route (with `id` filled in where the route has a parameter) and
+/// returns the server's typed answer, or its error.
 #[cfg(feature = "hydrate")]
-pub async fn post<T: Serialize>(path: &str, body: &T) -> Result<String, ApiError> {
+pub async fn send<W: Write>(id: Option<i64>, body: &W) -> Result<W::Reply, ApiError> {
     let body =
         serde_json::to_string(body).map_err(|_| ApiError::bad_request("请求内容无法编码"))?;
-    let (status, text) = crate::offline::post_json(path, &body)
+    let (status, text) = crate::fetch::post_json(&write::path(W::ROUTE, id), &body)
         .await
-        .map_err(|m| ApiError::new("network", m))?;
-    answer(status, text)
+        .map_err(|m| ApiError::new(ErrorCode::Network, m))?;
+    read(status, &text)
 }
 
-/// Sends raw bytes (an uploaded file) to `path`.
+/// Uploads a risk table to a unit's import (a dry run or a slice, as `query` says).
 #[cfg(feature = "hydrate")]
-pub async fn post_bytes(path: &str, bytes: &[u8]) -> Result<String, ApiError> {
+pub async fn upload(
+    unit_id: i64,
+    query: &ImportQuery,
+    bytes: &[u8],
+) -> Result<ImportReportView, ApiError> {
     let body = js_sys::Uint8Array::from(bytes);
-    let (status, text) = crate::offline::post_body(path, &body, None)
+    let (status, text) = crate::fetch::post_body(&query.path(unit_id), &body, None)
         .await
-        .map_err(|m| ApiError::new("network", m))?;
-    answer(status, text)
+        .map_err(|m| ApiError::new(ErrorCode::Network, m))?;
+    read(status, &text)
 }
 
+/// The answer as `T`, or the server's error.
 #[cfg(feature = "hydrate")]
-fn answer(status: u16, text: String) -> Result<String, ApiError> {
+fn read<T: serde::de::DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError> {
     if (200..300).contains(&status) {
-        Ok(text)
+        serde_json::from_str(text)
+            .map_err(|_| ApiError::new(ErrorCode::Http, "服务器响应无法解析，请稍后重试"))
     } else {
-        Err(serde_json::from_str(&text).unwrap_or_else(|_| {
-            ApiError::new("http", format!("请求失败（HTTP {status}），请稍后重试"))
+        Err(serde_json::from_str(text).unwrap_or_else(|_| {
+            ApiError::new(
+                ErrorCode::Http,
+                format!("请求失败（HTTP {status}），请稍后重试"),
+            )
         }))
     }
 }
@@ -90,21 +108,13 @@ pub fn confirm(message: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Reloads the current page (after a step that changes what it shows).
-#[cfg(feature = "hydrate")]
-pub fn reload() {
-    if let Some(w) = web_sys::window() {
-        let _ = w.location().reload();
-    }
-}
-
 // The server never runs event handlers; these keep the shared components compiling there.
 #[cfg(not(feature = "hydrate"))]
-pub async fn post<T: Serialize>(_: &str, _: &T) -> Result<String, ApiError> {
+pub async fn send<W: Write>(_: Option<i64>, _: &W) -> Result<W::Reply, ApiError> {
     Err(ApiError::internal())
 }
 #[cfg(not(feature = "hydrate"))]
-pub async fn post_bytes(_: &str, _: &[u8]) -> Result<String, ApiError> {
+pub async fn upload(_: i64, _: &ImportQuery, _: &[u8]) -> Result<ImportReportView, ApiError> {
     Err(ApiError::internal())
 }
 #[cfg(not(feature = "hydrate"))]
@@ -115,5 +125,3 @@ pub async fn decide(_: i64, _: i64, _: Action) -> Result<Decided, String> {
 pub fn confirm(_: &str) -> bool {
     false
 }
-#[cfg(not(feature = "hydrate"))]
-pub fn reload() {}

@@ -7,8 +7,11 @@ pub mod api;
 pub mod client;
 pub mod error;
 #[cfg(feature = "hydrate")]
+mod fetch;
+#[cfg(feature = "hydrate")]
 pub mod offline;
 mod pages;
+pub mod write;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

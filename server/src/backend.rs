@@ -8,6 +8,8 @@ mod public;
 mod sheet;
 mod views;
 
+use std::sync::Arc;
+
 use app::{
     api::{
         backend::Backend, AuditStatus, CommitmentView, HandbookView, HomeView, PublicUnitLink,
@@ -37,7 +39,7 @@ impl DbBackend {
         }
     }
 
-    async fn who(&self, user: &SessionUser) -> Result<(Person, Org)> {
+    async fn who(&self, user: &SessionUser) -> Result<(Arc<Person>, Arc<Org>)> {
         let person = self.db.directory().person(user.id).await?;
         let org = self.db.directory().org().await?;
         Ok((person, org))

@@ -1,7 +1,15 @@
 //! Who is who: the organisation tree and a signed-in user's roles and held posts, as every access
-//! rule needs them, read through the store.
+//! rule needs them, read through the store and kept in memory.
+//!
+//! Every handler and every sync push asks for these, and they change rarely, so they are cached.
+//! A counter in the database (`directory_generation`, moved by triggers on the tables they are
+//! read from) says whether the cache is current: one small read instead of three queries, and a
+//! change made by another process (the CLI) is seen at the next request.
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 use domain::{access::Principal, chain::PeerPost, org::OrgTree};
 use sqlx::SqlitePool;
@@ -29,28 +37,88 @@ pub struct Person {
     pub held: Vec<PeerPost>,
 }
 
-/// Reads the organisation and people.
+/// What was read at one generation of the directory.
+#[derive(Debug, Default)]
+struct Cache {
+    generation: i64,
+    org: Option<Arc<Org>>,
+    people: HashMap<i64, Arc<Person>>,
+}
+
+impl Cache {
+    /// Forgets everything read before `generation`.
+    fn at(&mut self, generation: i64) {
+        if self.generation != generation {
+            *self = Self {
+                generation,
+                ..Self::default()
+            };
+        }
+    }
+}
+
+/// Reads the organisation and people, through a cache that is never stale.
 #[derive(Debug, Clone)]
 pub struct Directory {
     pool: SqlitePool,
+    cache: Arc<Mutex<Cache>>,
 }
 
 impl Directory {
     pub fn new(pool: SqlitePool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            cache: Arc::new(Mutex::new(Cache {
+                generation: -1,
+                ..Cache::default()
+            })),
+        }
     }
 
     /// The organisation tree and unit names.
-    pub async fn org(&self) -> anyhow::Result<Org> {
+    pub async fn org(&self) -> anyhow::Result<Arc<Org>> {
         let mut conn = self.pool.acquire().await?;
+        // The generation is read first: a change that lands while the tree is read moves it
+        // again, so what is cached below can be older than its generation says only until the
+        // next request.
+        let generation = store::org::directory_generation(&mut conn).await?;
+        if let Some(org) = self.cached(generation, |c| c.org.clone()) {
+            return Ok(org);
+        }
         let (tree, names) = store::org::tree(&mut conn).await?;
-        Ok(Org { tree, names })
+        let org = Arc::new(Org { tree, names });
+        self.keep(generation, |c| c.org = Some(org.clone()));
+        Ok(org)
     }
 
     /// A user's roles and held posts.
-    pub async fn person(&self, user_id: i64) -> anyhow::Result<Person> {
+    pub async fn person(&self, user_id: i64) -> anyhow::Result<Arc<Person>> {
         let mut conn = self.pool.acquire().await?;
+        let generation = store::org::directory_generation(&mut conn).await?;
+        if let Some(person) = self.cached(generation, |c| c.people.get(&user_id).cloned()) {
+            return Ok(person);
+        }
         let (principal, held) = store::org::principal(&mut conn, user_id).await?;
-        Ok(Person { principal, held })
+        let person = Arc::new(Person { principal, held });
+        self.keep(generation, |c| {
+            c.people.insert(user_id, person.clone());
+        });
+        Ok(person)
+    }
+
+    fn cached<T>(&self, generation: i64, read: impl FnOnce(&Cache) -> Option<T>) -> Option<T> {
+        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        (cache.generation == generation)
+            .then(|| read(&cache))
+            .flatten()
+    }
+
+    fn keep(&self, generation: i64, write: impl FnOnce(&mut Cache)) {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        // A reader that saw an older generation than the cache holds must not put it back.
+        if generation >= cache.generation {
+            cache.at(generation);
+            write(&mut cache);
+        }
     }
 }

@@ -22,7 +22,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// A refusal with a code and a message.
     pub fn refused(code: &str, message: impl Into<String>) -> Self {
-        Self::Refused(ApiError::new(code, message))
+        Self::Refused(ApiError::rule(code, message))
     }
 
     /// The error as a client sees it: a refusal as it is, a fault logged here and reported as
@@ -63,7 +63,7 @@ impl From<Vec<domain::FieldError>> for Error {
 
 impl From<domain::chain::TransitionError> for Error {
     fn from(e: domain::chain::TransitionError) -> Self {
-        Self::Refused(ApiError::new(&e.code, e.message))
+        Self::Refused(ApiError::rule(&e.code, e.message))
     }
 }
 

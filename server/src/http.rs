@@ -13,7 +13,15 @@ mod sync;
 
 use std::net::SocketAddr;
 
-use app::{shell, App};
+use app::{
+    shell,
+    write::{
+        AcceptSuggestion, DeclineSuggestion, ImportQuery, Login, PeerReview, RecordMeeting,
+        RemindSigner, ResolveObjection, SaveTemplate, SetSupervision, SignCommitment, Suggestion,
+        Write as _, SYNC_ROUTE,
+    },
+    App,
+};
 use axum::{
     extract::DefaultBodyLimit,
     middleware,
@@ -37,7 +45,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos.clone();
     Router::new()
         .route(
-            "/api/login",
+            Login::ROUTE,
             post(account::login).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
         .route(
@@ -45,35 +53,35 @@ pub fn router(state: AppState) -> Router {
             post(account::logout).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
         .route(
-            "/api/sync",
+            SYNC_ROUTE,
             post(sync::handle).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
         .route(
-            "/api/posts/{post_id}/peer-reviews",
+            PeerReview::ROUTE,
             post(review::peer_review).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
         .route(
-            "/api/posts/{post_id}/suggestions",
+            Suggestion::ROUTE,
             post(review::suggest).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
         .route(
-            "/api/suggestions/{id}/accept",
+            AcceptSuggestion::ROUTE,
             post(review::accept_suggestion).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
         .route(
-            "/api/suggestions/{id}/decline",
+            DeclineSuggestion::ROUTE,
             post(review::decline_suggestion).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
         .route(
-            "/api/meetings",
+            RecordMeeting::ROUTE,
             post(review::record_meeting).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
         .route(
-            "/api/objections/{id}/resolve",
+            ResolveObjection::ROUTE,
             post(review::resolve_objection).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
         .route(
-            "/api/posts/{post_id}/supervision",
+            SetSupervision::ROUTE,
             post(review::set_supervision).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
         .route(
@@ -81,17 +89,17 @@ pub fn router(state: AppState) -> Router {
             post(review::file_objection).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
         .route("/api/units/{id}/{format}", get(exchange::export))
-        .route("/api/units/{id}/import", post(exchange::import))
+        .route(ImportQuery::ROUTE, post(exchange::import))
         .route(
-            "/api/commitments/{id}/sign",
+            SignCommitment::ROUTE,
             post(commitments::sign).layer(DefaultBodyLimit::max(MAX_SIGNATURE_BYTES)),
         )
         .route(
-            "/api/commitments/{id}/remind",
+            RemindSigner::ROUTE,
             post(commitments::remind).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
         .route(
-            "/api/commitment-template",
+            SaveTemplate::ROUTE,
             post(commitments::save_template).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
         .route("/api/me", get(account::me))

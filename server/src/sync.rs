@@ -8,9 +8,11 @@
 
 mod pull;
 mod push;
+mod writer;
 
 pub use pull::pull;
 pub use push::{insert_point, Push};
+pub use writer::{Grouping, Writer};
 
 use domain::sync::OpResult;
 
@@ -23,7 +25,9 @@ use crate::{
 /// ordinary size.
 pub const MAX_SYNC_BODY_BYTES: usize = 4 * 1024 * 1024;
 
-/// Applies a push in a write transaction of its own and returns one result per operation.
+/// Applies a push in a write transaction of its own and returns one result per operation. The
+/// server pushes through [`Writer`] instead, which shares one transaction among the pushes that
+/// arrive together; this is the same work for one push alone (tests, benchmarks, tools).
 pub async fn apply(db: &Db, push: &Push<'_>) -> Result<Vec<OpResult>> {
     let mut tx = db.begin_write().await?;
     let results = push::apply(&mut tx, db.directory(), push, now_ms()).await?;

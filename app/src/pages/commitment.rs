@@ -4,12 +4,12 @@
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
-use serde_json::json;
 
-use super::widgets::{use_id_param, BackBar, ErrorBox};
+use super::widgets::{use_id_param, BackBar, ErrorBox, FeedbackLine, Refresh};
 use crate::{
     api::{load_commitment, CommitmentView, SignedView},
     client,
+    write::SignCommitment,
 };
 
 /// Strokes of points in the pad's 1000 × 400 box.
@@ -19,24 +19,26 @@ pub type Strokes = Vec<Vec<[i32; 2]>>;
 pub fn CommitmentPage() -> impl IntoView {
     let id = use_id_param();
     let data = Resource::new(id, |id| load_commitment(id.unwrap_or_default()));
+    let refresh = Refresh::new(move || data.refetch());
     view! {
         <Title text="廉政风险防范承诺书"/>
         <BackBar/>
         <main id="main" class="page">
-            <Suspense fallback=|| view! { <p class="loading" role="status">"正在加载…"</p> }>
+            <FeedbackLine feedback=refresh.notice/>
+            <Transition fallback=|| view! { <p class="loading" role="status">"正在加载…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(c) => view! { <Commitment c/> }.into_any(),
+                        Ok(c) => view! { <Commitment c refresh/> }.into_any(),
                         Err(error) => view! { <ErrorBox error/> }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
         </main>
     }
 }
 
 #[component]
-fn Commitment(c: CommitmentView) -> impl IntoView {
+fn Commitment(c: CommitmentView, refresh: Refresh) -> impl IntoView {
     let verify = format!("/verify/{}", c.token);
     let may_sign = c.is_owner && c.signed.is_none() && !c.superseded;
     view! {
@@ -50,7 +52,7 @@ fn Commitment(c: CommitmentView) -> impl IntoView {
                 <p><a href=verify.clone()>"查看公开验证页（可打印，含二维码）"</a></p>
             })}
         </article>
-        {may_sign.then(|| view! { <SignForm id=c.id/> })}
+        {may_sign.then(|| view! { <SignForm id=c.id refresh/> })}
     }
 }
 
@@ -89,7 +91,7 @@ fn points(stroke: &[[i32; 2]]) -> String {
 }
 
 #[component]
-fn SignForm(id: i64) -> impl IntoView {
+fn SignForm(id: i64, refresh: Refresh) -> impl IntoView {
     let strokes = RwSignal::new(Strokes::new());
     let typed = RwSignal::new(false);
     let name = RwSignal::new(String::new());
@@ -99,13 +101,18 @@ fn SignForm(id: i64) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let body = json!({
-            "kind": if typed.get_untracked() { "typed" } else { "drawn" },
-            "strokes": strokes.get_untracked(),
-            "typed_name": name.get_untracked(),
-            "password": password.get_untracked(),
-            "confirmed": confirmed.get_untracked(),
-        });
+        let body = SignCommitment {
+            kind: if typed.get_untracked() {
+                "typed"
+            } else {
+                "drawn"
+            }
+            .to_owned(),
+            strokes: strokes.get_untracked(),
+            typed_name: name.get_untracked(),
+            password: password.get_untracked(),
+            confirmed: confirmed.get_untracked(),
+        };
         if !client::confirm("签署后承诺书将被封存，不能再修改。确定签署吗？")
         {
             return;
@@ -113,8 +120,8 @@ fn SignForm(id: i64) -> impl IntoView {
         busy.set(true);
         error.set(None);
         spawn_local(async move {
-            match client::post(&format!("/api/commitments/{id}/sign"), &body).await {
-                Ok(_) => client::reload(),
+            match client::send(Some(id), &body).await {
+                Ok(_) => refresh.done("承诺书已签署并封存"),
                 Err(e) => {
                     error.set(Some(e.message));
                     password.set(String::new());

@@ -6,7 +6,7 @@ use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 
 use super::widgets::{use_id_param, BackBar};
-use crate::{api::ImportReportView, client};
+use crate::{api::ImportReportView, client, write::ImportQuery};
 
 /// Accepted rows written per request while applying.
 const SLICE: usize = 200;
@@ -64,13 +64,14 @@ pub fn ImportPage() -> impl IntoView {
         };
         busy.set(true);
         error.set(None);
-        let path = format!("/api/units/{}/import?dry_run=true", unit_id());
+        let unit = unit_id();
+        let query = ImportQuery {
+            dry_run: true,
+            ..ImportQuery::default()
+        };
         spawn_local(async move {
-            match client::post_bytes(&path, &bytes).await {
-                Ok(text) => match serde_json::from_str::<ImportReportView>(&text) {
-                    Ok(r) => report.set(Some(r)),
-                    Err(_) => error.set(Some("服务器响应无法解析".to_owned())),
-                },
+            match client::upload(unit, &query, &bytes).await {
+                Ok(r) => report.set(Some(r)),
                 Err(e) => error.set(Some(e.message)),
             }
             busy.set(false);
@@ -99,11 +100,12 @@ pub fn ImportPage() -> impl IntoView {
             total.existing_risk_points = 0;
             progress.set(Some((0, plan.accepted_rows)));
             while let Some(at) = offset {
-                let path = format!("/api/units/{unit}/import?offset={at}&limit={SLICE}");
-                let answer = client::post_bytes(&path, &bytes).await.and_then(|t| {
-                    serde_json::from_str::<ImportReportView>(&t)
-                        .map_err(|_| crate::error::ApiError::internal())
-                });
+                let query = ImportQuery {
+                    dry_run: false,
+                    offset: at,
+                    limit: Some(SLICE),
+                };
+                let answer = client::upload(unit, &query, &bytes).await;
                 match answer {
                     Ok(r) => {
                         total.new_units += r.new_units;

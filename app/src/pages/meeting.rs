@@ -6,24 +6,26 @@ use std::collections::BTreeSet;
 use domain::stage::Stage;
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
-use serde_json::json;
 
-use super::widgets::{use_id_param, BackBar, ErrorBox, Feedback, FeedbackLine};
+use super::widgets::{use_id_param, BackBar, ErrorBox, Feedback, FeedbackLine, Refresh};
 use crate::{
     api::{load_home, SheetSummary},
     client,
+    write::RecordMeeting,
 };
 
 #[component]
 pub fn MeetingPage() -> impl IntoView {
     let unit_id = use_id_param();
     let home = Resource::new(|| (), |_| load_home());
+    let refresh = Refresh::new(move || home.refetch());
     view! {
         <Title text="登记集体审定"/>
         <BackBar/>
         <main id="main" class="page">
             <h1>"登记集体审定会议"</h1>
-            <Suspense fallback=|| view! { <p class="loading" role="status">"正在加载…"</p> }>
+            <FeedbackLine feedback=refresh.notice/>
+            <Transition fallback=|| view! { <p class="loading" role="status">"正在加载…"</p> }>
                 {move || Suspend::new(async move {
                     let unit = unit_id().unwrap_or_default();
                     match home.await {
@@ -31,18 +33,18 @@ pub fn MeetingPage() -> impl IntoView {
                             let sheets: Vec<SheetSummary> = home.in_scope.into_iter()
                                 .filter(|s| s.unit_id == unit && s.stage == Stage::CollectiveReview && s.waiting)
                                 .collect();
-                            view! { <MeetingForm unit sheets/> }.into_any()
+                            view! { <MeetingForm unit sheets refresh/> }.into_any()
                         }
                         Err(error) => view! { <ErrorBox error/> }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
         </main>
     }
 }
 
 #[component]
-fn MeetingForm(unit: i64, sheets: Vec<SheetSummary>) -> impl IntoView {
+fn MeetingForm(unit: i64, sheets: Vec<SheetSummary>, refresh: Refresh) -> impl IntoView {
     if sheets.is_empty() {
         return view! { <p class="empty">"本单位目前没有待集体审定的排查表。"</p> }.into_any();
     }
@@ -62,21 +64,22 @@ fn MeetingForm(unit: i64, sheets: Vec<SheetSummary>) -> impl IntoView {
         )) {
             return;
         }
-        let body = json!({
-            "unit_id": unit,
-            "post_ids": posts,
-            "held_on": held_on.get_untracked(),
-            "attendees": attendees.get_untracked(),
-            "decision": decision.get_untracked(),
-            "minutes_ref": minutes.get_untracked(),
-        });
+        let body = RecordMeeting {
+            unit_id: unit,
+            post_ids: posts,
+            held_on: held_on.get_untracked(),
+            attendees: attendees.get_untracked(),
+            decision: decision.get_untracked(),
+            minutes_ref: minutes.get_untracked(),
+        };
         busy.set(true);
+        feedback.set(None);
         spawn_local(async move {
-            match client::post("/api/meetings", &body).await {
-                Ok(_) => {
-                    feedback.set(Some(Ok("已登记，选中的排查表已进入公示".to_owned())));
-                    client::reload();
-                }
+            match client::send(None, &body).await {
+                Ok(recorded) => refresh.done(format!(
+                    "会议已登记：{} 份排查表审定通过，已进入公示",
+                    recorded.approved
+                )),
                 Err(e) => feedback.set(Some(Err(e.message))),
             }
             busy.set(false);

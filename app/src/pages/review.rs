@@ -10,23 +10,32 @@ use domain::{
     sync::{MeasureInput, RiskPointInput},
 };
 use leptos::{prelude::*, task::spawn_local};
-use serde_json::json;
 
-use super::widgets::{Feedback, FeedbackLine};
+use super::widgets::{Feedback, FeedbackLine, Refresh};
 use crate::{
     api::{ObjectionView, ReviewInfo, SheetView, SuggestionView},
     client::{self, Decided},
+    write::{
+        AcceptSuggestion, DeclineSuggestion, PeerReview, ResolveObjection, SetSupervision,
+        Suggestion, Write,
+    },
 };
 
-/// Runs a JSON request and reloads the page when it succeeds.
-fn send(path: String, body: serde_json::Value, feedback: Feedback, busy: RwSignal<bool>) {
+/// Sends a write about `id`; on success the page says `done` and loads the sheet again, on
+/// failure the panel's own line says why.
+fn send<W: Write + 'static>(
+    id: i64,
+    body: W,
+    done: &'static str,
+    refresh: Refresh,
+    feedback: Feedback,
+    busy: RwSignal<bool>,
+) {
     busy.set(true);
+    feedback.set(None);
     spawn_local(async move {
-        match client::post(&path, &body).await {
-            Ok(_) => {
-                feedback.set(Some(Ok("已保存".to_owned())));
-                client::reload();
-            }
+        match client::send(Some(id), &body).await {
+            Ok(_) => refresh.done(done),
             Err(e) => feedback.set(Some(Err(e.message))),
         }
         busy.set(false);
@@ -34,7 +43,7 @@ fn send(path: String, body: serde_json::Value, feedback: Feedback, busy: RwSigna
 }
 
 #[component]
-pub fn ReviewPanel(sheet: SheetView) -> impl IntoView {
+pub fn ReviewPanel(sheet: SheetView, refresh: Refresh) -> impl IntoView {
     let Some(review) = sheet.review.clone() else {
         return ().into_any();
     };
@@ -42,10 +51,10 @@ pub fn ReviewPanel(sheet: SheetView) -> impl IntoView {
         || !review.peer_reviews.is_empty()
         || !review.suggestions.is_empty();
     view! {
-        <StepPanel sheet=sheet.clone() review=review.clone()/>
-        {show_peer.then(|| view! { <PeerPanel sheet=sheet.clone() review=review.clone()/> })}
+        <StepPanel sheet=sheet.clone() review=review.clone() refresh/>
+        {show_peer.then(|| view! { <PeerPanel sheet=sheet.clone() review=review.clone() refresh/> })}
         {(!review.objections.is_empty()).then(|| view! {
-            <ObjectionPanel objections=review.objections.clone() may_resolve=review.may_resolve_objections/>
+            <ObjectionPanel objections=review.objections.clone() may_resolve=review.may_resolve_objections refresh/>
         })}
         {(!review.meetings.is_empty()).then(|| view! {
             <section class="card">
@@ -57,14 +66,14 @@ pub fn ReviewPanel(sheet: SheetView) -> impl IntoView {
                 </ul>
             </section>
         })}
-        {review.may_grade.then(|| view! { <GradePanel sheet=sheet.clone()/> })}
+        {review.may_grade.then(|| view! { <GradePanel sheet=sheet.clone() refresh/> })}
     }
     .into_any()
 }
 
 /// The chain step this user may take now, or why it is held.
 #[component]
-fn StepPanel(sheet: SheetView, review: ReviewInfo) -> impl IntoView {
+fn StepPanel(sheet: SheetView, review: ReviewInfo, refresh: Refresh) -> impl IntoView {
     let feedback: Feedback = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let (post_id, version, stage, unit_id) =
@@ -77,10 +86,7 @@ fn StepPanel(sheet: SheetView, review: ReviewInfo) -> impl IntoView {
         busy.set(true);
         spawn_local(async move {
             match client::decide(post_id, version, action).await {
-                Ok(Decided::Applied) => {
-                    feedback.set(Some(Ok("已办理".to_owned())));
-                    client::reload();
-                }
+                Ok(Decided::Applied) => refresh.done("已办理"),
                 Ok(Decided::Queued) => feedback.set(Some(Ok(
                     "网络不可用：已保存在本机，联网后自动提交".to_owned(),
                 ))),
@@ -163,7 +169,7 @@ fn StepPanel(sheet: SheetView, review: ReviewInfo) -> impl IntoView {
 
 /// 互评: colleagues' comments and suggested risk points; the holder decides on each suggestion.
 #[component]
-fn PeerPanel(sheet: SheetView, review: ReviewInfo) -> impl IntoView {
+fn PeerPanel(sheet: SheetView, review: ReviewInfo, refresh: Refresh) -> impl IntoView {
     let feedback: Feedback = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let post_id = sheet.post_id;
@@ -172,12 +178,10 @@ fn PeerPanel(sheet: SheetView, review: ReviewInfo) -> impl IntoView {
     let comment = RwSignal::new(String::new());
     let submit_comment = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        send(
-            format!("/api/posts/{post_id}/peer-reviews"),
-            json!({ "comment": comment.get_untracked() }),
-            feedback,
-            busy,
-        );
+        let body = PeerReview {
+            comment: comment.get_untracked(),
+        };
+        send(post_id, body, "互评意见已提交", refresh, feedback, busy);
     };
     view! {
         <section class="card" aria-labelledby="peer-title">
@@ -196,7 +200,7 @@ fn PeerPanel(sheet: SheetView, review: ReviewInfo) -> impl IntoView {
                 <h3>"同事建议的风险点"</h3>
                 <ul class="plain-list suggestions">
                     {review.suggestions.iter().cloned().map(|s| view! {
-                        <SuggestionItem s decide feedback busy/>
+                        <SuggestionItem s decide refresh feedback busy/>
                     }).collect_view()}
                 </ul>
             })}
@@ -208,7 +212,7 @@ fn PeerPanel(sheet: SheetView, review: ReviewInfo) -> impl IntoView {
                         on:input=move |e| comment.set(event_target_value(&e))></textarea>
                     <button type="submit" disabled=move || busy.get()>"提交互评意见"</button>
                 </form>
-                <SuggestForm post_id feedback busy/>
+                <SuggestForm post_id refresh feedback busy/>
             })}
             <FeedbackLine feedback/>
         </section>
@@ -219,6 +223,7 @@ fn PeerPanel(sheet: SheetView, review: ReviewInfo) -> impl IntoView {
 fn SuggestionItem(
     s: SuggestionView,
     decide: bool,
+    refresh: Refresh,
     feedback: Feedback,
     busy: RwSignal<bool>,
 ) -> impl IntoView {
@@ -233,9 +238,12 @@ fn SuggestionItem(
     let accept = move |_| {
         if client::confirm("采纳后该建议将作为本岗位的风险点。确定采纳吗？")
         {
+            let body = AcceptSuggestion {};
             send(
-                format!("/api/suggestions/{id}/accept"),
-                json!({}),
+                id,
+                body,
+                "已采纳，该风险点已加入本岗位",
+                refresh,
                 feedback,
                 busy,
             );
@@ -243,12 +251,10 @@ fn SuggestionItem(
     };
     let decline = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        send(
-            format!("/api/suggestions/{id}/decline"),
-            json!({ "reason": reason.get_untracked() }),
-            feedback,
-            busy,
-        );
+        let body = DeclineSuggestion {
+            reason: reason.get_untracked(),
+        };
+        send(id, body, "已不采纳该建议", refresh, feedback, busy);
     };
     let reason_id = format!("decline-{id}");
     view! {
@@ -275,7 +281,12 @@ fn SuggestionItem(
 
 /// A colleague suggests a risk point: the essentials, rated on the sheet's matrix when accepted.
 #[component]
-fn SuggestForm(post_id: i64, feedback: Feedback, busy: RwSignal<bool>) -> impl IntoView {
+fn SuggestForm(
+    post_id: i64,
+    refresh: Refresh,
+    feedback: Feedback,
+    busy: RwSignal<bool>,
+) -> impl IntoView {
     let description = RwSignal::new(String::new());
     let category = RwSignal::new(RiskCategory::ALL[0].code().to_owned());
     let power = RwSignal::new(String::new());
@@ -306,8 +317,10 @@ fn SuggestForm(post_id: i64, feedback: Feedback, busy: RwSignal<bool>) -> impl I
             return;
         }
         send(
-            format!("/api/posts/{post_id}/suggestions"),
-            serde_json::to_value(&input).unwrap_or_default(),
+            post_id,
+            Suggestion(input),
+            "建议已提交",
+            refresh,
             feedback,
             busy,
         );
@@ -351,7 +364,11 @@ fn SuggestForm(post_id: i64, feedback: Feedback, busy: RwSignal<bool>) -> impl I
 
 /// 公示异议: what was filed, and the liaison's answers.
 #[component]
-fn ObjectionPanel(objections: Vec<ObjectionView>, may_resolve: bool) -> impl IntoView {
+fn ObjectionPanel(
+    objections: Vec<ObjectionView>,
+    may_resolve: bool,
+    refresh: Refresh,
+) -> impl IntoView {
     let feedback: Feedback = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let open = objections.iter().filter(|o| o.open).count();
@@ -365,12 +382,10 @@ fn ObjectionPanel(objections: Vec<ObjectionView>, may_resolve: bool) -> impl Int
                     let field = format!("objection-response-{id}");
                     let resolve = move |ev: leptos::ev::SubmitEvent| {
                         ev.prevent_default();
-                        send(
-                            format!("/api/objections/{id}/resolve"),
-                            json!({ "response": response.get_untracked() }),
-                            feedback,
-                            busy,
-                        );
+                        let body = ResolveObjection {
+                            response: response.get_untracked(),
+                        };
+                        send(id, body, "已答复并办结", refresh, feedback, busy);
                     };
                     view! {
                         <li class="objection">
@@ -399,7 +414,7 @@ fn ObjectionPanel(objections: Vec<ObjectionView>, may_resolve: bool) -> impl Int
 
 /// 重点岗位认定: the commission marks a key post and its supervision grade.
 #[component]
-fn GradePanel(sheet: SheetView) -> impl IntoView {
+fn GradePanel(sheet: SheetView, refresh: Refresh) -> impl IntoView {
     let feedback: Feedback = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let post_id = sheet.post_id;
@@ -414,12 +429,11 @@ fn GradePanel(sheet: SheetView) -> impl IntoView {
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let g = grade.get_untracked();
-        send(
-            format!("/api/posts/{post_id}/supervision"),
-            json!({ "key_post": key.get_untracked(), "grade": if g.is_empty() { None } else { Some(g) } }),
-            feedback,
-            busy,
-        );
+        let body = SetSupervision {
+            key_post: key.get_untracked(),
+            grade: (!g.is_empty()).then_some(g),
+        };
+        send(post_id, body, "认定已保存", refresh, feedback, busy);
     };
     view! {
         <section class="card" aria-labelledby="grade-title">

@@ -3,34 +3,37 @@
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 
-use super::widgets::{use_id_param, BackBar, ErrorBox, Feedback, FeedbackLine};
+use super::widgets::{use_id_param, BackBar, ErrorBox, Feedback, FeedbackLine, Refresh};
 use crate::{
     api::{load_rollup, RollupView},
     client,
+    write::RemindSigner,
 };
 
 #[component]
 pub fn RollupPage() -> impl IntoView {
     let id = use_id_param();
     let data = Resource::new(id, |id| load_rollup(id.unwrap_or_default()));
+    let refresh = Refresh::new(move || data.refetch());
     view! {
         <Title text="承诺书签署情况"/>
         <BackBar/>
         <main id="main" class="page">
-            <Suspense fallback=|| view! { <p class="loading" role="status">"正在加载…"</p> }>
+            <FeedbackLine feedback=refresh.notice/>
+            <Transition fallback=|| view! { <p class="loading" role="status">"正在加载…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(r) => view! { <Rollup r/> }.into_any(),
+                        Ok(r) => view! { <Rollup r refresh/> }.into_any(),
                         Err(error) => view! { <ErrorBox error/> }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
         </main>
     }
 }
 
 #[component]
-fn Rollup(r: RollupView) -> impl IntoView {
+fn Rollup(r: RollupView, refresh: Refresh) -> impl IntoView {
     let feedback: Feedback = RwSignal::new(None);
     view! {
         <h1>{format!("{} 承诺书签署情况", r.unit)}</h1>
@@ -41,8 +44,8 @@ fn Rollup(r: RollupView) -> impl IntoView {
                 let id = row.id;
                 let remind = move |_| {
                     spawn_local(async move {
-                        match client::post(&format!("/api/commitments/{id}/remind"), &serde_json::json!({})).await {
-                            Ok(_) => { feedback.set(Some(Ok("已发送提醒".to_owned()))); client::reload(); }
+                        match client::send(Some(id), &RemindSigner {}).await {
+                            Ok(_) => refresh.done("已发送提醒"),
                             Err(e) => feedback.set(Some(Err(e.message))),
                         }
                     });

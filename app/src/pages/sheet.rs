@@ -5,7 +5,7 @@ use leptos_meta::Title;
 
 use super::{
     review::ReviewPanel,
-    widgets::{use_id_param, BackBar, ErrorBox, SheetCard},
+    widgets::{use_id_param, BackBar, ErrorBox, FeedbackLine, Refresh, SheetCard},
 };
 use crate::{api::load_sheet, error::ApiError};
 
@@ -18,21 +18,23 @@ pub fn SheetPage() -> impl IntoView {
             None => Err(ApiError::not_found("该岗位")),
         }
     });
+    let refresh = Refresh::new(move || sheet.refetch());
     view! {
         <Title text="岗位排查表"/>
         <BackBar/>
         <main id="main" class="page">
-            <Suspense fallback=|| view! { <p class="loading" role="status">"正在加载…"</p> }>
+            <FeedbackLine feedback=refresh.notice/>
+            <Transition fallback=|| view! { <p class="loading" role="status">"正在加载…"</p> }>
                 {move || Suspend::new(async move {
                     match sheet.await {
                         Ok(sheet) => view! {
                             <SheetCard sheet=sheet.clone()/>
-                            <ReviewPanel sheet/>
+                            <ReviewPanel sheet refresh/>
                         }.into_any(),
                         Err(error) => view! { <ErrorBox error/> }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
         </main>
     }
 }

@@ -3,34 +3,37 @@
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 
-use super::widgets::{BackBar, ErrorBox, Feedback, FeedbackLine};
+use super::widgets::{BackBar, ErrorBox, Feedback, FeedbackLine, Refresh};
 use crate::{
     api::{load_template, TemplateView},
     client,
+    write::SaveTemplate,
 };
 
 #[component]
 pub fn TemplatePage() -> impl IntoView {
     let data = Resource::new(|| (), |_| load_template());
+    let refresh = Refresh::new(move || data.refetch());
     view! {
         <Title text="承诺书模板"/>
         <BackBar/>
         <main id="main" class="page">
             <h1>"承诺书模板"</h1>
-            <Suspense fallback=|| view! { <p class="loading" role="status">"正在加载…"</p> }>
+            <FeedbackLine feedback=refresh.notice/>
+            <Transition fallback=|| view! { <p class="loading" role="status">"正在加载…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(t) => view! { <TemplateForm t/> }.into_any(),
+                        Ok(t) => view! { <TemplateForm t refresh/> }.into_any(),
                         Err(error) => view! { <ErrorBox error/> }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
         </main>
     }
 }
 
 #[component]
-fn TemplateForm(t: TemplateView) -> impl IntoView {
+fn TemplateForm(t: TemplateView, refresh: Refresh) -> impl IntoView {
     let title = RwSignal::new(t.title);
     let body = RwSignal::new(t.body);
     let feedback: Feedback = RwSignal::new(None);
@@ -43,11 +46,14 @@ fn TemplateForm(t: TemplateView) -> impl IntoView {
             return;
         }
         busy.set(true);
-        let payload =
-            serde_json::json!({ "title": title.get_untracked(), "body": body.get_untracked() });
+        feedback.set(None);
+        let payload = SaveTemplate {
+            title: title.get_untracked(),
+            body: body.get_untracked(),
+        };
         spawn_local(async move {
-            match client::post("/api/commitment-template", &payload).await {
-                Ok(_) => feedback.set(Some(Ok("模板已保存".to_owned()))),
+            match client::send(None, &payload).await {
+                Ok(_) => refresh.done("模板已保存"),
                 Err(e) => feedback.set(Some(Err(e.message))),
             }
             busy.set(false);

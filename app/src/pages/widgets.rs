@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::{
     api::{RiskPointView, SheetView, UserCard},
-    error::ApiError,
+    error::{ApiError, ErrorCode},
 };
 
 /// The bar at the top of signed-in pages, with the user and a logout button.
@@ -50,6 +50,31 @@ pub fn BackBar() -> impl IntoView {
 /// A line of feedback after an action: `Ok` for success, `Err` for a refusal or mistake.
 pub type Feedback = RwSignal<Option<Result<String, String>>>;
 
+/// What a page does after a write: it says what happened on a line of its own, which outlives the
+/// view being refreshed, and loads again what the write changed (never the whole page).
+#[derive(Clone, Copy)]
+pub struct Refresh {
+    /// The page's line for what the last write did.
+    pub notice: Feedback,
+    again: Callback<()>,
+}
+
+impl Refresh {
+    /// `again` loads the page's data again (a resource's `refetch`).
+    pub fn new(again: impl Fn() + Send + Sync + 'static) -> Self {
+        Self {
+            notice: RwSignal::new(None),
+            again: Callback::new(move |()| again()),
+        }
+    }
+
+    /// A write succeeded: say so and show what it changed.
+    pub fn done(self, message: impl Into<String>) {
+        self.notice.set(Some(Ok(message.into())));
+        self.again.run(());
+    }
+}
+
 /// Shows the feedback of the last action, announced to screen readers.
 #[component]
 pub fn FeedbackLine(feedback: Feedback) -> impl IntoView {
@@ -64,8 +89,8 @@ pub fn FeedbackLine(feedback: Feedback) -> impl IntoView {
 /// An error from the server, in words a user can act on.
 #[component]
 pub fn ErrorBox(error: ApiError) -> impl IntoView {
-    let login =
-        (error.code == "unauthenticated").then(|| view! { <a href="/login">"重新登录"</a> });
+    let login = (error.code == ErrorCode::Unauthenticated)
+        .then(|| view! { <a href="/login">"重新登录"</a> });
     view! {
         <div class="alert alert-error" role="alert">
             <p>{error.message}</p>

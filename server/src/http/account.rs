@@ -4,7 +4,11 @@
 
 use std::{collections::HashMap, net::SocketAddr};
 
-use app::{api::SessionUser, error::ApiError};
+use app::{
+    api::SessionUser,
+    error::{ApiError, ErrorCode},
+    write::LoggedIn,
+};
 use axum::{
     body::Bytes,
     extract::{ConnectInfo, State},
@@ -13,7 +17,6 @@ use axum::{
     Extension, Json,
 };
 use domain::account::Username;
-use serde::Serialize;
 
 use super::{
     error::HttpError,
@@ -47,7 +50,7 @@ fn request_format(headers: &HeaderMap) -> Result<Format, HttpError> {
         Ok(Format::Json)
     } else {
         Err(HttpError(ApiError::new(
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "请求格式不受支持：请以表单（application/x-www-form-urlencoded）或 JSON（application/json）提交",
         )))
     }
@@ -62,12 +65,15 @@ fn read_fields(format: Format, body: &Bytes) -> Result<HashMap<String, String>, 
         Format::Json => {
             let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
                 HttpError(ApiError::new(
-                    "malformed_json",
+                    ErrorCode::MalformedJson,
                     format!("JSON 格式错误：第 {} 行第 {} 列", e.line(), e.column()),
                 ))
             })?;
             let object = value.as_object().ok_or_else(|| {
-                HttpError(ApiError::new("malformed_json", "请求体须为 JSON 对象"))
+                HttpError(ApiError::new(
+                    ErrorCode::MalformedJson,
+                    "请求体须为 JSON 对象",
+                ))
             })?;
             let mut fields = HashMap::new();
             for (key, value) in object {
@@ -78,7 +84,7 @@ fn read_fields(format: Format, body: &Bytes) -> Result<HashMap<String, String>, 
                     serde_json::Value::Null => {}
                     _ => {
                         return Err(HttpError(ApiError {
-                            code: "wrong_type".to_owned(),
+                            code: ErrorCode::parse("wrong_type"),
                             message: format!("字段 {key} 须为字符串"),
                             field: Some(key.clone()),
                         }))
@@ -98,7 +104,7 @@ fn required_field(
     match fields.get(name) {
         Some(value) if !value.is_empty() => Ok(value.clone()),
         _ => Err(ApiError {
-            code: "required".to_owned(),
+            code: ErrorCode::parse("required"),
             message: format!("{label}不能为空"),
             field: Some(name.to_owned()),
         }),
@@ -128,11 +134,6 @@ pub(super) fn client_address(state: &AppState, peer: SocketAddr, headers: &Heade
         }
     }
     peer.ip().to_string()
-}
-
-#[derive(Serialize)]
-struct LoginOk {
-    user: SessionUser,
 }
 
 /// `POST /api/login`.
@@ -165,7 +166,7 @@ pub async fn login(
             }
             Format::Form => Redirect::to(&format!(
                 "/login?error={}&username={}&next={}",
-                encode_query_value(&error.code),
+                encode_query_value(error.code.as_str()),
                 encode_query_value(typed_name.chars().take(32).collect::<String>().as_str()),
                 encode_query_value(&next)
             ))
@@ -183,7 +184,7 @@ pub async fn login(
         Ok(p) if p.len() > MAX_LOGIN_PASSWORD_BYTES => {
             return fail(
                 ApiError {
-                    code: "too_long".to_owned(),
+                    code: ErrorCode::parse("too_long"),
                     message: "密码过长".to_owned(),
                     field: Some("password".to_owned()),
                 },
@@ -208,7 +209,7 @@ pub async fn login(
             tracing::info!(user = user.id, "login");
             let cookie = state.cookies.set_cookie(&token);
             let mut response = match format {
-                Format::Json => (StatusCode::OK, Json(LoginOk { user })).into_response(),
+                Format::Json => (StatusCode::OK, Json(LoggedIn { user })).into_response(),
                 Format::Form => Redirect::to(&next).into_response(),
             };
             if let Ok(v) = HeaderValue::from_str(&cookie) {
@@ -217,7 +218,7 @@ pub async fn login(
             response
         }
         Ok(auth::Attempt::WrongPassword) => fail(
-            ApiError::new("invalid_credentials", "用户名或密码错误"),
+            ApiError::new(ErrorCode::InvalidCredentials, "用户名或密码错误"),
             None,
         ),
         Ok(auth::Attempt::Limited(limited)) => {
@@ -230,7 +231,7 @@ pub async fn login(
             tracing::warn!(%address, "login rate limited");
             fail(
                 ApiError::new(
-                    "rate_limited",
+                    ErrorCode::RateLimited,
                     format!(
                         "{who}登录失败次数过多，已暂时锁定，请 {} 分钟后再试",
                         (secs + 59) / 60
@@ -291,5 +292,5 @@ pub async fn health(State(state): State<AppState>) -> Result<&'static str, HttpE
 
 /// Any other path under `/api/`: a JSON 404 rather than an HTML page.
 pub async fn unknown_api() -> HttpError {
-    HttpError(ApiError::new("not_found", "接口不存在"))
+    HttpError(ApiError::new(ErrorCode::NotFound, "接口不存在"))
 }

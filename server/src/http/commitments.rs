@@ -3,36 +3,18 @@
 
 use std::net::SocketAddr;
 
-use app::api::SessionUser;
+use app::{
+    api::SessionUser,
+    write::{Done, SaveTemplate, SignCommitment, Signed, TemplateSaved},
+};
 use axum::{
     extract::{ConnectInfo, Path, State},
     http::HeaderMap,
     Extension, Json,
 };
-use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::{account::client_address, error::HttpError, state::signed_in, state::AppState};
 use crate::commitments::{self, SignRequest};
-
-#[derive(Debug, Deserialize)]
-pub struct SignIn {
-    /// `drawn` or `typed`.
-    pub kind: String,
-    #[serde(default)]
-    pub strokes: Vec<Vec<[i32; 2]>>,
-    #[serde(default)]
-    pub typed_name: String,
-    pub password: String,
-    /// The signer confirmed having read the whole text.
-    pub confirmed: bool,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Signed {
-    pub seal: String,
-    pub token: String,
-}
 
 /// `POST /api/commitments/{id}/sign`: the owner signs, with their password.
 pub async fn sign(
@@ -41,7 +23,7 @@ pub async fn sign(
     headers: HeaderMap,
     user: Option<Extension<SessionUser>>,
     Path(id): Path<i64>,
-    Json(body): Json<SignIn>,
+    Json(body): Json<SignCommitment>,
 ) -> Result<Json<Signed>, HttpError> {
     let user = signed_in(user)?;
     let address = client_address(&state, peer, &headers);
@@ -56,30 +38,25 @@ pub async fn sign(
     Ok(Json(Signed { seal, token }))
 }
 
-/// `POST /api/commitments/{id}/remind`: reminds the signer of an unsigned commitment.
+/// `POST /api/commitments/{id}/remind`: reminds the signer of an unsigned commitment. The body
+/// ([`app::write::RemindSigner`]) carries nothing and is not read.
 pub async fn remind(
     State(state): State<AppState>,
     user: Option<Extension<SessionUser>>,
     Path(id): Path<i64>,
-) -> Result<Json<serde_json::Value>, HttpError> {
+) -> Result<Json<Done>, HttpError> {
     let user = signed_in(user)?;
     commitments::remind(&state.db, &user, id).await?;
-    Ok(Json(json!({ "ok": true })))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct TemplateIn {
-    pub title: String,
-    pub body: String,
+    Ok(Json(Done::YES))
 }
 
 /// `POST /api/commitment-template`: the commission edits the template.
 pub async fn save_template(
     State(state): State<AppState>,
     user: Option<Extension<SessionUser>>,
-    Json(body): Json<TemplateIn>,
-) -> Result<Json<serde_json::Value>, HttpError> {
+    Json(body): Json<SaveTemplate>,
+) -> Result<Json<TemplateSaved>, HttpError> {
     let user = signed_in(user)?;
     let id = commitments::save_template(&state.db, &user, &body.title, &body.body).await?;
-    Ok(Json(json!({ "ok": true, "id": id })))
+    Ok(Json(TemplateSaved { ok: true, id }))
 }

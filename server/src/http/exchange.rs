@@ -2,7 +2,11 @@
 //! and imports (a dry run first, then applied in slices) for the unit's liaison or an
 //! administrator. The work itself is in [`crate::exchange`].
 
-use app::{api::SessionUser, error::ApiError};
+use app::{
+    api::SessionUser,
+    error::{ApiError, ErrorCode},
+    write::ImportQuery,
+};
 use axum::{
     body::Bytes,
     extract::{Path, Query, State},
@@ -11,7 +15,6 @@ use axum::{
     Extension, Json,
 };
 use domain::ids::OrgUnitId;
-use serde::Deserialize;
 
 use super::{
     error::HttpError,
@@ -57,15 +60,6 @@ pub async fn export(
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ImportQuery {
-    #[serde(default)]
-    pub dry_run: bool,
-    #[serde(default)]
-    pub offset: usize,
-    pub limit: Option<usize>,
-}
-
 /// `POST /api/units/{id}/import?dry_run=true` (report only) or `?offset=N&limit=M` (apply a
 /// slice). The body is the file itself: XLSX, CSV or tab-separated text.
 pub async fn import(
@@ -80,7 +74,7 @@ pub async fn import(
     let unit = OrgUnitId(unit_id);
     if !person.principal.may_import(&org.tree, unit) {
         return Err(ApiError::new(
-            "forbidden",
+            ErrorCode::Forbidden,
             "只有本单位的纪检联络员或系统管理员才能导入风险台账",
         )
         .into());

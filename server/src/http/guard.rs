@@ -2,7 +2,11 @@
 //! guard for mutations, and the session lookup (with a redirect to the login page for signed-in
 //! pages).
 
-use app::{api::backend::CspNonce, api::SessionUser, error::ApiError};
+use app::{
+    api::backend::CspNonce,
+    api::SessionUser,
+    error::{ApiError, ErrorCode},
+};
 use axum::{
     extract::{Request, State},
     http::{header, HeaderMap, HeaderValue, Method},
@@ -88,7 +92,7 @@ pub async fn csrf(request: Request, next: Next) -> Response {
         Err(reason) => {
             tracing::warn!(method = %request.method(), path = %request.uri().path(), reason, "cross-site request refused");
             HttpError(ApiError::new(
-                "csrf_rejected",
+                ErrorCode::CsrfRejected,
                 "请求来源校验失败，已拒绝可能的跨站请求。请从本系统页面重新操作。",
             ))
             .into_response()

@@ -4,7 +4,13 @@
 
 use std::net::SocketAddr;
 
-use app::api::SessionUser;
+use app::{
+    api::SessionUser,
+    write::{
+        AcceptSuggestion, DeclineSuggestion, Done, MeetingRecorded, PeerReview, RecordMeeting,
+        ResolveObjection, SetSupervision, Suggestion,
+    },
+};
 use axum::{
     extract::{ConnectInfo, Path, State},
     http::HeaderMap,
@@ -13,34 +19,23 @@ use axum::{
 };
 use domain::{
     risk::IsoDate,
-    sync::RiskPointInput,
     text::{
         Attendees, DeclineReason, MeetingDecision, MinutesRef, ObjectionResponse, ReviewComment,
     },
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::{account::client_address, error::HttpError, state::signed_in, state::AppState};
 use crate::review::{self, MeetingRecord, NewObjection, ObjectionRefused};
 
-#[derive(Debug, Serialize)]
-pub struct Done {
-    pub ok: bool,
-}
-
-const DONE: Json<Done> = Json(Done { ok: true });
-
-#[derive(Debug, Deserialize)]
-pub struct CommentIn {
-    pub comment: String,
-}
+const DONE: Json<Done> = Json(Done::YES);
 
 /// `POST /api/posts/{post_id}/peer-reviews`: a colleague's review; a second one replaces the first.
 pub async fn peer_review(
     State(state): State<AppState>,
     user: Option<Extension<SessionUser>>,
     Path(post_id): Path<i64>,
-    Json(body): Json<CommentIn>,
+    Json(body): Json<PeerReview>,
 ) -> Result<Json<Done>, HttpError> {
     let user = signed_in(user)?;
     let comment = ReviewComment::parse(&body.comment)?;
@@ -53,27 +48,23 @@ pub async fn suggest(
     State(state): State<AppState>,
     user: Option<Extension<SessionUser>>,
     Path(post_id): Path<i64>,
-    Json(input): Json<RiskPointInput>,
+    Json(Suggestion(input)): Json<Suggestion>,
 ) -> Result<Json<Done>, HttpError> {
     let user = signed_in(user)?;
     review::suggest(&state.db, &user, post_id, &input).await?;
     Ok(DONE)
 }
 
-/// `POST /api/suggestions/{id}/accept`: the suggested point joins the sheet.
+/// `POST /api/suggestions/{id}/accept`: the suggested point joins the sheet. The body
+/// ([`AcceptSuggestion`]) carries nothing and is not read.
 pub async fn accept_suggestion(
     State(state): State<AppState>,
     user: Option<Extension<SessionUser>>,
     Path(id): Path<i64>,
-) -> Result<Json<Done>, HttpError> {
+) -> Result<Json<<AcceptSuggestion as app::write::Write>::Reply>, HttpError> {
     let user = signed_in(user)?;
     review::accept_suggestion(&state.db, &user, id).await?;
     Ok(DONE)
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ReasonIn {
-    pub reason: String,
 }
 
 /// `POST /api/suggestions/{id}/decline`: declined, with the reason the colleague will read.
@@ -81,7 +72,7 @@ pub async fn decline_suggestion(
     State(state): State<AppState>,
     user: Option<Extension<SessionUser>>,
     Path(id): Path<i64>,
-    Json(body): Json<ReasonIn>,
+    Json(body): Json<DeclineSuggestion>,
 ) -> Result<Json<Done>, HttpError> {
     let user = signed_in(user)?;
     let reason = DeclineReason::parse(&body.reason)?;
@@ -89,29 +80,13 @@ pub async fn decline_suggestion(
     Ok(DONE)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct MeetingIn {
-    pub unit_id: i64,
-    pub post_ids: Vec<i64>,
-    pub held_on: String,
-    pub attendees: String,
-    pub decision: String,
-    pub minutes_ref: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct MeetingOut {
-    pub meeting_id: i64,
-    pub approved: usize,
-}
-
 /// `POST /api/meetings`: the liaison records the leadership meeting that approved a set of the
 /// unit's sheets (see [`review::record_meeting`]).
 pub async fn record_meeting(
     State(state): State<AppState>,
     user: Option<Extension<SessionUser>>,
-    Json(body): Json<MeetingIn>,
-) -> Result<Json<MeetingOut>, HttpError> {
+    Json(body): Json<RecordMeeting>,
+) -> Result<Json<MeetingRecorded>, HttpError> {
     let user = signed_in(user)?;
     let record = MeetingRecord {
         unit_id: body.unit_id,
@@ -122,7 +97,7 @@ pub async fn record_meeting(
         minutes_ref: MinutesRef::parse(&body.minutes_ref)?,
     };
     let (meeting_id, approved) = review::record_meeting(&state.db, &user, record).await?;
-    Ok(Json(MeetingOut {
+    Ok(Json(MeetingRecorded {
         meeting_id,
         approved,
     }))
@@ -173,18 +148,13 @@ pub async fn file_objection(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ResponseIn {
-    pub response: String,
-}
-
 /// `POST /api/objections/{id}/resolve`: the liaison answers an objection, which stops holding the
 /// sheet.
 pub async fn resolve_objection(
     State(state): State<AppState>,
     user: Option<Extension<SessionUser>>,
     Path(id): Path<i64>,
-    Json(body): Json<ResponseIn>,
+    Json(body): Json<ResolveObjection>,
 ) -> Result<Json<Done>, HttpError> {
     let user = signed_in(user)?;
     let response = ObjectionResponse::parse(&body.response)?;
@@ -192,19 +162,12 @@ pub async fn resolve_objection(
     Ok(DONE)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct SupervisionIn {
-    pub key_post: bool,
-    #[serde(default)]
-    pub grade: Option<String>,
-}
-
 /// `POST /api/posts/{post_id}/supervision`: the commission marks a key post and its grade.
 pub async fn set_supervision(
     State(state): State<AppState>,
     user: Option<Extension<SessionUser>>,
     Path(post_id): Path<i64>,
-    Json(body): Json<SupervisionIn>,
+    Json(body): Json<SetSupervision>,
 ) -> Result<Json<Done>, HttpError> {
     let user = signed_in(user)?;
     review::set_marks(

@@ -3,7 +3,7 @@
 //! code calls for, so a client's mistake (a missing or malformed argument, no session, no
 //! permission) is never reported as a server fault.
 
-use app::error::ApiError;
+use app::error::{ApiError, ErrorCode};
 use axum::{
     body::{to_bytes, Body},
     extract::Request,
@@ -32,7 +32,7 @@ pub async fn fix_error_status(request: Request, next: Next) -> Response {
         Err(_) => return HttpError(ApiError::internal()).into_response(),
     };
     if let Ok(error) = serde_json::from_slice::<ApiError>(&bytes) {
-        if error.code == "internal" {
+        if error.code == ErrorCode::Internal {
             tracing::error!(path = ?parts.extensions.get::<axum::extract::MatchedPath>().map(|p| p.as_str()), "server function failed");
         }
         parts.status =
@@ -43,7 +43,10 @@ pub async fn fix_error_status(request: Request, next: Next) -> Response {
 
 /// A path under the prefix that names no server function (or uses the wrong method).
 pub async fn unknown() -> HttpError {
-    HttpError(ApiError::new("not_found", "接口不存在或请求方式不正确"))
+    HttpError(ApiError::new(
+        ErrorCode::NotFound,
+        "接口不存在或请求方式不正确",
+    ))
 }
 
 /// Rejections that axum and tower produce themselves (a body over the limit, a wrong method) come
@@ -61,15 +64,17 @@ pub async fn json_rejections(request: Request, next: Next) -> Response {
     }
     let error = match response.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             format!(
                 "请求体过大（上限 {} KB）",
                 super::state::MAX_BODY_BYTES / 1024
             ),
         ),
-        StatusCode::METHOD_NOT_ALLOWED => ApiError::new("method_not_allowed", "不支持该请求方式"),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ApiError::new(ErrorCode::MethodNotAllowed, "不支持该请求方式")
+        }
         StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            ApiError::new("unsupported_media_type", "请求格式不受支持")
+            ApiError::new(ErrorCode::UnsupportedMediaType, "请求格式不受支持")
         }
         StatusCode::BAD_REQUEST => ApiError::bad_request("请求无效"),
         _ => return response,

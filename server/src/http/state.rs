@@ -35,6 +35,8 @@ pub struct AppState {
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_proxy: bool,
     pub backend: BackendHandle,
+    /// Applies sync pushes, several to a transaction when they arrive together.
+    pub sync: crate::sync::Writer,
     /// The service worker script, with the version of the built files in it.
     pub service_worker: Arc<str>,
     /// The key that objectors' addresses are hashed with (random per process, never stored).
@@ -45,6 +47,7 @@ impl AppState {
     pub fn new(leptos: LeptosOptions, db: Db, cookies: CookiePolicy, trust_proxy: bool) -> Self {
         let backend = BackendHandle(Arc::new(DbBackend::new(db.clone())));
         let service_worker = service_worker_script(&leptos).into();
+        let sync = crate::sync::Writer::start(db.clone());
         let mut objection_key = [0u8; 32];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut objection_key);
         Self {
@@ -53,6 +56,7 @@ impl AppState {
             cookies,
             trust_proxy,
             backend,
+            sync,
             service_worker,
             objection_key: Arc::new(objection_key),
         }
@@ -73,7 +77,10 @@ pub fn signed_in(user: Option<axum::Extension<SessionUser>>) -> Result<SessionUs
 
 /// What the access rules need about the signed-in user, read now: their roles and held posts,
 /// and the organisation tree with the units' names.
-pub async fn who(state: &AppState, user: &SessionUser) -> Result<(Person, Org), HttpError> {
+pub async fn who(
+    state: &AppState,
+    user: &SessionUser,
+) -> Result<(Arc<Person>, Arc<Org>), HttpError> {
     let person = state.db.directory().person(user.id).await?;
     let org = state.db.directory().org().await?;
     Ok((person, org))

@@ -420,3 +420,13 @@ pub async fn ensure_duty(conn: &mut Conn, post_id: i64, text: &str) -> anyhow::R
     .context("Failed to insert a duty")?;
     Ok(())
 }
+
+/// The directory's generation: a counter that triggers move whenever units, posts, holders or
+/// roles change, so that what was read at the same generation is still current.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn directory_generation(conn: &mut Conn) -> anyhow::Result<i64> {
+    sqlx::query_scalar!(r#"SELECT n AS "n!: i64" FROM directory_generation WHERE id = 1"#)
+        .fetch_one(&mut *conn)
+        .await
+        .context("Failed to read the directory's generation")
+}

@@ -1,7 +1,10 @@
 //! Applying a push: each operation claimed once, decided in memory in order, and what it changed
 //! written in bulk before the push commits.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 use domain::{
     chain::{Action, Via},
@@ -421,12 +424,12 @@ async fn apply_one(
 /// The signed-in user as the chain sees them, loaded on the first chain step of a push.
 struct Actor<'d> {
     user_id: i64,
-    loaded: Option<(Person, Org)>,
+    loaded: Option<(Arc<Person>, Arc<Org>)>,
     directory: &'d Directory,
 }
 
 impl Actor<'_> {
-    async fn get(&mut self) -> Result<&(Person, Org)> {
+    async fn get(&mut self) -> Result<&(Arc<Person>, Arc<Org>)> {
         if self.loaded.is_none() {
             let person = self.directory.person(self.user_id).await?;
             let org = self.directory.org().await?;

@@ -151,3 +151,42 @@ async fn bad_server_function_input_is_a_400_not_a_500() {
     let (status, code, _) = error_code(response).await;
     assert_eq!((status, code.as_str()), (404, "not_found"));
 }
+
+/// The server keeps who holds what in memory; a role granted or taken away by another process
+/// (the CLI, an administrator's tool) takes effect at the very next request, never later.
+#[tokio::test]
+async fn a_role_granted_or_revoked_elsewhere_takes_effect_at_the_next_request() {
+    let app = spawn_app().await;
+    let health_post = app.post_id("区卫生局", "医政科科长").await;
+    let head = app.session_cookie("kezhang").await;
+    let read = || async {
+        app.server_fn("sheet", Some(&head), &format!("post_id={health_post}"))
+            .await
+            .status()
+    };
+    assert_eq!(read().await, 403);
+
+    let health: i64 = app
+        .count("SELECT id FROM org_units WHERE name = '区卫生局'")
+        .await;
+    let user: i64 = app
+        .count("SELECT id FROM users WHERE username = 'kezhang'")
+        .await;
+    sqlx::query(
+        "INSERT INTO role_assignments (user_id, role, scope_unit_id) VALUES (?, 'section_head', ?)",
+    )
+    .bind(user)
+    .bind(health)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(read().await, 200, "the new role counts at once");
+
+    sqlx::query("DELETE FROM role_assignments WHERE user_id = ? AND scope_unit_id = ?")
+        .bind(user)
+        .bind(health)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(read().await, 403, "and so does its removal");
+}

@@ -465,3 +465,70 @@ async fn a_finished_measure_stays_finished_through_an_edit_that_does_not_state_p
         "measures[1].done_on"
     );
 }
+
+/// Group commit: pushes that wait together share one transaction, each in a savepoint of its
+/// own. A push that fails (here: an account that does not exist, refused by a foreign key) is
+/// rolled back alone; the pushes before and after it in the same transaction stand, once.
+#[tokio::test]
+async fn a_failing_push_in_a_group_rolls_back_alone_and_the_others_apply_once() {
+    let app = spawn_app().await;
+    let post = app.post_id("区交通局", "局长").await;
+    let holder: i64 = app
+        .count("SELECT id FROM users WHERE username = 'zhangwei'")
+        .await;
+    let writer = server::sync::Writer::start(app.db.clone());
+    let envelopes = |first: i64| -> Vec<domain::sync::Envelope> {
+        (first..first + 3)
+            .map(|i| serde_json::from_value(create_op(i, post, i as usize)).unwrap())
+            .collect()
+    };
+    let before = sheet_points(&app, post).await;
+
+    // Hold the write lock so that the pushes queue up behind it and go as a group.
+    let lock = app.db.begin_write().await.unwrap();
+    let client = Uuid::new_v4();
+    let (good_ops, bad_ops, late_ops) = (envelopes(1), envelopes(4), envelopes(7));
+    let good = tokio::spawn({
+        let (w, ops) = (writer.clone(), good_ops.clone());
+        async move { w.push(holder, client, ops).await }
+    });
+    let bad = tokio::spawn({
+        let w = writer.clone();
+        async move { w.push(i64::MAX, Uuid::new_v4(), bad_ops).await }
+    });
+    let late = tokio::spawn({
+        let (w, ops) = (writer.clone(), late_ops.clone());
+        async move { w.push(holder, client, ops).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    drop(lock);
+
+    let good = good.await.unwrap().expect("the first push applies");
+    assert!(bad.await.unwrap().is_err(), "the failing push is refused");
+    let late = late
+        .await
+        .unwrap()
+        .expect("the push after the failing one applies");
+    assert_eq!(good.len() + late.len(), 6);
+    assert_eq!(sheet_points(&app, post).await, before + 6);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM sync_ops WHERE user_id NOT IN (SELECT id FROM users)")
+            .await,
+        0,
+        "nothing of the failing push is left"
+    );
+    let grouping = writer.grouping();
+    assert_eq!(
+        grouping.pushes, 2,
+        "the failing push is not counted as written"
+    );
+    assert!(
+        grouping.groups <= 2,
+        "pushes that waited together shared transactions: {grouping:?}"
+    );
+
+    // The same pushes again: every operation answered from its claim, nothing applied twice.
+    let again = writer.push(holder, client, good_ops).await.unwrap();
+    assert_eq!(again, good);
+    assert_eq!(sheet_points(&app, post).await, before + 6);
+}

@@ -1,0 +1,184 @@
+//! The self-check as the browser draws it: the page, the service worker and the sync triggers,
+//! with the sync bar, the refused edits, the sheets and the risk-point form in submodules.
+
+use domain::{
+    chain::check_editable,
+    risk::{MeasureKind, MeasureStatus, RatingMatrix, RiskCategory},
+    sync::{MeasureInput, OpResult, Operation, RiskPointInput},
+    FieldError,
+};
+use leptos::{ev, prelude::*, task::spawn_local};
+use uuid::Uuid;
+
+use crate::{
+    offline::{self, LocalPoint, Store},
+    pages::widgets::level_class,
+};
+
+mod attention;
+mod form;
+mod sheets;
+mod status;
+
+use attention::*;
+use form::*;
+use sheets::*;
+use status::*;
+
+pub fn view() -> impl IntoView {
+    let store = Store::load();
+    provide_context(store);
+    register_service_worker();
+    start_sync_triggers(store);
+    move || {
+        match store.user.get() {
+        None => view! {
+            <main id="main" class="page narrow">
+                <h1>"岗位自查"</h1>
+                <p>"请先登录。登录过的用户在没有网络时也可以用自己的密码解锁。"</p>
+                <p><a class="button" href="/login?next=/check">"去登录"</a></p>
+            </main>
+        }
+        .into_any(),
+        Some(user) => view! {
+            <header class="topbar">
+                <a class="topbar-brand" href="/check">"廉防"</a>
+                <div class="topbar-user">
+                    <span class="user-name">{user.display_name.clone()}</span>
+                    <span class="user-unit">"岗位自查"</span>
+                </div>
+                <button type="button" class="link-button" on:click=move |_| sign_out(store)>"退出登录"</button>
+            </header>
+            <main id="main" class="page">
+                <SyncBar/>
+                <AttentionList/>
+                <Sheets/>
+            </main>
+        }
+        .into_any(),
+    }
+    }
+}
+
+/// The service worker keeps the shell, wasm, JS and CSS so the app opens with no network.
+pub(super) fn register_service_worker() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let container = window.navigator().service_worker();
+    let registration = container.register("/sw.js");
+    let ready = container.ready();
+    spawn_local(async move {
+        let _ = wasm_bindgen_futures::JsFuture::from(registration).await;
+        if let Ok(ready) = ready {
+            let _ = wasm_bindgen_futures::JsFuture::from(ready).await;
+        }
+        mark_offline_ready();
+    });
+}
+
+/// Marks `<body data-offline-ready>` once a service worker controls the page, which is when
+/// a reload without network will still open it. A first visit is claimed a moment after the
+/// worker activates, so that waits for `controllerchange`.
+pub(super) fn mark_offline_ready() {
+    use wasm_bindgen::{closure::Closure, JsCast as _};
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let container = window.navigator().service_worker();
+    let mark = || {
+        if let Some(body) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+        {
+            let _ = body.set_attribute("data-offline-ready", "true");
+        }
+    };
+    if container.controller().is_some() {
+        mark();
+    } else {
+        let on_change = Closure::<dyn FnMut()>::new(mark);
+        container.set_oncontrollerchange(Some(on_change.as_ref().unchecked_ref()));
+        on_change.forget();
+    }
+}
+
+/// Sync when the page opens online, when the network comes back, on a timer (backing off
+/// after failures), and on demand.
+pub(super) fn start_sync_triggers(store: Store) {
+    let _ = window_event_listener(ev::online, move |_| {
+        store.online.set(true);
+        spawn_local(store.sync());
+    });
+    let _ = window_event_listener(ev::offline, move |_| store.online.set(false));
+    if store.online.get_untracked() {
+        spawn_local(store.sync());
+    }
+    schedule(store);
+}
+
+pub(super) fn schedule(store: Store) {
+    let failures = store.meta.get_untracked().failures.min(6);
+    let delay = if failures == 0 {
+        30_000
+    } else {
+        5_000 * 2u64.pow(failures)
+    };
+    set_timeout(
+        move || {
+            if store.online.get_untracked() && store.user.get_untracked().is_some() {
+                spawn_local(store.sync());
+            }
+            schedule(store);
+        },
+        std::time::Duration::from_millis(delay.min(300_000)),
+    );
+}
+
+pub(super) fn sign_out(store: Store) {
+    let queued = store.outbox.get_untracked().ops.len();
+    let message = if queued > 0 {
+        format!("您有 {queued} 条内容尚未同步，退出后仍保留在本设备上，下次登录后继续同步。确定退出吗？")
+    } else {
+        "确定退出登录吗？".to_owned()
+    };
+    if !confirm(&message) {
+        return;
+    }
+    offline::forget_session();
+    // From here on nothing of this user's is sent: the sync engine checks the signed-in user.
+    store.user.set(None);
+    spawn_local(async move {
+        if store.online.get_untracked() {
+            let _ = crate::fetch::post_json("/api/logout", "{}").await;
+        }
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().assign("/login?notice=logged_out");
+        }
+    });
+}
+
+pub(super) fn confirm(message: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.confirm_with_message(message).ok())
+        .unwrap_or(false)
+}
+
+pub(super) fn time_of(ms: f64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
+    format!(
+        "{}-{:02}-{:02} {:02}:{:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes(),
+        d.get_seconds()
+    )
+}
+
+pub(super) fn alert(message: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.alert_with_message(message);
+    }
+}

@@ -1,0 +1,49 @@
+//! The sync bar: online or not, what waits, the last sync and its error.
+
+use super::*;
+
+/// Always visible: what waits, when it last synced, what failed, how full storage is.
+#[component]
+pub(super) fn SyncBar() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let queued = move || store.outbox.with(|o| o.ops.len());
+    let used = move || store.used.get();
+    let status = move || {
+        if store.syncing.get() {
+            "正在同步…".to_owned()
+        } else if !store.online.get() {
+            "离线：内容保存在本设备，联网后自动同步".to_owned()
+        } else if queued() == 0 {
+            "已全部同步".to_owned()
+        } else {
+            "等待同步".to_owned()
+        }
+    };
+    view! {
+        <section class="card sync-bar" aria-label="同步状态">
+            <p class="sync-status" role="status" aria-live="polite">
+                <span class=move || if store.online.get() { "dot dot-online" } else { "dot dot-offline" } aria-hidden="true"></span>
+                <span data-testid="sync-status">{status}</span>
+            </p>
+            <dl class="sync-facts">
+                <dt>"待同步"</dt><dd data-testid="queued">{move || format!("{} 条", queued())}</dd>
+                <dt>"上次同步"</dt>
+                <dd>{move || store.meta.with(|m| m.last_sync.map(time_of).unwrap_or_else(|| "尚未同步".to_owned()))}</dd>
+                <dt>"本机存储"</dt>
+                <dd>{move || format!("已用 {} KB / 约 {} KB（{}%）", used() / 1024, offline::QUOTA_BYTES / 1024, used() * 100 / offline::QUOTA_BYTES)}</dd>
+            </dl>
+            {move || store.meta.with(|m| m.last_error.clone().map(|e| (e, m.sign_in_needed))).map(|(e, sign_in)| view! {
+                <div class="alert alert-error" role="alert">
+                    <p>{format!("同步失败：{e}")}</p>
+                    {sign_in.then(|| view! { <p><a href="/login?next=/check">"联网重新登录"</a>"（待同步的内容会保留）"</p> })}
+                </div>
+            })}
+            <div class="actions">
+                <button type="button" on:click=move |_| spawn_local(store.sync())
+                    disabled=move || store.syncing.get() || !store.online.get()>"立即同步"</button>
+                <button type="button" on:click=move |_| store.export()
+                    disabled=move || queued() == 0 && store.attention.with(Vec::is_empty)>"导出待同步队列"</button>
+            </div>
+        </section>
+    }
+}
