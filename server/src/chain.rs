@@ -184,8 +184,8 @@ pub async fn steps(
     via: Via,
     now: i64,
 ) -> Result<Vec<Outcome>> {
-    let actor = directory.person(user_id).await?;
-    let org = directory.org().await?;
+    let actor = directory.person_on(conn, user_id).await?;
+    let org = directory.org_on(conn).await?;
     let mut outcomes = Vec::with_capacity(steps.len());
     for (post_id, action) in steps {
         let Some(sheet) = store::sheets::current(conn, *post_id).await? else {

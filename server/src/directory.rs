@@ -14,7 +14,7 @@ use std::{
 use domain::{access::Principal, chain::PeerPost, org::OrgTree};
 use sqlx::SqlitePool;
 
-use crate::store;
+use crate::store::{self, Conn};
 
 /// The organisation tree with each unit's name.
 #[derive(Debug, Clone, Default)]
@@ -78,27 +78,38 @@ impl Directory {
     /// The organisation tree and unit names.
     pub async fn org(&self) -> anyhow::Result<Arc<Org>> {
         let mut conn = self.pool.acquire().await?;
-        // The generation is read first: a change that lands while the tree is read moves it
-        // again, so what is cached below can be older than its generation says only until the
-        // next request.
-        let generation = store::org::directory_generation(&mut conn).await?;
-        if let Some(org) = self.cached(generation, |c| c.org.clone()) {
-            return Ok(org);
-        }
-        let (tree, names) = store::org::tree(&mut conn).await?;
-        let org = Arc::new(Org { tree, names });
-        self.keep(generation, |c| c.org = Some(org.clone()));
-        Ok(org)
+        self.org_on(&mut conn).await
     }
 
     /// A user's roles and held posts.
     pub async fn person(&self, user_id: i64) -> anyhow::Result<Arc<Person>> {
         let mut conn = self.pool.acquire().await?;
-        let generation = store::org::directory_generation(&mut conn).await?;
+        self.person_on(&mut conn, user_id).await
+    }
+
+    /// [`Directory::org`] through a connection the caller holds already: code that holds one
+    /// must never wait for a second, or a busy pool deadlocks.
+    pub async fn org_on(&self, conn: &mut Conn) -> anyhow::Result<Arc<Org>> {
+        // The generation is read first: a change that lands while the tree is read moves it
+        // again, so what is cached below can be older than its generation says only until the
+        // next request.
+        let generation = store::org::directory_generation(conn).await?;
+        if let Some(org) = self.cached(generation, |c| c.org.clone()) {
+            return Ok(org);
+        }
+        let (tree, names) = store::org::tree(conn).await?;
+        let org = Arc::new(Org { tree, names });
+        self.keep(generation, |c| c.org = Some(org.clone()));
+        Ok(org)
+    }
+
+    /// [`Directory::person`] through a connection the caller holds already.
+    pub async fn person_on(&self, conn: &mut Conn, user_id: i64) -> anyhow::Result<Arc<Person>> {
+        let generation = store::org::directory_generation(conn).await?;
         if let Some(person) = self.cached(generation, |c| c.people.get(&user_id).cloned()) {
             return Ok(person);
         }
-        let (principal, held) = store::org::principal(&mut conn, user_id).await?;
+        let (principal, held) = store::org::principal(conn, user_id).await?;
         let person = Arc::new(Person { principal, held });
         self.keep(generation, |c| {
             c.people.insert(user_id, person.clone());

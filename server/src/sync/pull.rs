@@ -49,8 +49,8 @@ fn empty(cursor: i64, full: bool) -> SyncResponse {
 
 /// The posts `user_id` may read, and those they hold.
 async fn visible(db: &Db, conn: &mut Conn, user_id: i64) -> Result<(Vec<i64>, HashSet<i64>)> {
-    let person = db.directory().person(user_id).await?;
-    let org = db.directory().org().await?;
+    let person = db.directory().person_on(conn, user_id).await?;
+    let org = db.directory().org_on(conn).await?;
     let posts = store::org::post_units(conn).await?;
     let readable = posts
         .into_iter()

@@ -429,10 +429,11 @@ struct Actor<'d> {
 }
 
 impl Actor<'_> {
-    async fn get(&mut self) -> Result<&(Arc<Person>, Arc<Org>)> {
+    /// Read through the push's own connection: the writer must never wait for a second one.
+    async fn get(&mut self, conn: &mut Conn) -> Result<&(Arc<Person>, Arc<Org>)> {
         if self.loaded.is_none() {
-            let person = self.directory.person(self.user_id).await?;
-            let org = self.directory.org().await?;
+            let person = self.directory.person_on(conn, self.user_id).await?;
+            let org = self.directory.org_on(conn).await?;
             self.loaded = Some((person, org));
         }
         Ok(self.loaded.as_ref().expect("loaded above"))
@@ -464,7 +465,7 @@ async fn decide(
     if let Some(bumps) = pending.sheet_bumps.remove(&sheet.id).filter(|b| *b > 0) {
         store::sheets::bump_version(conn, sheet.id, bumps, now).await?;
     }
-    let (person, org) = actor.get().await?;
+    let (person, org) = actor.get(conn).await?;
     let outcome = chain::step(
         conn,
         person,
