@@ -30,13 +30,7 @@ pub fn LoginPage() -> impl IntoView {
     let error = move || query.read().get("error");
     let notice = move || query.read().get("notice");
     let username = move || query.read().get("username").unwrap_or_default();
-    let next = move || {
-        query
-            .read()
-            .get("next")
-            .filter(|n| n.starts_with('/') && !n.starts_with("//"))
-            .unwrap_or_else(|| "/".to_owned())
-    };
+    let next = move || domain::nav::next_or_home(query.read().get("next").as_deref()).to_owned();
     // With the wasm running, the form logs in through fetch so that the device can remember the
     // user for offline unlocking, and falls back to unlocking offline when there is no network.
     // Without it, the form simply posts.
@@ -89,7 +83,7 @@ pub fn LoginPage() -> impl IntoView {
                 {move || notice().map(|code| view! {
                     <p class="alert alert-info" role="status">{login_error_message(&code)}</p>
                 })}
-                <input type="hidden" name="next" prop:value=next/>
+                <input type="hidden" name="next" value=next/>
                 <label for="username">"用户名"</label>
                 <input id="username" name="username" type="text" autocomplete="username" node_ref=username_input
                     autocapitalize="none" spellcheck="false" required maxlength="32"

@@ -111,14 +111,6 @@ fn required_field(
     }
 }
 
-/// Where to go after a form login: a path on this site, never another site.
-fn safe_next(next: Option<&String>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.clone(),
-        _ => "/".to_owned(),
-    }
-}
-
 /// The client's address: the socket peer, or the first `X-Forwarded-For` entry behind a trusted
 /// proxy.
 pub(super) fn client_address(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> String {
@@ -151,7 +143,7 @@ pub async fn login(
         Ok(f) => f,
         Err(e) => return e.into_response(),
     };
-    let next = safe_next(fields.get("next"));
+    let next = domain::nav::next_or_home(fields.get("next").map(String::as_str)).to_owned();
     let typed_name = fields.get("username").cloned().unwrap_or_default();
     let fail = |error: ApiError, retry_after: Option<i64>| -> Response {
         match format {

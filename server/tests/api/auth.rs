@@ -252,6 +252,76 @@ async fn the_login_form_redirects_with_a_code_and_never_to_another_site() {
 }
 
 #[tokio::test]
+async fn no_next_leads_the_login_form_off_the_site() {
+    let app = spawn_app().await;
+    for next in [
+        "/\\evil.example",
+        "/%5Cevil.example%2F",
+        "/%09/evil.example",
+        "/\t/evil.example",
+        "//evil.example",
+        "/%2F%2Fevil.example",
+        "javascript:alert(1)",
+        "https://evil.example/",
+    ] {
+        let response = app
+            .client
+            .post(app.url("/api/login"))
+            .header(header::ORIGIN, app.origin())
+            .form(&[
+                ("username", "zhangwei"),
+                ("password", PASSWORD),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303, "{next:?}");
+        assert_eq!(response.headers()[header::LOCATION], "/", "{next:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_plain_login_form_carries_a_safe_next_and_drops_an_unsafe_one() {
+    let app = spawn_app().await;
+    let page = |query: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url(&format!("/login{query}")))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let safe = page("?next=/check").await;
+    assert!(
+        safe.contains(r#"name="next" value="/check""#),
+        "the form posts next=/check without the wasm"
+    );
+    let unsafe_next = page("?next=/%5Cevil.example%2F").await;
+    assert!(unsafe_next.contains(r#"name="next" value="/""#));
+    assert!(!unsafe_next.contains("evil.example"));
+    // Posted as the page leaves it, the form lands on the page asked for.
+    let response = app
+        .client
+        .post(app.url("/api/login"))
+        .header(header::ORIGIN, app.origin())
+        .form(&[
+            ("username", "zhangwei"),
+            ("password", PASSWORD),
+            ("next", "/check"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()[header::LOCATION], "/check");
+}
+
+#[tokio::test]
 async fn bad_login_input_gets_a_clear_error_and_never_a_500() {
     let app = spawn_app().await;
     let post = |content_type: &'static str, body: &'static str| {
