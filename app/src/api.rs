@@ -372,6 +372,9 @@ pub struct ImportReportView {
     pub accepted_rows: usize,
     pub rejected_rows: usize,
     pub rejected: Vec<RejectedRowView>,
+    /// Per rule, problems counted but not listed (each rule lists its first few).
+    #[serde(default)]
+    pub rejected_omitted: Vec<OmittedRefusalsView>,
     pub offset: usize,
     pub applied_rows: usize,
     pub next_offset: Option<usize>,
@@ -380,6 +383,13 @@ pub struct ImportReportView {
     pub new_risk_points: usize,
     pub new_measures: usize,
     pub existing_risk_points: usize,
+}
+
+/// Problems of one rule that a report counts without listing them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OmittedRefusalsView {
+    pub code: String,
+    pub count: usize,
 }
 
 /// A refused row: its row number as Excel shows it, the column, the rule and why.

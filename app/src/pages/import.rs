@@ -185,6 +185,13 @@ fn Report(report: ImportReportView) -> impl IntoView {
                     </tbody>
                 </table>
             })}
+            {(!report.rejected_omitted.is_empty()).then(|| view! {
+                <ul class="omitted-refusals">
+                    {report.rejected_omitted.into_iter().map(|o| view! {
+                        <li>{format!("规则 {} 另有 {} 处问题未逐条列出（每条规则列出前 20 处），请按上表修改同类问题后重新试导入。", o.code, o.count)}</li>
+                    }).collect_view()}
+                </ul>
+            })}
         </section>
     }
 }

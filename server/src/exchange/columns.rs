@@ -2,6 +2,8 @@
 
 use domain::FieldError;
 
+use super::read::Cell;
+
 /// Title rows (`某某局廉政风险点台账`) often stand above the header; it is looked for this far down.
 pub(super) const HEADER_SEARCH_ROWS: usize = 10;
 /// A row is taken for the header once it names this many known columns.
@@ -172,10 +174,10 @@ pub(super) struct ColumnMap([Option<usize>; COLUMNS]);
 impl ColumnMap {
     /// The cell of `column`, without the guard a CSV export puts before text Excel would take
     /// for a formula. A short row has empty cells at its end; a column the file lacks is empty.
-    pub(super) fn cell<'a>(&self, cells: &'a [String], column: Column) -> &'a str {
+    pub(super) fn cell<'a>(&self, cells: &'a [Cell], column: Column) -> &'a str {
         let raw = self.0[column.index()]
             .and_then(|i| cells.get(i))
-            .map_or("", String::as_str);
+            .map_or("", |c| &**c);
         match raw.strip_prefix('\'') {
             Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
             _ => raw,
@@ -190,8 +192,8 @@ impl ColumnMap {
 
 /// Finds the header among the first rows and maps every column. A missing column makes the whole
 /// file unusable, so all missing ones are named at once.
-pub(super) fn map_header(grid: &[Vec<String>]) -> Result<(usize, ColumnMap), FieldError> {
-    let known = |cells: &Vec<String>| {
+pub(super) fn map_header(grid: &[Vec<Cell>]) -> Result<(usize, ColumnMap), FieldError> {
+    let known = |cells: &Vec<Cell>| {
         cells
             .iter()
             .filter(|c| Column::from_heading(c).is_some())
@@ -235,6 +237,6 @@ pub(super) fn map_header(grid: &[Vec<String>]) -> Result<(usize, ColumnMap), Fie
     Ok((header, ColumnMap(found)))
 }
 
-pub(super) fn is_blank(cells: &[String]) -> bool {
+pub(super) fn is_blank(cells: &[Cell]) -> bool {
     cells.iter().all(|c| c.trim().is_empty())
 }

@@ -40,8 +40,13 @@ pub struct ImportReport {
     pub total_rows: usize,
     pub accepted_rows: usize,
     pub rejected_rows: usize,
-    /// Every problem of every refused row, in row order; a row may appear more than once.
+    /// The problems of refused rows, in row order; a row may appear more than once. Each rule's
+    /// first [`REFUSALS_SHOWN_PER_RULE`] problems are listed; the rest are counted in
+    /// `rejected_omitted`, so a hostile file cannot make the report grow without bound.
     pub rejected: Vec<RejectedRow>,
+    /// Per rule, how many further problems were counted but not listed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rejected_omitted: Vec<OmittedRefusals>,
     /// The accepted rows the counts cover: `offset..offset + applied_rows` (all of them in a
     /// dry run).
     pub offset: usize,
@@ -51,6 +56,44 @@ pub struct ImportReport {
     /// Created (or, in a dry run, to be created) by the rows covered.
     #[serde(flatten)]
     pub counts: ImportCounts,
+}
+
+/// How many problems each rule shows in full in a report.
+pub const REFUSALS_SHOWN_PER_RULE: usize = 20;
+
+/// Problems of one rule counted but not listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OmittedRefusals {
+    pub code: String,
+    pub count: usize,
+}
+
+/// The first problems of each rule, and counts of the rest.
+fn bounded(rejected: &[RejectedRow]) -> (Vec<RejectedRow>, Vec<OmittedRefusals>) {
+    let mut shown = Vec::new();
+    let mut per_rule: Vec<(String, usize)> = Vec::new();
+    for problem in rejected {
+        let seen = match per_rule.iter_mut().find(|(code, _)| *code == problem.code) {
+            Some((_, n)) => n,
+            None => {
+                per_rule.push((problem.code.clone(), 0));
+                &mut per_rule.last_mut().expect("just pushed").1
+            }
+        };
+        *seen += 1;
+        if *seen <= REFUSALS_SHOWN_PER_RULE {
+            shown.push(problem.clone());
+        }
+    }
+    let omitted = per_rule
+        .into_iter()
+        .filter(|(_, n)| *n > REFUSALS_SHOWN_PER_RULE)
+        .map(|(code, n)| OmittedRefusals {
+            code,
+            count: n - REFUSALS_SHOWN_PER_RULE,
+        })
+        .collect();
+    (shown, omitted)
 }
 
 /// Why a file could not be imported at all.
@@ -123,12 +166,14 @@ pub(super) fn report(
     counts: ImportCounts,
 ) -> ImportReport {
     let end = offset + applied_rows;
+    let (rejected, rejected_omitted) = bounded(&plan.rejected);
     ImportReport {
         dry_run,
         total_rows: plan.total_rows,
         accepted_rows: plan.accepted.len(),
         rejected_rows: plan.rejected_rows(),
-        rejected: plan.rejected.clone(),
+        rejected,
+        rejected_omitted,
         offset,
         applied_rows,
         next_offset: (!dry_run && end < plan.accepted.len()).then_some(end),

@@ -1,8 +1,12 @@
 //! Reading table files (XLSX, CSV, TSV, UTF-8 or UTF-16) into rows of cells.
 
-use std::io::Cursor;
+use std::{
+    collections::HashSet,
+    io::{Cursor, Read as _},
+    sync::Arc,
+};
 
-use calamine::{Data, Dimensions, Reader as _, Xlsx};
+use calamine::{Data, DataRef, Dimensions, Reader as _, Xlsx};
 use domain::FieldError;
 
 use super::columns::HEADER_SEARCH_ROWS;
@@ -13,6 +17,24 @@ pub const MAX_ROWS: usize = 20_000;
 /// Cells right of this column are ignored: a risk table is a dozen columns wide, and the bound
 /// keeps a sheet with a stray far-right cell from taking memory.
 const MAX_COLUMNS: usize = 64;
+
+/// One cell's text. Cells with the same text share it: a shared string referenced by many cells,
+/// or a merged region filled from its top-left cell, is held once however many cells show it.
+pub type Cell = Arc<str>;
+/// A table as rows of cells.
+pub type Grid = Vec<Vec<Cell>>;
+
+/// The most a workbook may hold once unzipped, all its parts together. A real risk table of a
+/// whole district (8,426 risk points) is under 10 MB unzipped; zip bombs are far larger.
+pub const MAX_UNZIPPED_BYTES: u64 = 64 * 1024 * 1024;
+/// The most parts a workbook may have.
+const MAX_ZIP_ENTRIES: usize = 1_000;
+/// The most text the table may show, counting each cell's text as often as cells show it (a
+/// merged region counts its text once per cell). This bounds everything built from the cells
+/// afterwards: parsed rows, refusals, the report.
+pub const MAX_TABLE_TEXT_BYTES: usize = 32 * 1024 * 1024;
+/// The most non-empty cells a table may have, merged regions counted cell by cell.
+pub const MAX_CELLS: usize = 400_000;
 
 /// The start of a zip archive, as an XLSX workbook is.
 pub(super) const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
@@ -26,7 +48,7 @@ pub(super) const OLE_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 /// cell (tables often merge the unit and post cells of a post's rows). Text is UTF-8 (a BOM is
 /// dropped) or UTF-16 with a BOM (Excel's “Unicode text”); it is TSV when its header line has a
 /// tab, and CSV with RFC 4180 quoting otherwise.
-pub fn read_table(bytes: &[u8]) -> Result<Vec<Vec<String>>, FieldError> {
+pub fn read_table(bytes: &[u8]) -> Result<Grid, FieldError> {
     if bytes.starts_with(ZIP_MAGIC) {
         return read_xlsx(bytes);
     }
@@ -40,6 +62,65 @@ pub fn read_table(bytes: &[u8]) -> Result<Vec<Vec<String>>, FieldError> {
 
 pub(super) fn unreadable(message: impl Into<String>) -> FieldError {
     FieldError::new("unreadable_file", "file", message)
+}
+
+fn too_much_text() -> FieldError {
+    FieldError::new(
+        "table_too_large",
+        "file",
+        format!(
+            "文件内容过大：展开合并单元格与共享文本后超过 {} MB 或 {MAX_CELLS} 个单元格，请按单位拆分后分批导入",
+            MAX_TABLE_TEXT_BYTES / 1024 / 1024
+        ),
+    )
+}
+
+/// Builds a grid within the bounds: texts interned, cells and text counted as they are placed.
+#[derive(Default)]
+struct GridBuilder {
+    grid: Grid,
+    texts: HashSet<Cell>,
+    cells: usize,
+    text_bytes: usize,
+}
+
+impl GridBuilder {
+    fn intern(&mut self, text: &str) -> Cell {
+        if let Some(cell) = self.texts.get(text) {
+            return cell.clone();
+        }
+        let cell: Cell = Arc::from(text);
+        self.texts.insert(cell.clone());
+        cell
+    }
+
+    /// Counts one more cell showing `text`, refusing the table past the bounds.
+    fn count(&mut self, text: &str) -> Result<(), FieldError> {
+        self.cells += 1;
+        self.text_bytes += text.len();
+        if self.cells > MAX_CELLS || self.text_bytes > MAX_TABLE_TEXT_BYTES {
+            return Err(too_much_text());
+        }
+        Ok(())
+    }
+
+    fn set(&mut self, row: usize, col: usize, text: &str) -> Result<(), FieldError> {
+        self.count(text)?;
+        let cell = self.intern(text);
+        if self.grid.len() <= row {
+            self.grid.resize(row + 1, Vec::new());
+        }
+        let cells = &mut self.grid[row];
+        if cells.len() <= col {
+            cells.resize(col + 1, empty());
+        }
+        cells[col] = cell;
+        Ok(())
+    }
+}
+
+fn empty() -> Cell {
+    Arc::from("")
 }
 
 pub(super) fn too_many_rows() -> FieldError {
@@ -68,7 +149,7 @@ pub(super) fn decode_text(bytes: &[u8]) -> Result<String, FieldError> {
     })
 }
 
-pub(super) fn read_delimited(text: &str) -> Result<Vec<Vec<String>>, FieldError> {
+pub(super) fn read_delimited(text: &str) -> Result<Grid, FieldError> {
     // The first line with a tab or a comma decides, so title rows above the header are passed.
     let tsv = text
         .lines()
@@ -82,7 +163,7 @@ pub(super) fn read_delimited(text: &str) -> Result<Vec<Vec<String>>, FieldError>
         // Tab-separated tables carry quotes as text (“” are common, " happens).
         .quoting(!tsv)
         .from_reader(text.as_bytes());
-    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut builder = GridBuilder::default();
     let mut record = csv::StringRecord::new();
     // Excel shows a record as one row however many line breaks its quoted cells hold, and shows
     // the blank lines the reader skips: so a record's row is the line it starts on, less the
@@ -106,21 +187,27 @@ pub(super) fn read_delimited(text: &str) -> Result<Vec<Vec<String>>, FieldError>
             .matches('\n')
             .count()
             + 1;
-        let row = last_line.saturating_sub(inner + folded).max(rows.len() + 1);
+        let row = last_line
+            .saturating_sub(inner + folded)
+            .max(builder.grid.len() + 1);
         if row > MAX_ROWS {
             return Err(too_many_rows());
         }
-        rows.resize(row - 1, Vec::new());
-        rows.push(record.iter().map(str::to_owned).collect());
+        builder.grid.resize(row, Vec::new());
+        for (col, field) in record.iter().enumerate() {
+            builder.set(row - 1, col, field)?;
+        }
         folded += inner;
     }
-    Ok(rows)
+    Ok(builder.grid)
 }
 
 /// Reads the first sheet cell by cell, so that memory follows the cells present rather than the
-/// span between the first and the last.
-pub(super) fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, FieldError> {
+/// span between the first and the last. The workbook is unzipped once into nothing first, so a
+/// zip bomb is refused before calamine holds any part of it.
+pub(super) fn read_xlsx(bytes: &[u8]) -> Result<Grid, FieldError> {
     let broken = || unreadable("无法读取该 Excel 文件：文件可能已损坏、加密，或不是 .xlsx 工作簿");
+    check_unzipped_size(bytes)?;
     let mut book: Xlsx<_> =
         calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|_| broken())?;
     let name = book
@@ -128,7 +215,7 @@ pub(super) fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, FieldError> {
         .into_iter()
         .next()
         .ok_or_else(|| unreadable("Excel 文件中没有工作表"))?;
-    let mut grid: Vec<Vec<String>> = Vec::new();
+    let mut builder = GridBuilder::default();
     {
         let mut cells = book.worksheet_cells_reader(&name).map_err(|_| broken())?;
         while let Some(cell) = cells.next_cell().map_err(|_| broken())? {
@@ -137,23 +224,57 @@ pub(super) fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, FieldError> {
             if row >= MAX_ROWS {
                 return Err(too_many_rows());
             }
-            let text = cell_text(&Data::from(cell.get_value().clone()));
-            if col >= MAX_COLUMNS || text.is_empty() {
+            if col >= MAX_COLUMNS {
                 continue;
             }
-            if grid.len() <= row {
-                grid.resize(row + 1, Vec::new());
+            match cell.get_value() {
+                // A shared string is read where it is stored, never copied per cell.
+                DataRef::SharedString(text) if !text.is_empty() => builder.set(row, col, text)?,
+                DataRef::String(text) if !text.is_empty() => builder.set(row, col, text)?,
+                DataRef::SharedString(_) | DataRef::String(_) | DataRef::Empty => {}
+                other => {
+                    let text = cell_text(&Data::from(other.clone()));
+                    if !text.is_empty() {
+                        builder.set(row, col, &text)?;
+                    }
+                }
             }
-            let cells = &mut grid[row];
-            if cells.len() <= col {
-                cells.resize(col + 1, String::new());
-            }
-            cells[col] = text;
         }
     }
     let merges = book.merge_cells_by_sheet_name(&name).unwrap_or_default();
-    fill_merged(&mut grid, &merges);
-    Ok(grid)
+    fill_merged(&mut builder, &merges)?;
+    Ok(builder.grid)
+}
+
+/// Refuses a workbook whose parts unzip to more than [`MAX_UNZIPPED_BYTES`], by unzipping each
+/// into nothing and stopping at the bound (a part's stated size may lie).
+fn check_unzipped_size(bytes: &[u8]) -> Result<(), FieldError> {
+    let broken = || unreadable("无法读取该 Excel 文件：文件可能已损坏、加密，或不是 .xlsx 工作簿");
+    let too_large = || {
+        FieldError::new(
+            "table_too_large",
+            "file",
+            format!(
+                "Excel 文件解压后超过 {} MB，请按单位拆分后分批导入",
+                MAX_UNZIPPED_BYTES / 1024 / 1024
+            ),
+        )
+    };
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| broken())?;
+    if archive.len() > MAX_ZIP_ENTRIES {
+        return Err(too_large());
+    }
+    let mut left = MAX_UNZIPPED_BYTES;
+    for i in 0..archive.len() {
+        let entry = archive.by_index(i).map_err(|_| broken())?;
+        let read =
+            std::io::copy(&mut entry.take(left + 1), &mut std::io::sink()).map_err(|_| broken())?;
+        if read > left {
+            return Err(too_large());
+        }
+        left -= read;
+    }
+    Ok(())
 }
 
 /// A cell as text. Whole numbers print without a decimal point, as Excel shows them.
@@ -166,29 +287,44 @@ pub(super) fn cell_text(cell: &Data) -> String {
     }
 }
 
-/// Gives every cell of a merged region the value of its top-left cell. Regions are clipped to
-/// the cells read, so a merge over whole columns costs nothing.
-pub(super) fn fill_merged(grid: &mut [Vec<String>], merges: &[Dimensions]) {
-    let width = grid.iter().map(Vec::len).max().unwrap_or(0);
+/// Gives every cell of a merged region the value of its top-left cell, by reference, counting
+/// each against the bounds. Regions are clipped to the rows and columns read, so a merge over
+/// whole columns costs nothing.
+fn fill_merged(builder: &mut GridBuilder, merges: &[Dimensions]) -> Result<(), FieldError> {
+    let width = builder.grid.iter().map(Vec::len).max().unwrap_or(0);
     for merge in merges {
         let (top, left) = (merge.start.0 as usize, merge.start.1 as usize);
-        let Some(value) = grid.get(top).and_then(|row| row.get(left)).cloned() else {
+        let Some(value) = builder.grid.get(top).and_then(|row| row.get(left)).cloned() else {
             continue;
         };
         let right = (merge.end.1 as usize).min(width.saturating_sub(1));
-        let bottom = merge.end.0 as usize;
+        let bottom = (merge.end.0 as usize).min(builder.grid.len().saturating_sub(1));
         if value.is_empty() || right < left {
             continue;
         }
-        for row in grid.iter_mut().take(bottom.saturating_add(1)).skip(top) {
-            if row.len() <= right {
-                row.resize(right + 1, String::new());
-            }
-            for cell in &mut row[left..=right] {
-                if cell.is_empty() {
-                    cell.clone_from(&value);
+        for row in top..=bottom {
+            for col in left..=right {
+                let filled = builder.grid[row].get(col).is_some_and(|c| !c.is_empty());
+                if !filled {
+                    builder.count(&value)?;
+                    let cells = &mut builder.grid[row];
+                    if cells.len() <= col {
+                        cells.resize(col + 1, empty());
+                    }
+                    cells[col] = value.clone();
                 }
             }
         }
     }
+    Ok(())
+}
+
+#[cfg(test)]
+pub(super) fn fill_merged_for_test(grid: Grid, merges: &[Dimensions]) -> Grid {
+    let mut builder = GridBuilder {
+        grid,
+        ..GridBuilder::default()
+    };
+    fill_merged(&mut builder, merges).expect("within the bounds");
+    builder.grid
 }

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::{
     columns::{is_blank, map_header, Column, ColumnMap},
-    read::{read_table, too_many_rows, MAX_ROWS},
+    read::{read_table, too_many_rows, Cell, MAX_ROWS},
 };
 
 /// Frequency is not a column of existing tables; their points get the middle of the scale.
@@ -88,13 +88,20 @@ pub struct RejectedRow {
     pub message: String,
 }
 
+/// The longest message a refusal keeps: messages quote the cell, and a cell may be long.
+const MAX_MESSAGE_CHARS: usize = 200;
+
 impl RejectedRow {
     pub(super) fn new(row: usize, field: &str, error: FieldError) -> Self {
+        let message = match error.message.char_indices().nth(MAX_MESSAGE_CHARS) {
+            Some((cut, _)) => format!("{}…", &error.message[..cut]),
+            None => error.message,
+        };
         Self {
             row,
             field: field.to_owned(),
             code: error.code,
-            message: error.message,
+            message,
         }
     }
 }
@@ -146,7 +153,7 @@ pub(super) fn keep<T>(
 /// Parses every cell of a row, reporting every bad cell rather than the first.
 pub(super) fn parse_row(
     row: usize,
-    cells: &[String],
+    cells: &[Cell],
     columns: &ColumnMap,
 ) -> Result<TableRow, Vec<RejectedRow>> {
     let cell = |column| columns.cell(cells, column);
@@ -280,7 +287,7 @@ pub(super) fn parse_row(
 /// is refused, as on the sheet page.
 pub(super) fn post_marks(
     columns: &ColumnMap,
-    cells: &[String],
+    cells: &[Cell],
 ) -> Result<Option<PostMarks>, FieldError> {
     let key = columns.cell(cells, Column::KeyPost).trim();
     let grade = columns.cell(cells, Column::SupervisionGrade).trim();
@@ -313,7 +320,7 @@ pub(super) fn measures(
     row: usize,
     parsed: Vec<(MeasureKind, MeasureText)>,
     columns: &ColumnMap,
-    cells: &[String],
+    cells: &[Cell],
     problems: &mut Vec<RejectedRow>,
 ) -> Option<Vec<Measure>> {
     let count = parsed.len();

@@ -109,3 +109,184 @@ async fn a_dry_run_names_bad_rows_then_slices_apply_once_and_the_export_reads_th
     assert_eq!(xlsx.status(), 200);
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK\x03\x04"));
 }
+
+/// A minimal XLSX workbook with the given shared strings, sheet rows and merged ranges.
+fn workbook(shared: &[String], rows: &str, merges: &[&str], padding_mib: usize) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(9));
+    let mut part = |name: &str, body: &str| {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(body.as_bytes()).unwrap();
+    };
+    part(
+        "[Content_Types].xml",
+        r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>"#,
+    );
+    part(
+        "_rels/.rels",
+        r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+    );
+    part(
+        "xl/workbook.xml",
+        r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+    );
+    part(
+        "xl/_rels/workbook.xml.rels",
+        r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#,
+    );
+    let strings: String = shared
+        .iter()
+        .map(|s| format!("<si><t>{s}</t></si>"))
+        .collect();
+    part(
+        "xl/sharedStrings.xml",
+        &format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{0}" uniqueCount="{0}">{strings}</sst>"#,
+            shared.len()
+        ),
+    );
+    let merged: String = merges
+        .iter()
+        .map(|m| format!(r#"<mergeCell ref="{m}"/>"#))
+        .collect();
+    // Written in pieces, so that padding never sits in memory whole.
+    zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+    let mut write = |text: &str| zip.write_all(text.as_bytes()).unwrap();
+    write(
+        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+    );
+    write(rows);
+    let mebibyte = " ".repeat(1 << 20);
+    for _ in 0..padding_mib {
+        write(&mebibyte);
+    }
+    write(&format!(
+        r#"</sheetData><mergeCells count="{}">{merged}</mergeCells></worksheet>"#,
+        merges.len()
+    ));
+    zip.finish().unwrap().into_inner()
+}
+
+/// The header row of a risk table, as inline strings.
+fn header_row() -> String {
+    let cells: String = HEADER
+        .split(',')
+        .enumerate()
+        .map(|(i, h)| {
+            let col = char::from(b'A' + u8::try_from(i).unwrap());
+            format!(r#"<c r="{col}1" t="inlineStr"><is><t>{h}</t></is></c>"#)
+        })
+        .collect();
+    format!(r#"<row r="1">{cells}</row>"#)
+}
+
+/// The process's peak resident memory so far, from /proc (Linux), in MiB.
+fn peak_memory_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}
+
+async fn import_bytes(
+    app: &TestApp,
+    cookie: &str,
+    unit: i64,
+    file: Vec<u8>,
+) -> (u16, Value, usize) {
+    let response = app
+        .client
+        .post(app.url(&format!("/api/units/{unit}/import?dry_run=true")))
+        .header(header::ORIGIN, app.origin())
+        .header(header::COOKIE, cookie)
+        .body(file)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.bytes().await.unwrap();
+    (status, serde_json::from_slice(&body).unwrap(), body.len())
+}
+
+#[tokio::test]
+async fn a_small_workbook_that_expands_to_gigabytes_is_refused_with_a_clear_error() {
+    let app = spawn_app().await;
+    let unit = app
+        .count("SELECT id FROM org_units WHERE name = '区交通局'")
+        .await;
+    let liaison = app.session_cookie("lianluo").await;
+    let long = "风".repeat(3_400); // 10 KB of UTF-8
+
+    // One shared string in A2, merged over A2:J20000 (199,990 cells, 2 GB if copied), with a
+    // cell at the far corner so the rows exist.
+    let rows = format!(
+        r#"{}<row r="2"><c r="A2" t="s"><v>0</v></c></row><row r="20000"><c r="J20000" t="s"><v>0</v></c></row>"#,
+        header_row()
+    );
+    let merged = workbook(std::slice::from_ref(&long), &rows, &["A2:J20000"], 0);
+    // The same string referenced by 40,000 cells: 400 MB of text if each cell held a copy.
+    let many: String = (2..4_002)
+        .map(|r| {
+            let cells: String = "ABCDEFGHIJ"
+                .chars()
+                .map(|c| format!(r#"<c r="{c}{r}" t="s"><v>0</v></c>"#))
+                .collect();
+            format!(r#"<row r="{r}">{cells}</row>"#)
+        })
+        .collect();
+    let shared = workbook(
+        std::slice::from_ref(&long),
+        &format!("{}{many}", header_row()),
+        &[],
+        0,
+    );
+    // A sheet that unzips to 80 MB of padding.
+    let padded = workbook(&[], &header_row(), &[], 80);
+
+    for (name, file) in [("merged", merged), ("shared", shared), ("padded", padded)] {
+        let size = file.len();
+        let before = peak_memory_mib();
+        let (status, body, answer_len) = import_bytes(&app, &liaison, unit, file).await;
+        let after = peak_memory_mib();
+        println!(
+            "{name}: file {size} B, answer {answer_len} B, peak memory {before} MiB before, {after} MiB after"
+        );
+        assert_eq!(status, 400, "{name}: {body}");
+        assert_eq!(body["code"], "table_too_large", "{name}: {body}");
+        assert!(body["message"].as_str().unwrap().contains("分批导入"));
+        assert!(answer_len < 1_000, "{name}: the refusal is short");
+    }
+}
+
+#[tokio::test]
+async fn a_report_lists_the_first_refusals_of_each_rule_and_counts_the_rest() {
+    let app = spawn_app().await;
+    let unit = app
+        .count("SELECT id FROM org_units WHERE name = '区交通局'")
+        .await;
+    let liaison = app.session_cookie("lianluo").await;
+    let long = "风".repeat(3_400);
+    let mut file = vec![HEADER.to_owned()];
+    for _ in 0..150 {
+        file.push(format!(
+            "区交通局,路政巡查员,其它岗位,路政巡查,{long},岗位职责风险,行政处罚权,3,4,二级,制度防范：双人巡查"
+        ));
+    }
+    let (status, report) = import(&app, &liaison, unit, "dry_run=true", &file.join("\n")).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["rejected_rows"], 150);
+    let listed = report["rejected"].as_array().unwrap();
+    assert_eq!(listed.len(), 20);
+    assert!(listed
+        .iter()
+        .all(|r| r["message"].as_str().unwrap().chars().count() <= 201));
+    assert_eq!(report["rejected_omitted"][0]["count"], 130);
+}
