@@ -264,18 +264,7 @@ async fn no_next_leads_the_login_form_off_the_site() {
         "javascript:alert(1)",
         "https://evil.example/",
     ] {
-        let response = app
-            .client
-            .post(app.url("/api/login"))
-            .header(header::ORIGIN, app.origin())
-            .form(&[
-                ("username", "zhangwei"),
-                ("password", PASSWORD),
-                ("next", next),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let response = app.login_form("zhangwei", PASSWORD, next).await;
         assert_eq!(response.status(), 303, "{next:?}");
         assert_eq!(response.headers()[header::LOCATION], "/", "{next:?}");
     }
@@ -306,18 +295,7 @@ async fn the_plain_login_form_carries_a_safe_next_and_drops_an_unsafe_one() {
     assert!(unsafe_next.contains(r#"name="next" value="/""#));
     assert!(!unsafe_next.contains("evil.example"));
     // Posted as the page leaves it, the form lands on the page asked for.
-    let response = app
-        .client
-        .post(app.url("/api/login"))
-        .header(header::ORIGIN, app.origin())
-        .form(&[
-            ("username", "zhangwei"),
-            ("password", PASSWORD),
-            ("next", "/check"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = app.login_form("zhangwei", PASSWORD, "/check").await;
     assert_eq!(response.headers()[header::LOCATION], "/check");
 }
 

@@ -89,6 +89,21 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The login page's plain form, as a browser without the wasm posts it.
+    pub async fn login_form(&self, username: &str, password: &str, next: &str) -> Response {
+        self.client
+            .post(self.url("/api/login"))
+            .header(header::ORIGIN, self.origin())
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// A JSON POST from this site's pages, with `cookie` if given.
     pub async fn post_json(&self, path: &str, cookie: Option<&str>, body: &Value) -> Response {
         let mut request = self
