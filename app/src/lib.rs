@@ -65,12 +65,14 @@ pub fn App() -> impl IntoView {
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/") view=pages::HomePage/>
                 <Route path=path!("/login") view=pages::LoginPage/>
-                <Route path=path!("/posts/:id") view=pages::SheetPage/>
+                // A page for one record renders whole before answering, so that a missing record
+                // answers 404 (the status is sent with the first byte).
+                <Route path=path!("/posts/:id") view=pages::SheetPage ssr=SsrMode::Async/>
                 <Route path=path!("/check") view=pages::CheckPage/>
-                <Route path=path!("/units/:id/meeting") view=pages::MeetingPage/>
-                <Route path=path!("/units/:id/import") view=pages::ImportPage/>
-                <Route path=path!("/units/:id/commitments") view=pages::RollupPage/>
-                <Route path=path!("/commitments/:id") view=pages::CommitmentPage/>
+                <Route path=path!("/units/:id/meeting") view=pages::MeetingPage ssr=SsrMode::Async/>
+                <Route path=path!("/units/:id/import") view=pages::ImportPage ssr=SsrMode::Async/>
+                <Route path=path!("/units/:id/commitments") view=pages::RollupPage ssr=SsrMode::Async/>
+                <Route path=path!("/commitments/:id") view=pages::CommitmentPage ssr=SsrMode::Async/>
                 <Route path=path!("/commitment-template") view=pages::TemplatePage/>
                 <Route path=path!("/admin/audit") view=pages::AuditPage/>
                 <Route path=path!("/verify/:token") view=pages::VerifyPage ssr=SsrMode::Async/>

@@ -47,9 +47,9 @@ impl DbBackend {
 
     async fn sheet_view(&self, user: &SessionUser, post_id: i64) -> Result<SheetView> {
         let mut conn = self.db.pool().acquire().await?;
-        // An unknown post and a forbidden one look alike, so ids cannot be probed.
+        // A missing post is a 404 page. Its existence tells nothing the public notice does not.
         let Some((mut view, sheet_id)) = sheet::load(&mut conn, post_id).await? else {
-            return Err(ApiError::forbidden().into());
+            return Err(ApiError::not_found("该岗位").into());
         };
         let (person, org) = self.who(user).await?;
         let reads =

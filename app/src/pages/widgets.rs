@@ -86,9 +86,17 @@ pub fn FeedbackLine(feedback: Feedback) -> impl IntoView {
     }
 }
 
-/// An error from the server, in words a user can act on.
+/// An error from the server, in words a user can act on. Rendered on the server, it also sets the
+/// page's status (a missing record is a 404 page, not a 200 one) where the status has not been
+/// sent yet, as in the pages rendered whole before answering.
 #[component]
 pub fn ErrorBox(error: ApiError) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(status) = http::StatusCode::from_u16(error.code.status()) {
+            response.set_status(status);
+        }
+    }
     let login = (error.code == ErrorCode::Unauthenticated)
         .then(|| view! { <a href="/login">"重新登录"</a> });
     view! {

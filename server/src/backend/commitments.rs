@@ -64,7 +64,7 @@ pub async fn commitment(
 ) -> Result<CommitmentView> {
     let row = store::commitments::by_id(conn, id)
         .await?
-        .ok_or_else(ApiError::forbidden)?;
+        .ok_or_else(|| ApiError::not_found("该承诺书"))?;
     let is_owner = row.user_id == user.id;
     if !is_owner {
         let (person, org) = (directory.person(user.id).await?, directory.org().await?);
@@ -181,6 +181,9 @@ pub async fn rollup(
     unit_id: i64,
 ) -> Result<RollupView> {
     let unit = OrgUnitId(unit_id);
+    if !org.names.contains_key(&unit_id) {
+        return Err(ApiError::not_found("该单位").into());
+    }
     if !person.principal.oversees_commitments(&org.tree, unit) {
         return Err(ApiError::forbidden().into());
     }

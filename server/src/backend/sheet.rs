@@ -210,12 +210,15 @@ pub async fn handbook(
     org: &Org,
     unit_id: i64,
 ) -> Result<HandbookView> {
-    let readable = person
-        .principal
-        .may_read_unit(&org.tree, OrgUnitId(unit_id));
-    let Some(unit) = org.names.get(&unit_id).filter(|_| readable).cloned() else {
-        return Err(app::error::ApiError::forbidden().into());
+    let Some(unit) = org.names.get(&unit_id).cloned() else {
+        return Err(app::error::ApiError::not_found("该单位").into());
     };
+    if !person
+        .principal
+        .may_read_unit(&org.tree, OrgUnitId(unit_id))
+    {
+        return Err(app::error::ApiError::forbidden().into());
+    }
     let units = org.tree.subtree(OrgUnitId(unit_id));
     let rank: HashMap<i64, usize> = units.iter().enumerate().map(|(i, u)| (u.0, i)).collect();
     let unit_ids: Vec<i64> = units.iter().map(|u| u.0).collect();

@@ -72,15 +72,17 @@ async fn a_user_of_one_unit_cannot_read_another_units_sheets() {
 }
 
 #[tokio::test]
-async fn an_unknown_post_looks_like_a_forbidden_one() {
+async fn an_unknown_post_is_not_found() {
     let app = spawn_app().await;
     let reviewer = app.session_cookie("shenhe").await;
-    let (status, code, _) = error_code(
+    let (status, code, body) = error_code(
         app.server_fn("sheet", Some(&reviewer), "post_id=999999")
             .await,
     )
     .await;
-    assert_eq!((status, code.as_str()), (403, "forbidden"));
+    assert_eq!((status, code.as_str()), (404, "not_found"));
+    assert_eq!(body["message"], "该岗位不存在");
+    // Another unit's existing post stays 403: see a_user_of_one_unit_cannot_read_another_units_sheets.
 }
 
 #[tokio::test]

@@ -156,3 +156,41 @@ async fn a_units_handbook_holds_every_post_beneath_it_sections_and_villages_too(
         .iter()
         .all(|p| !p["risk_points"].as_array().unwrap().is_empty()));
 }
+
+#[tokio::test]
+async fn a_page_for_a_record_that_does_not_exist_is_a_404_page() {
+    let app = spawn_app().await;
+    let cookie = app.session_cookie("shenhe").await;
+    let unit = app
+        .count("SELECT id FROM org_units WHERE name = '区交通局'")
+        .await;
+    let post = app.post_id("区交通局", "局长").await;
+    for (path, signed_in) in [
+        ("/public/units/999999".to_owned(), false),
+        ("/units/999999/handbook".to_owned(), true),
+        ("/posts/999999".to_owned(), true),
+        ("/commitments/999999".to_owned(), true),
+        ("/units/999999/commitments".to_owned(), true),
+        ("/no/such/page".to_owned(), false),
+    ] {
+        let mut request = app.client.get(app.url(&path));
+        if signed_in {
+            request = request.header(header::COOKIE, &cookie);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("不存在"), "{path}: a Chinese message");
+    }
+    // The same pages for records that exist still answer 200.
+    for path in [format!("/public/units/{unit}"), format!("/posts/{post}")] {
+        let response = app
+            .client
+            .get(app.url(&path))
+            .header(header::COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+    }
+}
