@@ -488,22 +488,13 @@ pub mod backend {
         async fn audit(&self, user: &SessionUser) -> Result<AuditStatus, ApiError>;
     }
 
-    /// This site's origin as the browser reached it (`http://host`), for links printed on paper.
+    /// This site's origin for links printed on paper, as the server was told it
+    /// (`--public-origin`) or worked it out; provided to each page by the server.
+    #[derive(Debug, Clone)]
+    pub struct SiteOrigin(pub String);
+
     pub fn origin() -> String {
-        let Some(parts) = use_context::<http::request::Parts>() else {
-            return String::new();
-        };
-        let host = parts
-            .headers
-            .get(http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
-        let secure = parts
-            .headers
-            .get("x-forwarded-proto")
-            .and_then(|h| h.to_str().ok())
-            == Some("https");
-        format!("{}://{host}", if secure { "https" } else { "http" })
+        use_context::<SiteOrigin>().map(|o| o.0).unwrap_or_default()
     }
 
     /// The backend as it travels in context.

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod chain;
 pub mod error;
 pub mod ids;
+pub mod limits;
 pub mod nav;
 pub mod org;
 pub mod post;

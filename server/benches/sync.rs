@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use server::{
     auth::session::CookiePolicy,
     db::{statements, Db},
-    http::{router, AppState},
+    http::{router, AppState, Settings},
     seed,
 };
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt as _};
@@ -212,7 +212,14 @@ async fn main() {
             .with(LockedErrors),
     );
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&dir.path().join("bench.db")).await.unwrap();
+    // The pushes create thousands of points on a few sheets: the sheet limit is not measured here.
+    let db = Db::open(&dir.path().join("bench.db"))
+        .await
+        .unwrap()
+        .with_limits(domain::limits::Limits {
+            risk_points_per_sheet: usize::MAX,
+            ..domain::limits::Limits::default()
+        });
     seed::seed_demo(&db, seed::BUILT_IN_DEMO_DATA)
         .await
         .unwrap();
@@ -223,11 +230,11 @@ async fn main() {
     let state = AppState::new(
         conf.leptos_options,
         db.clone(),
-        CookiePolicy {
+        Settings::new(CookiePolicy {
             secure: false,
             lifetime_secs: 3600,
-        },
-        false,
+            idle_secs: 3600,
+        }),
     );
     let writer = state.sync.clone();
     let app = router(state);

@@ -7,7 +7,11 @@ pub mod session;
 use app::api::SessionUser;
 use domain::account::Username;
 
-use crate::{db::Db, error::Result, store};
+use crate::{
+    db::{now_ms, Db},
+    error::Result,
+    store,
+};
 
 /// What became of a login attempt.
 pub enum Attempt {
@@ -17,10 +21,55 @@ pub enum Attempt {
     Limited(ratelimit::Limited),
 }
 
-/// Counts the attempt as a failure *before* checking the password (in one immediate write
-/// transaction, so parallel guesses cannot all slip under the limit), checks the password outside
-/// any transaction, and on success forgets the failures and opens a session. An unknown user
-/// costs the same argon2 work as a wrong password.
+/// What a password check under the failure limits found.
+pub enum Checked {
+    Correct,
+    Wrong,
+    Limited(ratelimit::Limited),
+}
+
+/// Password checks running at once. Limits are read inside the permit, so parallel guesses can
+/// overshoot them by at most this many; argon2 would not run faster on two cores anyway.
+static CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
+/// Checks `password` against `stored` (an unknown account: `None`, which costs the same argon2
+/// work as a wrong password) under the limits of [`ratelimit`]. A failure is counted only after
+/// the check fails, so parallel correct passwords all pass; a success forgets this address's
+/// failures and remembers the address.
+pub async fn check_password(
+    db: &Db,
+    username: &str,
+    address: &str,
+    password: String,
+    stored: Option<String>,
+) -> Result<Checked> {
+    let _permit = CHECKS
+        .acquire()
+        .await
+        .map_err(|e| anyhow::anyhow!("The password check semaphore closed: {e}"))?;
+    let mut conn = db.pool().acquire().await?;
+    if let Some(limited) = ratelimit::check(&mut conn, username, address, now_ms()).await? {
+        return Ok(Checked::Limited(limited));
+    }
+    drop(conn);
+    let known = stored.is_some();
+    let stored = stored.unwrap_or_else(|| password::dummy_hash().to_owned());
+    let matches = tokio::task::spawn_blocking(move || password::verify(&password, &stored))
+        .await
+        .map_err(|e| anyhow::anyhow!("Failed to join the password check: {e}"))?;
+    let mut tx = db.begin_write().await?;
+    let checked = if matches && known {
+        ratelimit::record_success(&mut tx, username, address, now_ms()).await?;
+        Checked::Correct
+    } else {
+        ratelimit::record_failure(&mut tx, username, address, now_ms()).await?;
+        Checked::Wrong
+    };
+    tx.commit().await?;
+    Ok(checked)
+}
+
+/// Checks the password under the limits and on success opens a session.
 pub async fn login(
     db: &Db,
     username: &Username,
@@ -29,31 +78,19 @@ pub async fn login(
     session_secs: i64,
 ) -> Result<Attempt> {
     let name = username.as_str();
-    let mut tx = db.begin_write().await?;
-    if let Some(limited) = ratelimit::check(&mut tx, name, address).await? {
-        tx.commit().await?;
-        return Ok(Attempt::Limited(limited));
-    }
-    ratelimit::record_failure(&mut tx, name, address).await?;
-    tx.commit().await?;
-
     let mut conn = db.pool().acquire().await?;
     let row = store::accounts::active_user(&mut conn, name).await?;
     drop(conn);
-    let stored = row
-        .as_ref()
-        .map(|r| r.password_hash.clone())
-        .unwrap_or_else(|| password::dummy_hash().to_owned());
-    let matches = tokio::task::spawn_blocking(move || password::verify(&password, &stored))
-        .await
-        .map_err(|e| anyhow::anyhow!("Failed to join the password check: {e}"))?;
-    let Some(row) = row.filter(|_| matches) else {
-        return Ok(Attempt::WrongPassword);
-    };
-
-    let mut tx = db.begin_write().await?;
-    ratelimit::clear_account(&mut tx, name).await?;
-    let token = session::create(&mut tx, row.user.id, session_secs).await?;
-    tx.commit().await?;
-    Ok(Attempt::Success(row.user, token))
+    let stored = row.as_ref().map(|r| r.password_hash.clone());
+    match check_password(db, name, address, password, stored).await? {
+        Checked::Limited(limited) => Ok(Attempt::Limited(limited)),
+        Checked::Wrong => Ok(Attempt::WrongPassword),
+        Checked::Correct => {
+            let row = row.expect("a correct password belongs to an account");
+            let mut tx = db.begin_write().await?;
+            let token = session::create(&mut tx, row.user.id, session_secs).await?;
+            tx.commit().await?;
+            Ok(Attempt::Success(row.user, token))
+        }
+    }
 }

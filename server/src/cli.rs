@@ -13,7 +13,9 @@ use crate::{
     auth::session::CookiePolicy,
     config::{Cli, Command, CreateUserArgs, ServeArgs},
     db::{now_ms, Db},
-    http::{router, serve, AppState},
+    http::{router, serve, AppState, Settings},
+    net::TrustedProxies,
+    secret::ServerSecret,
     seed, store,
 };
 
@@ -45,12 +47,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         .unwrap_or(Command::Serve(ServeArgs::default_from_env()))
     {
         Command::Serve(args) => {
-            let db = Db::open(&cli.db.database).await?;
+            let db = Db::open(&cli.db.database).await?.with_limits(args.limits());
             if args.seed_demo {
                 let accounts = seed::seed_demo(&db, &seed::load_table(&args.demo_data)?).await?;
                 print_accounts(&accounts);
             }
-            run_server(db, args).await
+            run_server(db, &cli.db.database, args).await
         }
         Command::Verify => {
             let db = Db::open(&cli.db.database).await?;
@@ -87,6 +89,28 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let db = Db::open(&cli.db.database).await?;
             create_user(&db, args).await
         }
+        Command::Unlock(args) => {
+            let db = Db::open(&cli.db.database).await?;
+            let username =
+                Username::parse(&args.username).map_err(|e| anyhow::anyhow!(e.message))?;
+            let mut tx = db.begin_write().await?;
+            let forgotten = crate::auth::ratelimit::unlock(&mut tx, username.as_str()).await?;
+            crate::audit::append(
+                &mut tx,
+                "login_unlocked",
+                None,
+                &format!("user:{}", username.as_str()),
+                &serde_json::json!({ "failures_forgotten": forgotten, "via": "cli" }),
+                now_ms(),
+            )
+            .await?;
+            tx.commit().await?;
+            println!(
+                "已解除账号 {} 的登录限制（清除失败记录 {forgotten} 条）",
+                username.as_str()
+            );
+            Ok(())
+        }
     }
 }
 
@@ -104,7 +128,7 @@ impl ServeArgs {
     }
 }
 
-async fn run_server(db: Db, args: ServeArgs) -> anyhow::Result<()> {
+async fn run_server(db: Db, database: &std::path::Path, args: ServeArgs) -> anyhow::Result<()> {
     let mut conf = leptos::config::get_configuration(None)
         .context("Failed to read the Leptos configuration")?;
     if let Some(addr) = args.addr {
@@ -114,8 +138,29 @@ async fn run_server(db: Db, args: ServeArgs) -> anyhow::Result<()> {
     let cookies = CookiePolicy {
         secure: args.secure_cookies,
         lifetime_secs: i64::from(args.session_hours.max(1)) * 3600,
+        idle_secs: i64::from(args.session_idle_minutes.max(1)) * 60,
     };
-    let state = AppState::new(conf.leptos_options, db, cookies, args.trust_proxy);
+    let secret_path = args
+        .secret_file
+        .clone()
+        .unwrap_or_else(|| crate::secret::default_path(database));
+    let proxies = match (args.trusted_proxies, args.trust_proxy) {
+        (Some(proxies), _) => proxies,
+        (None, true) => TrustedProxies::Hops(1),
+        (None, false) => TrustedProxies::None,
+    };
+    if args.public_origin.is_none() {
+        tracing::warn!(
+            "--public-origin is not set: links on printed commitments use the request's Host"
+        );
+    }
+    let settings = Settings {
+        cookies,
+        proxies,
+        public_origin: args.public_origin,
+        secret: ServerSecret::load_or_create(&secret_path)?,
+    };
+    let state = AppState::new(conf.leptos_options, db, settings);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("Failed to listen on {addr}"))?;

@@ -12,8 +12,7 @@ use app::{api::SessionUser, error::ApiError};
 use domain::ids::OrgUnitId;
 
 use crate::{
-    audit as log,
-    auth::{password, ratelimit},
+    audit as log, auth,
     db::{now_ms, Db},
     error::{Error, Result},
     store::{self, Conn},
@@ -330,29 +329,23 @@ pub async fn sign(
     if request.password.len() > 1024 {
         return Err(Error::refused("wrong_password", "密码不正确，承诺书未签署"));
     }
-    // As at login: the attempt is counted first, in a short write transaction, so parallel
-    // guesses cannot slip under the limit; the slow password check runs outside the write lock.
-    let mut tx = db.begin_write().await?;
-    if ratelimit::check(&mut tx, &user.username, address)
-        .await?
-        .is_some()
-    {
-        return Err(Error::refused(
-            "rate_limited",
-            "密码错误次数过多，请 15 分钟后再试",
-        ));
-    }
-    ratelimit::record_failure(&mut tx, &user.username, address).await?;
-    tx.commit().await?;
-    let (typed, stored) = (request.password, row.password_hash.clone());
-    let ok = tokio::task::spawn_blocking(move || password::verify(&typed, &stored))
-        .await
-        .map_err(anyhow::Error::from)?;
-    if !ok {
-        return Err(Error::refused("wrong_password", "密码不正确，承诺书未签署"));
+    let stored = Some(row.password_hash.clone());
+    match auth::check_password(db, &user.username, address, request.password, stored).await? {
+        auth::Checked::Correct => {}
+        auth::Checked::Wrong => {
+            return Err(Error::refused("wrong_password", "密码不正确，承诺书未签署"))
+        }
+        auth::Checked::Limited(limited) => {
+            return Err(Error::refused(
+                "rate_limited",
+                format!(
+                    "密码错误次数过多，请 {} 分钟后再试",
+                    (limited.retry_after_secs() + 59) / 60
+                ),
+            ))
+        }
     }
     let mut tx = db.begin_write().await?;
-    ratelimit::clear_account(&mut tx, &user.username).await?;
     // Superseded meanwhile? The seal itself refuses a commitment signed meanwhile.
     if store::commitments::is_superseded(&mut tx, id).await? {
         return Err(Error::refused(

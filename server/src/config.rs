@@ -26,6 +26,9 @@ pub enum Command {
     CreateUser(CreateUserArgs),
     /// Re-compute the audit log's hash chain; exits 1 naming the first entry that does not match.
     Verify,
+    /// Lift the failed-password delays of an account (an administrator's unlock); recorded in
+    /// the audit log.
+    Unlock(UnlockArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -51,9 +54,49 @@ pub struct ServeArgs {
     /// Session lifetime in hours.
     #[arg(long, env = "LIANFANG_SESSION_HOURS", default_value_t = 12)]
     pub session_hours: u32,
-    /// Trust the first address of `X-Forwarded-For` as the client's (only behind a proxy you run).
-    #[arg(long, env = "LIANFANG_TRUST_PROXY", default_value_t = false)]
+    /// Minutes without use after which a session ends (the user signs in again; queued offline
+    /// work stays on the device).
+    #[arg(long, env = "LIANFANG_SESSION_IDLE_MINUTES", default_value_t = 120)]
+    pub session_idle_minutes: u32,
+    /// The proxies in front of this server: a hop count (`1` for one reverse proxy) or their
+    /// addresses and networks (`10.0.0.0/8,192.168.1.1`). The client's address, which login and
+    /// objection limits count, is read from the right of `X-Forwarded-For` past them. Unset: no
+    /// proxy is trusted and the socket's peer is the client.
+    #[arg(long, env = "LIANFANG_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<crate::net::TrustedProxies>,
+    /// Same as `--trusted-proxies 1` (kept for existing deployments).
+    #[arg(
+        long,
+        env = "LIANFANG_TRUST_PROXY",
+        default_value_t = false,
+        hide = true
+    )]
     pub trust_proxy: bool,
+    /// This site's address as users reach it (`https://lianfang.example`), for the links and QR
+    /// codes printed on commitments. Set it in production; without it the request's `Host` is used.
+    #[arg(long, env = "LIANFANG_PUBLIC_ORIGIN", value_parser = parse_origin)]
+    pub public_origin: Option<String>,
+    /// The server's key file (created on first start, owner-only). Keyed hashes in the audit log
+    /// depend on it: back it up with the database. Default: `lianfang.key` beside the database.
+    #[arg(long, env = "LIANFANG_SECRET_FILE")]
+    pub secret_file: Option<PathBuf>,
+    /// The most risk points one sheet may hold.
+    #[arg(
+        long,
+        env = "LIANFANG_MAX_RISK_POINTS_PER_SHEET",
+        default_value_t = 200
+    )]
+    pub max_risk_points_per_sheet: usize,
+    /// The most suggested risk points one sheet may receive in peer review.
+    #[arg(
+        long,
+        env = "LIANFANG_MAX_SUGGESTIONS_PER_SHEET",
+        default_value_t = 100
+    )]
+    pub max_suggestions_per_sheet: usize,
+    /// The most objections one sheet may receive during its public notice.
+    #[arg(long, env = "LIANFANG_MAX_OBJECTIONS_PER_SHEET", default_value_t = 200)]
+    pub max_objections_per_sheet: usize,
     /// Seed the demo district before serving (idempotent).
     #[arg(long, env = "LIANFANG_SEED_DEMO", default_value_t = false)]
     pub seed_demo: bool,
@@ -62,11 +105,41 @@ pub struct ServeArgs {
     pub demo_data: PathBuf,
 }
 
+/// An origin: `http(s)://host[:port]`, nothing after it.
+fn parse_origin(s: &str) -> Result<String, String> {
+    let s = s.trim().trim_end_matches('/');
+    let host = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+        .ok_or("须以 https:// 或 http:// 开头")?;
+    if host.is_empty() || host.contains(['/', '?', '#', '@', ' ']) {
+        return Err("须为 协议://主机[:端口]，不含路径".to_owned());
+    }
+    Ok(s.to_owned())
+}
+
+impl ServeArgs {
+    /// The sheet limits these settings ask for.
+    pub fn limits(&self) -> domain::limits::Limits {
+        domain::limits::Limits {
+            risk_points_per_sheet: self.max_risk_points_per_sheet.max(1),
+            suggestions_per_sheet: self.max_suggestions_per_sheet,
+            objections_per_sheet: self.max_objections_per_sheet,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct SeedArgs {
     /// The demo risk table (tab-separated, with the columns of risk-points-demo.tsv).
     #[arg(long, env = "LIANFANG_DEMO_DATA", default_value = crate::seed::DEFAULT_DEMO_DATA)]
     pub demo_data: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UnlockArgs {
+    /// The account's login name.
+    pub username: String,
 }
 
 #[derive(Debug, Clone, Args)]

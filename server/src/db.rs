@@ -29,6 +29,8 @@ pub struct Db {
     writer: Arc<tokio::sync::Mutex<()>>,
     /// The organisation and its people, as the access rules read them.
     directory: Directory,
+    /// How much one sheet may hold; every engine that adds to a sheet checks them.
+    limits: domain::limits::Limits,
 }
 
 /// A write transaction, holding this process's writer slot until it commits or is dropped.
@@ -86,7 +88,19 @@ impl Db {
             directory: Directory::new(pool.clone()),
             pool,
             writer: Arc::new(tokio::sync::Mutex::new(())),
+            limits: domain::limits::Limits::default(),
         })
+    }
+
+    /// The same database under other limits (a setting of the server).
+    pub fn with_limits(mut self, limits: domain::limits::Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// How much one sheet may hold.
+    pub fn limits(&self) -> &domain::limits::Limits {
+        &self.limits
     }
 
     /// For reads. In WAL mode readers never block the writer nor each other.

@@ -33,7 +33,7 @@ use leptos_axum::{file_and_error_handler_with_context, generate_route_list, Lept
 use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer};
 
 pub use error::HttpError;
-pub use state::{AppState, MAX_BODY_BYTES, MAX_FORM_BYTES, MAX_SIGNATURE_BYTES};
+pub use state::{AppState, Settings, MAX_BODY_BYTES, MAX_FORM_BYTES, MAX_SIGNATURE_BYTES};
 
 /// The whole application. Layers run outside in: compression, security headers, JSON bodies for
 /// bare rejections, the body limit, the CSRF guard, the session, server-function error statuses,
@@ -41,7 +41,14 @@ pub use state::{AppState, MAX_BODY_BYTES, MAX_FORM_BYTES, MAX_SIGNATURE_BYTES};
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let backend = state.backend.clone();
-    let context = move || provide_context(backend.clone());
+    let site = state.clone();
+    let context = move || {
+        provide_context(backend.clone());
+        let headers = leptos::prelude::use_context::<axum::http::request::Parts>()
+            .map(|parts| parts.headers)
+            .unwrap_or_default();
+        provide_context(app::api::backend::SiteOrigin(site.origin(&headers)));
+    };
     let options = state.leptos.clone();
     Router::new()
         .route(

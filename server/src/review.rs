@@ -26,6 +26,7 @@ use crate::{
     chain::{self, Outcome},
     db::{now_ms, Db},
     error::{Error, Result},
+    secret::{Purpose, ServerSecret},
     store::{self, Conn},
     sync,
 };
@@ -113,6 +114,9 @@ pub async fn suggest(
     let json = serde_json::to_string(input).map_err(anyhow::Error::from)?;
     let mut tx = db.begin_write().await?;
     let sheet = peer_sheet(&mut tx, user, post_id).await?;
+    db.limits()
+        .check_new_suggestion(store::review::suggestions_on(&mut tx, sheet.sheet_id).await?)
+        .map_err(|e| Error::refused(&e.code, e.message))?;
     let pending = store::review::pending_suggestions_by(&mut tx, sheet.sheet_id, user.id).await?;
     if pending >= PENDING_SUGGESTIONS_PER_COLLEAGUE {
         return Err(Error::refused(
@@ -151,7 +155,7 @@ pub async fn accept_suggestion(db: &Db, user: &SessionUser, id: i64) -> Result<(
     let s = own_pending_suggestion(&mut tx, user, id).await?;
     let input: RiskPointInput = serde_json::from_str(&s.input_json).map_err(anyhow::Error::from)?;
     let now = now_ms();
-    let point = sync::insert_point(&mut tx, s.post_id, input, user.id, now).await?;
+    let point = sync::insert_point(&mut tx, db.limits(), s.post_id, input, user.id, now).await?;
     store::review::accept_suggestion(&mut tx, id, &point.to_string(), now).await?;
     tx.commit().await?;
     Ok(())
@@ -304,11 +308,10 @@ impl<E: Into<Error>> From<E> for ObjectionRefused {
 /// address. Only a keyed hash of the address is stored. Returns the post's unit.
 pub async fn file_objection(
     db: &Db,
-    address_key: &[u8],
+    secret: &ServerSecret,
     address: &str,
     objection: &NewObjection<'_>,
 ) -> Result<i64, ObjectionRefused> {
-    use sha2::{Digest as _, Sha256};
     let mut tx = db.begin_write().await?;
     let sheet = peer_sheet_of(&mut tx, objection.post_id)
         .await?
@@ -330,11 +333,17 @@ pub async fn file_objection(
                 .to_owned(),
         ),
     };
-    // Keyed with a random key that lives only in memory: the database alone cannot tell whose
-    // address it was (unlike a plain hash, which all IPv4 addresses could be tried against). A
-    // restart changes the key, which only resets the hourly count.
-    let hashed = hex::encode(Sha256::digest([address_key, address.as_bytes()].concat()));
+    // Keyed with the server's secret, kept outside the database: the database alone cannot tell
+    // whose address it was (unlike a plain hash, which every IPv4 address could be tried against).
+    let hashed = secret.keyed_hash(Purpose::ObjectorAddress, address);
     let now = now_ms();
+    if let Err(full) = db
+        .limits()
+        .check_new_objection(store::review::objections_on(&mut tx, sheet.sheet_id).await?)
+    {
+        tracing::warn!(sheet = sheet.sheet_id, "objection refused: {}", full.code);
+        return Err(refused("too_many_objections"));
+    }
     let recent = store::review::objections_from(&mut tx, &hashed, now - 3_600_000).await?;
     if recent >= OBJECTIONS_PER_HOUR {
         return Err(refused("rate_limited"));
@@ -355,11 +364,12 @@ pub async fn file_objection(
         "objection_filed",
         None,
         &format!("sheet:{}", sheet.sheet_id),
-        // The contact is personal data and the log is never erased: only its hash goes in.
+        // The contact is personal data and the log is never erased: only a hash keyed with the
+        // server's secret goes in (a plain hash of a phone number falls to trying them all).
         &json!({
             "post": objection.post_id,
             "text": text,
-            "contact_sha256": contact.as_deref().map(|c| hex::encode(Sha256::digest(c))),
+            "contact_hmac": contact.as_deref().map(|c| secret.keyed_hash(Purpose::ObjectorContact, c)),
         }),
         now,
     )
@@ -397,6 +407,7 @@ pub async fn resolve_objection(
     let now = now_ms();
     let response = response.as_str();
     store::review::resolve_objection(&mut tx, id, response, user.id, now).await?;
+    store::review::drop_objection_contact(&mut tx, id).await?;
     store::changes::sheet_changed(&mut tx, row.post_id, now).await?;
     audit::append(
         &mut tx,

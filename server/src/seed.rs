@@ -142,7 +142,13 @@ async fn seed_in(
         rows,
         rejected: Vec::new(),
     };
-    let plan = Plan::new(&snapshot, &ImportScope::District, table);
+    // The demo is seeded under the default limits, whatever the server is later run with.
+    let plan = Plan::new(
+        &snapshot,
+        &ImportScope::District,
+        table,
+        &domain::limits::Limits::default(),
+    );
     // The table parsed, so a refusal comes from what the database became since the last seed
     // (a sheet submitted after a demo point was deleted, a post's level changed): the demo keeps
     // starting, without those rows.

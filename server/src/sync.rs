@@ -30,7 +30,11 @@ pub const MAX_SYNC_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// arrive together; this is the same work for one push alone (tests, benchmarks, tools).
 pub async fn apply(db: &Db, push: &Push<'_>) -> Result<Vec<OpResult>> {
     let mut tx = db.begin_write().await?;
-    let results = push::apply(&mut tx, db.directory(), push, now_ms()).await?;
+    let rules = push::Rules {
+        directory: db.directory(),
+        limits: db.limits(),
+    };
+    let results = push::apply(&mut tx, &rules, push, now_ms()).await?;
     tx.commit().await?;
     Ok(results)
 }

@@ -7,6 +7,7 @@ mod api {
     mod chain;
     mod commitments;
     mod exchange;
+    mod hardening;
     pub mod helpers;
     mod pages;
     mod seed;

@@ -26,6 +26,8 @@ fn start(db: &std::path::Path) -> (Child, String) {
         .env("LIANFANG_DATABASE", db)
         .env("LIANFANG_ADDR", "127.0.0.1:0")
         .env("LIANFANG_LOG", "error")
+        // Every batch lands on one sheet; the test is about kills, not the sheet's size limit.
+        .env("LIANFANG_MAX_RISK_POINTS_PER_SHEET", "100000")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -16,6 +16,7 @@ fn login_error_message(code: &str) -> &'static str {
         }
         "unauthenticated" => "登录已过期，请重新登录",
         "logged_out" => "您已安全退出",
+        "logged_out_everywhere" => "您已在所有设备上退出登录",
         _ => "登录失败，请重试",
     }
 }

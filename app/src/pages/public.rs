@@ -58,6 +58,7 @@ fn notice(filed: bool, error: Option<String>) -> Option<(bool, &'static str)> {
         "not_in_notice" => "该岗位不在公示期内，不能提出异议。",
         "text_length" => "异议内容须为 5 至 1000 个字，请修改后重新提交。",
         "contact_length" => "联系方式不能超过 100 个字。",
+        "too_many_objections" => "该岗位收到的异议已达上限，请直接向区纪委反映。",
         "rate_limited" => "提交过于频繁：同一来源每小时最多提交 5 条异议，请稍后再试。",
         _ => "提交未成功，请稍后重试。",
     };

@@ -18,8 +18,10 @@ pub fn TopBar(user: UserCard) -> impl IntoView {
                 <span class="user-name">{user.display_name}</span>
                 <span class="user-unit">{user.unit}</span>
             </div>
-            <form method="post" action="/api/logout">
+            <form method="post" action="/api/logout" class="topbar-logout">
                 <button type="submit" class="link-button">"退出登录"</button>
+                <button type="submit" class="link-button" name="everywhere" value="1"
+                    title="结束本账号在所有手机、电脑上的登录">"退出所有设备"</button>
             </form>
         </header>
     }

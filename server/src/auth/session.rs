@@ -27,8 +27,15 @@ pub fn cookie_name(secure: bool) -> &'static str {
 #[derive(Debug, Clone, Copy)]
 pub struct CookiePolicy {
     pub secure: bool,
+    /// The absolute lifetime of a session.
     pub lifetime_secs: i64,
+    /// A session unused this long has ended, whatever its lifetime.
+    pub idle_secs: i64,
 }
+
+/// How stale a session's last-use time may get before a request writes it again: a session in
+/// use costs one write a minute, not one per request.
+const TOUCH_EVERY_MS: i64 = 60 * 1000;
 
 impl CookiePolicy {
     /// `Set-Cookie` for a new session: HttpOnly (no script reads it), SameSite=Lax (not sent on
@@ -86,11 +93,32 @@ pub async fn create(conn: &mut Conn, user_id: i64, lifetime_secs: i64) -> anyhow
     Ok(token)
 }
 
-/// The user a live session token belongs to, if any. Expired sessions and deactivated users
-/// count as no session.
-pub async fn user_for_token(pool: &SqlitePool, token: &str) -> anyhow::Result<Option<SessionUser>> {
+/// The user a live session token belongs to, if any, marking the session used. Expired and idle
+/// sessions and deactivated users count as no session.
+pub async fn user_for_token(
+    pool: &SqlitePool,
+    token: &str,
+    idle_secs: i64,
+) -> anyhow::Result<Option<SessionUser>> {
     let mut conn = pool.acquire().await?;
-    store::accounts::session_user(&mut conn, &token_hash(token), now_ms()).await
+    let (hash, now) = (token_hash(token), now_ms());
+    let Some((user, seen)) =
+        store::accounts::session_user(&mut conn, &hash, now, now - idle_secs * 1000).await?
+    else {
+        return Ok(None);
+    };
+    if now - seen >= TOUCH_EVERY_MS {
+        store::accounts::touch_session(&mut conn, &hash, now).await?;
+    }
+    Ok(Some(user))
+}
+
+/// Ends every session of a user ("sign out everywhere"). Returns how many ended.
+pub async fn delete_all(db: &Db, user_id: i64) -> anyhow::Result<u64> {
+    let mut tx = db.begin_write().await?;
+    let ended = store::accounts::delete_sessions_of(&mut tx, user_id).await?;
+    tx.commit().await?;
+    Ok(ended)
 }
 
 /// Ends a session.
@@ -118,6 +146,7 @@ mod tests {
         let policy = CookiePolicy {
             secure: true,
             lifetime_secs: 60,
+            idle_secs: 60,
         };
         let cookie = policy.set_cookie("t");
         assert!(cookie.starts_with("__Host-lianfang_session=t;"));

@@ -2,8 +2,6 @@
 
 use domain::FieldError;
 
-use super::read::Cell;
-
 /// Title rows (`某某局廉政风险点台账`) often stand above the header; it is looked for this far down.
 pub(super) const HEADER_SEARCH_ROWS: usize = 10;
 /// A row is taken for the header once it names this many known columns.
@@ -174,10 +172,10 @@ pub(super) struct ColumnMap([Option<usize>; COLUMNS]);
 impl ColumnMap {
     /// The cell of `column`, without the guard a CSV export puts before text Excel would take
     /// for a formula. A short row has empty cells at its end; a column the file lacks is empty.
-    pub(super) fn cell<'a>(&self, cells: &'a [Cell], column: Column) -> &'a str {
+    pub(super) fn cell<'a, C: AsRef<str>>(&self, cells: &'a [C], column: Column) -> &'a str {
         let raw = self.0[column.index()]
             .and_then(|i| cells.get(i))
-            .map_or("", |c| &**c);
+            .map_or("", AsRef::as_ref);
         match raw.strip_prefix('\'') {
             Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
             _ => raw,
@@ -192,11 +190,11 @@ impl ColumnMap {
 
 /// Finds the header among the first rows and maps every column. A missing column makes the whole
 /// file unusable, so all missing ones are named at once.
-pub(super) fn map_header(grid: &[Vec<Cell>]) -> Result<(usize, ColumnMap), FieldError> {
-    let known = |cells: &Vec<Cell>| {
+pub(super) fn map_header<C: AsRef<str>>(grid: &[Vec<C>]) -> Result<(usize, ColumnMap), FieldError> {
+    let known = |cells: &Vec<C>| {
         cells
             .iter()
-            .filter(|c| Column::from_heading(c).is_some())
+            .filter(|c| Column::from_heading(c.as_ref()).is_some())
             .count()
     };
     let header = grid
@@ -207,7 +205,7 @@ pub(super) fn map_header(grid: &[Vec<Cell>]) -> Result<(usize, ColumnMap), Field
         .ok_or_else(|| FieldError::new("empty_file", "file", "文件中没有任何内容"))?;
     let mut found: [Option<usize>; COLUMNS] = [None; COLUMNS];
     for (index, cell) in grid[header].iter().enumerate() {
-        let Some(column) = Column::from_heading(cell) else {
+        let Some(column) = Column::from_heading(cell.as_ref()) else {
             continue;
         };
         if found[column.index()].is_some() {
@@ -237,6 +235,6 @@ pub(super) fn map_header(grid: &[Vec<Cell>]) -> Result<(usize, ColumnMap), Field
     Ok((header, ColumnMap(found)))
 }
 
-pub(super) fn is_blank(cells: &[Cell]) -> bool {
-    cells.iter().all(|c| c.trim().is_empty())
+pub(super) fn is_blank<C: AsRef<str>>(cells: &[C]) -> bool {
+    cells.iter().all(|c| c.as_ref().trim().is_empty())
 }

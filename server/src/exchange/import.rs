@@ -135,14 +135,14 @@ pub async fn import(
             let mut read = db.pool().begin().await?;
             let snapshot = Snapshot::load(&mut read, RoundChoice::Current).await?;
             read.commit().await?;
-            let plan = Plan::new(&snapshot, scope, table);
+            let plan = Plan::new(&snapshot, scope, table, db.limits());
             let counts = plan.predicted();
             Ok(report(&plan, true, 0, plan.accepted.len(), counts))
         }
         ImportMode::Apply { offset, limit } => {
             let mut tx = db.begin_write().await?;
             let snapshot = Snapshot::load(&mut tx, RoundChoice::Current).await?;
-            let plan = Plan::new(&snapshot, scope, table);
+            let plan = Plan::new(&snapshot, scope, table, db.limits());
             let start = offset.min(plan.accepted.len());
             let end = limit.map_or(plan.accepted.len(), |l| {
                 start.saturating_add(l).min(plan.accepted.len())

@@ -100,10 +100,19 @@ pub(super) struct Planner<'a> {
     /// The marks the first row of each post stated, and that row's number.
     pub(super) post_marks: HashMap<(UnitRef, String), (PostMarks, usize)>,
     pub(super) seen: HashMap<(UnitRef, String, String), usize>,
+    pub(super) limits: domain::limits::Limits,
+    /// Risk points per stored post in the round, and new ones per post as rows are accepted.
+    pub(super) held: HashMap<i64, usize>,
+    pub(super) added: HashMap<(UnitRef, String), usize>,
 }
 
 impl Plan {
-    pub(crate) fn new(snapshot: &Snapshot, scope: &ImportScope, table: ParsedTable) -> Self {
+    pub(crate) fn new(
+        snapshot: &Snapshot,
+        scope: &ImportScope,
+        table: ParsedTable,
+        limits: &domain::limits::Limits,
+    ) -> Self {
         let mut top_level: Vec<String> = snapshot
             .top_level_names()
             .into_iter()
@@ -126,6 +135,15 @@ impl Plan {
             post_levels: HashMap::new(),
             post_marks: HashMap::new(),
             seen: HashMap::new(),
+            limits: *limits,
+            held: snapshot
+                .points
+                .iter()
+                .fold(HashMap::new(), |mut held, (post, _)| {
+                    *held.entry(*post).or_default() += 1;
+                    held
+                }),
+            added: HashMap::new(),
         };
         planner.root = match &snapshot.root {
             Some((id, _)) => UnitRef::Stored(*id),
@@ -269,6 +287,18 @@ impl Planner<'_> {
                     ),
                 ),
             )]);
+        }
+        if !exists {
+            let post = (unit, row.post.to_string());
+            let held = stored_post
+                .and_then(|p| self.held.get(&p.id))
+                .copied()
+                .unwrap_or(0)
+                + self.added.get(&post).copied().unwrap_or(0);
+            if let Err(e) = self.limits.check_new_risk_point(held) {
+                return Err(vec![(Column::RiskPoint.key(), e)]);
+            }
+            *self.added.entry(post).or_default() += 1;
         }
         self.seen.insert(key, row.row);
         self.post_levels

@@ -111,21 +111,19 @@ fn required_field(
     }
 }
 
-/// The client's address: the socket peer, or the first `X-Forwarded-For` entry behind a trusted
-/// proxy.
+/// The client's address: the socket peer, or behind trusted proxies the `X-Forwarded-For` entry
+/// they wrote (see [`crate::net`]). Several headers count as one list, in order.
 pub(super) fn client_address(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> String {
-    if state.trust_proxy {
-        if let Some(forwarded) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-        {
-            return forwarded.to_owned();
-        }
-    }
-    peer.ip().to_string()
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let forwarded = (!forwarded.is_empty()).then(|| forwarded.join(","));
+    state
+        .proxies
+        .client(peer.ip(), forwarded.as_deref())
+        .to_string()
 }
 
 /// `POST /api/login`.
@@ -236,23 +234,45 @@ pub async fn login(
     }
 }
 
-/// `POST /api/logout`: ends the session and clears the cookie.
+/// `POST /api/logout`: ends the session and clears the cookie; with `everywhere=1` (form) or
+/// `{"everywhere": true}` (JSON), ends every session of the user on every device.
 pub async fn logout(
     State(state): State<AppState>,
     token: Option<Extension<SessionToken>>,
+    user: Option<Extension<SessionUser>>,
     headers: HeaderMap,
+    body: Bytes,
 ) -> Response {
-    if let Some(Extension(SessionToken(token))) = token {
-        if let Err(e) = session::delete(&state.db, &token).await {
-            return HttpError::from(crate::error::Error::from(e)).into_response();
-        }
-    }
     let wants_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
+    let everywhere = if wants_json {
+        serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .is_some_and(|v| v["everywhere"] == serde_json::Value::Bool(true))
+    } else {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+            .unwrap_or_default()
+            .iter()
+            .any(|(k, v)| k == "everywhere" && v == "1")
+    };
+    let ended = match (everywhere, user, token) {
+        (true, Some(Extension(user)), _) => {
+            session::delete_all(&state.db, user.id).await.map(|n| {
+                tracing::info!(user = user.id, sessions = n, "signed out everywhere");
+            })
+        }
+        (_, _, Some(Extension(SessionToken(token)))) => session::delete(&state.db, &token).await,
+        _ => Ok(()),
+    };
+    if let Err(e) = ended {
+        return HttpError::from(crate::error::Error::from(e)).into_response();
+    }
     let mut response = if wants_json {
         StatusCode::NO_CONTENT.into_response()
+    } else if everywhere {
+        Redirect::to("/login?notice=logged_out_everywhere").into_response()
     } else {
         Redirect::to("/login?notice=logged_out").into_response()
     };

@@ -136,7 +136,7 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
         .find_map(|h| session::token_from_cookie_header(h, state.cookies.secure))
         .map(str::to_owned);
     if let Some(token) = token {
-        match session::user_for_token(state.db.pool(), &token).await {
+        match session::user_for_token(state.db.pool(), &token, state.cookies.idle_secs).await {
             Ok(Some(user)) => {
                 request.extensions_mut().insert(SessionToken(token));
                 request.extensions_mut().insert(user);

@@ -126,14 +126,7 @@ pub async fn file_objection(
         text: &form.text,
         contact: &form.contact,
     };
-    match review::file_objection(
-        &state.db,
-        state.objection_key.as_slice(),
-        &address,
-        &objection,
-    )
-    .await
-    {
+    match review::file_objection(&state.db, &state.secret, &address, &objection).await {
         Ok(unit) => Redirect::to(&format!(
             "/public/units/{unit}?filed=1#post-{}",
             form.post_id

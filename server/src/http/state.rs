@@ -16,6 +16,8 @@ use crate::{
     backend::DbBackend,
     db::Db,
     directory::{Org, Person},
+    net::TrustedProxies,
+    secret::ServerSecret,
 };
 
 /// The largest request body accepted anywhere: a full sync push. Routes set lower limits of their
@@ -26,40 +28,86 @@ pub const MAX_FORM_BYTES: usize = 64 * 1024;
 /// A signature's strokes: room for a long handwritten name, far from the 20,000 points allowed.
 pub const MAX_SIGNATURE_BYTES: usize = 512 * 1024;
 
+/// How this server is deployed: what the command line and environment set.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub cookies: CookiePolicy,
+    /// Which proxies may tell the client's address (`X-Forwarded-For`).
+    pub proxies: TrustedProxies,
+    /// The origin printed in absolute links and QR codes (`https://lianfang.example`); without
+    /// it, the request's `Host` with the scheme the cookie policy implies.
+    pub public_origin: Option<String>,
+    pub secret: ServerSecret,
+}
+
+impl Settings {
+    /// Settings with `cookies` and a fresh secret, trusting no proxy: for tests and tools.
+    pub fn new(cookies: CookiePolicy) -> Self {
+        Self {
+            cookies,
+            proxies: TrustedProxies::None,
+            public_origin: None,
+            secret: ServerSecret::random(),
+        }
+    }
+}
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub leptos: LeptosOptions,
     pub db: Db,
     pub cookies: CookiePolicy,
-    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
-    pub trust_proxy: bool,
+    /// Which proxies may tell the client's address.
+    pub proxies: Arc<TrustedProxies>,
+    /// This site's origin for absolute links, when set.
+    pub public_origin: Option<Arc<str>>,
+    pub secret: ServerSecret,
     pub backend: BackendHandle,
     /// Applies sync pushes, several to a transaction when they arrive together.
     pub sync: crate::sync::Writer,
     /// The service worker script, with the version of the built files in it.
     pub service_worker: Arc<str>,
-    /// The key that objectors' addresses are hashed with (random per process, never stored).
-    pub objection_key: Arc<[u8; 32]>,
 }
 
 impl AppState {
-    pub fn new(leptos: LeptosOptions, db: Db, cookies: CookiePolicy, trust_proxy: bool) -> Self {
+    pub fn new(leptos: LeptosOptions, db: Db, settings: Settings) -> Self {
         let backend = BackendHandle(Arc::new(DbBackend::new(db.clone())));
         let service_worker = service_worker_script(&leptos).into();
         let sync = crate::sync::Writer::start(db.clone());
-        let mut objection_key = [0u8; 32];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut objection_key);
         Self {
             leptos,
             db,
-            cookies,
-            trust_proxy,
+            cookies: settings.cookies,
+            proxies: Arc::new(settings.proxies),
+            public_origin: settings
+                .public_origin
+                .map(|o| o.trim_end_matches('/').into()),
+            secret: settings.secret,
             backend,
             sync,
             service_worker,
-            objection_key: Arc::new(objection_key),
         }
+    }
+
+    /// This site's origin for links printed on paper: the configured public origin, else the
+    /// request's `Host` (never `X-Forwarded-Proto`, which a client may send) with `https` when
+    /// cookies are marked secure.
+    pub fn origin(&self, headers: &http::HeaderMap) -> String {
+        if let Some(origin) = &self.public_origin {
+            return origin.to_string();
+        }
+        let host = headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| {
+                !h.is_empty()
+                    && h.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+            })
+            .unwrap_or("localhost");
+        let scheme = if self.cookies.secure { "https" } else { "http" };
+        format!("{scheme}://{host}")
     }
 }
 

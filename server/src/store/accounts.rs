@@ -130,22 +130,53 @@ pub async fn session_user(
     conn: &mut Conn,
     token_hash: &str,
     now: i64,
-) -> anyhow::Result<Option<SessionUser>> {
+    idle_since: i64,
+) -> anyhow::Result<Option<(SessionUser, i64)>> {
     Ok(sqlx::query!(
-        r#"SELECT u.id AS "id!: i64", u.username, u.display_name
+        r#"SELECT u.id AS "id!: i64", u.username, u.display_name,
+                  COALESCE(s.last_seen_at, s.created_at) AS "seen!: i64"
            FROM sessions s JOIN users u ON u.id = s.user_id
-           WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1"#,
+           WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1
+             AND COALESCE(s.last_seen_at, s.created_at) > ?"#,
         token_hash,
-        now
+        now,
+        idle_since
     )
     .fetch_optional(&mut *conn)
     .await
     .context("Failed to look up a session")?
-    .map(|r| SessionUser {
-        id: r.id,
-        username: r.username,
-        display_name: r.display_name,
+    .map(|r| {
+        (
+            SessionUser {
+                id: r.id,
+                username: r.username,
+                display_name: r.display_name,
+            },
+            r.seen,
+        )
     }))
+}
+
+/// Marks a session used now.
+pub async fn touch_session(conn: &mut Conn, token_hash: &str, now: i64) -> anyhow::Result<()> {
+    sqlx::query!(
+        "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
+        now,
+        token_hash
+    )
+    .execute(&mut *conn)
+    .await
+    .context("Failed to mark a session used")?;
+    Ok(())
+}
+
+/// Ends every session of a user. Returns how many there were.
+pub async fn delete_sessions_of(conn: &mut Conn, user_id: i64) -> anyhow::Result<u64> {
+    let done = sqlx::query!("DELETE FROM sessions WHERE user_id = ?", user_id)
+        .execute(&mut *conn)
+        .await
+        .context("Failed to end a user's sessions")?;
+    Ok(done.rows_affected())
 }
 
 /// Ends a session.
@@ -157,10 +188,92 @@ pub async fn delete_session(conn: &mut Conn, token_hash: &str) -> anyhow::Result
     Ok(())
 }
 
-/// Failed logins in a window: how many, and when the oldest was.
+/// Failed logins in a window: how many, and when the oldest and the latest were.
 pub struct Failures {
     pub count: i64,
     pub oldest: Option<i64>,
+    pub latest: Option<i64>,
+}
+
+/// Failed logins of an account from one address since `since`.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn failures_of_pair(
+    conn: &mut Conn,
+    username: &str,
+    address: &str,
+    since: i64,
+) -> anyhow::Result<Failures> {
+    let row = sqlx::query!(
+        r#"SELECT COUNT(*) AS "n!: i64", MIN(at) AS "oldest: i64", MAX(at) AS "latest: i64"
+           FROM login_failures WHERE username = ? AND address = ? AND at > ?"#,
+        username,
+        address,
+        since
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .context("Failed to count failed logins of an account from an address")?;
+    Ok(Failures {
+        count: row.n,
+        oldest: row.oldest,
+        latest: row.latest,
+    })
+}
+
+/// Whether the account has signed in from `address` since `since`.
+pub async fn is_known_address(
+    conn: &mut Conn,
+    username: &str,
+    address: &str,
+    since: i64,
+) -> anyhow::Result<bool> {
+    let known = sqlx::query_scalar!(
+        r#"SELECT 1 AS "known!: i64" FROM login_addresses WHERE username = ? AND address = ? AND last_success > ?"#,
+        username,
+        address,
+        since
+    )
+    .fetch_optional(&mut *conn)
+    .await
+    .context("Failed to look up a known address")?;
+    Ok(known.is_some())
+}
+
+/// Remembers a successful sign-in from `address`.
+pub async fn remember_address(
+    conn: &mut Conn,
+    username: &str,
+    address: &str,
+    now: i64,
+) -> anyhow::Result<()> {
+    sqlx::query!(
+        "INSERT INTO login_addresses (username, address, last_success) VALUES (?, ?, ?)
+         ON CONFLICT (username, address) DO UPDATE SET last_success = excluded.last_success",
+        username,
+        address,
+        now
+    )
+    .execute(&mut *conn)
+    .await
+    .context("Failed to remember a sign-in address")?;
+    Ok(())
+}
+
+/// Forgets an account's failed logins from one address.
+pub async fn clear_failures_of_pair(
+    conn: &mut Conn,
+    username: &str,
+    address: &str,
+) -> anyhow::Result<()> {
+    sqlx::query!(
+        "DELETE FROM login_failures WHERE username = ? AND address = ?",
+        username,
+        address
+    )
+    .execute(&mut *conn)
+    .await
+    .context("Failed to clear failed logins from an address")?;
+    Ok(())
 }
 
 /// Failed logins of an account since `since`.
@@ -181,6 +294,7 @@ pub async fn failures_of_account(
     Ok(Failures {
         count: row.n,
         oldest: row.oldest,
+        latest: None,
     })
 }
 
@@ -202,6 +316,7 @@ pub async fn failures_of_address(
     Ok(Failures {
         count: row.n,
         oldest: row.oldest,
+        latest: None,
     })
 }
 
@@ -232,10 +347,10 @@ pub async fn record_failure(
 
 /// Forgets an account's failed logins.
 #[tracing::instrument(level = "debug", skip(conn))]
-pub async fn clear_failures(conn: &mut Conn, username: &str) -> anyhow::Result<()> {
-    sqlx::query!("DELETE FROM login_failures WHERE username = ?", username)
+pub async fn clear_failures(conn: &mut Conn, username: &str) -> anyhow::Result<u64> {
+    let done = sqlx::query!("DELETE FROM login_failures WHERE username = ?", username)
         .execute(&mut *conn)
         .await
         .context("Failed to clear failed logins")?;
-    Ok(())
+    Ok(done.rows_affected())
 }

@@ -248,13 +248,43 @@ pub async fn descriptions_in_round(
     .collect())
 }
 
+/// Which of `ids` belonged to risk points that were deleted: those ids can never be used again.
+pub async fn tombstoned(conn: &mut Conn, ids: &[Uuid]) -> anyhow::Result<HashSet<Uuid>> {
+    let mut found = HashSet::new();
+    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    for chunk in ids.chunks(CHUNK) {
+        let keys = json_list(chunk)?;
+        let rows = sqlx::query_scalar!(
+            r#"SELECT id AS "id!: String" FROM risk_point_tombstones WHERE id IN (SELECT value FROM json_each(?))"#,
+            keys
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .context("Failed to look up deleted risk points")?;
+        found.extend(rows.iter().filter_map(|id| Uuid::parse_str(id).ok()));
+    }
+    Ok(found)
+}
+
+/// How many risk points a sheet holds.
+pub async fn count_on_sheet(conn: &mut Conn, sheet_id: i64) -> anyhow::Result<usize> {
+    let n = sqlx::query_scalar!(
+        r#"SELECT COUNT(*) AS "n!: i64" FROM risk_points WHERE sheet_id = ?"#,
+        sheet_id
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .context("Failed to count a sheet's risk points")?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
 /// Writes the final state of points: each of `present` (sheet, record) inserted or replaced with
-/// its measures, each of `gone` deleted. A handful of statements for any number of points.
+/// its measures, each of `gone` (point, post) deleted and its id kept as taken. A handful of statements for any number of points.
 #[tracing::instrument(level = "debug", skip_all, fields(present = present.len(), gone = gone.len()))]
 pub async fn write(
     conn: &mut Conn,
     present: &[(i64, &RiskPointRecord)],
-    gone: &[Uuid],
+    gone: &[(Uuid, i64)],
     user_id: Option<i64>,
     now: i64,
 ) -> anyhow::Result<()> {
@@ -335,9 +365,24 @@ pub async fn write(
             .await
             .context("Failed to write measures")?;
     }
-    let gone: Vec<String> = gone.iter().map(Uuid::to_string).collect();
     for chunk in gone.chunks(CHUNK) {
-        let keys = json_list(chunk)?;
+        // The id stays taken (see `tombstoned`), even for a point created and deleted within one
+        // push that never reached this table.
+        let mut tombstones = QueryBuilder::<Sqlite>::new(
+            "INSERT OR IGNORE INTO risk_point_tombstones (id, post_id, deleted_at) ",
+        );
+        tombstones.push_values(chunk, |mut row, (id, post_id)| {
+            row.push_bind(id.to_string())
+                .push_bind(*post_id)
+                .push_bind(now);
+        });
+        tombstones
+            .build()
+            .execute(&mut *conn)
+            .await
+            .context("Failed to keep deleted risk points' ids")?;
+        let ids: Vec<String> = chunk.iter().map(|(id, _)| id.to_string()).collect();
+        let keys = json_list(&ids)?;
         sqlx::query!(
             "DELETE FROM risk_points WHERE id IN (SELECT value FROM json_each(?))",
             keys

@@ -405,6 +405,39 @@ pub async fn objections_from(conn: &mut Conn, address: &str, since: i64) -> anyh
     .context("Failed to count objections")
 }
 
+/// How many objections a sheet has received.
+pub async fn objections_on(conn: &mut Conn, sheet_id: i64) -> anyhow::Result<usize> {
+    let n = sqlx::query_scalar!(
+        r#"SELECT COUNT(*) AS "n!: i64" FROM objections WHERE sheet_id = ?"#,
+        sheet_id
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .context("Failed to count a sheet's objections")?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// How many suggestions a sheet has received.
+pub async fn suggestions_on(conn: &mut Conn, sheet_id: i64) -> anyhow::Result<usize> {
+    let n = sqlx::query_scalar!(
+        r#"SELECT COUNT(*) AS "n!: i64" FROM suggestions WHERE sheet_id = ?"#,
+        sheet_id
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .context("Failed to count a sheet's suggestions")?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// Forgets an objector's contact once the objection is closed: it was kept only to answer them.
+pub async fn drop_objection_contact(conn: &mut Conn, id: i64) -> anyhow::Result<()> {
+    sqlx::query!("UPDATE objections SET contact = NULL WHERE id = ?", id)
+        .execute(&mut *conn)
+        .await
+        .context("Failed to drop an objector's contact")?;
+    Ok(())
+}
+
 /// Files an objection to a sheet.
 #[tracing::instrument(level = "debug", skip_all, fields(sheet = sheet_id))]
 pub async fn insert_objection(

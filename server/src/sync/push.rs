@@ -35,17 +35,24 @@ struct SheetState {
     next_position: i64,
     /// `next_position` as loaded: the counter is written back only when it moved.
     loaded_next: i64,
+    /// How many risk points the sheet holds, as this push has left it so far.
+    points: usize,
 }
 
-impl From<store::sheets::Current> for SheetState {
-    fn from(c: store::sheets::Current) -> Self {
-        Self {
+impl SheetState {
+    async fn load(conn: &mut Conn, post_id: i64) -> Result<Option<Self>> {
+        let Some(c) = store::sheets::current(conn, post_id).await? else {
+            return Ok(None);
+        };
+        let points = store::points::count_on_sheet(conn, c.id).await?;
+        Ok(Some(Self {
             id: c.id,
             stage: c.stage,
             matrix: c.matrix,
             next_position: c.next_position,
             loaded_next: c.next_position,
-        }
+            points,
+        }))
     }
 }
 
@@ -78,11 +85,17 @@ pub struct Push<'a> {
     pub ops: &'a [Envelope],
 }
 
+/// What a push reads besides the database: who is who, and how much a sheet may hold.
+pub struct Rules<'a> {
+    pub directory: &'a Directory,
+    pub limits: &'a domain::limits::Limits,
+}
+
 /// Applies a push's operations in order, each at most once, in the caller's write transaction,
 /// and returns one result per operation. A retry of an operation gets its stored result.
 pub async fn apply(
     conn: &mut Conn,
-    directory: &Directory,
+    rules: &Rules<'_>,
     push: &Push<'_>,
     now: i64,
 ) -> Result<Vec<OpResult>> {
@@ -107,7 +120,7 @@ pub async fn apply(
     let mut actor = Actor {
         user_id: push.user_id,
         loaded: None,
-        directory,
+        directory: rules.directory,
     };
     let mut pending = Pending::default();
     let fresh: Vec<&Envelope> = push
@@ -132,6 +145,7 @@ pub async fn apply(
             );
         }
         let mut ctx = Context {
+            limits: rules.limits,
             held: &held,
             actor: &mut actor,
             sheets: &mut sheets,
@@ -200,9 +214,13 @@ async fn flush(conn: &mut Conn, pending: &Pending, client: Option<&str>, now: i6
 struct Touched {
     /// Point → `Some((sheet id, record))` while it exists, `None` once it does not.
     points: HashMap<Uuid, Option<(i64, RiskPointRecord)>>,
+    /// Points deleted by this push, with their posts.
+    deleted: HashMap<Uuid, i64>,
     /// Points to write, in the order they were first touched.
     dirty: Vec<Uuid>,
     dirty_set: HashSet<Uuid>,
+    /// Named points deleted before this push (or by it): their ids can never be used again.
+    tombstoned: HashSet<Uuid>,
 }
 
 impl Touched {
@@ -221,8 +239,10 @@ impl Touched {
         for (sheet, record) in store::points::records(conn, &ids).await? {
             points.insert(record.id, Some((sheet, record)));
         }
+        let tombstoned = store::points::tombstoned(conn, &ids).await?;
         Ok(Self {
             points,
+            tombstoned,
             ..Self::default()
         })
     }
@@ -257,11 +277,11 @@ impl Touched {
             .filter_map(|id| self.current(*id))
             .map(|(sheet, record)| (*sheet, record))
             .collect();
-        let gone: Vec<Uuid> = self
+        let gone: Vec<(Uuid, i64)> = self
             .dirty
             .iter()
             .filter(|id| self.current(**id).is_none())
-            .copied()
+            .filter_map(|id| self.deleted.get(id).map(|post| (*id, *post)))
             .collect();
         store::points::write(conn, &present, &gone, Some(user_id), now).await?;
         Ok(())
@@ -270,6 +290,7 @@ impl Touched {
 
 /// What applying one operation reads and changes besides the database.
 struct Context<'c, 'd> {
+    limits: &'c domain::limits::Limits,
     held: &'c HashSet<i64>,
     actor: &'c mut Actor<'d>,
     sheets: &'c mut HashMap<i64, Option<SheetState>>,
@@ -298,11 +319,7 @@ async fn apply_one(
         ));
     }
     if let std::collections::hash_map::Entry::Vacant(slot) = ctx.sheets.entry(post_id) {
-        slot.insert(
-            store::sheets::current(conn, post_id)
-                .await?
-                .map(SheetState::from),
-        );
+        slot.insert(SheetState::load(conn, post_id).await?);
     }
     let Some(sheet) = ctx.sheets.get_mut(&post_id).and_then(Option::as_mut) else {
         return Ok(OpResult::rejected(id, "no_sheet", "该岗位尚无本轮排查表"));
@@ -339,11 +356,18 @@ async fn apply_one(
                 }
             };
             let current = touched.current(*risk_point_id).cloned();
+            if current.is_none() && touched.tombstoned.contains(risk_point_id) {
+                return Ok(gone(id));
+            }
             let (position, version) = match (base_version, current) {
                 (_, Some((_, c))) if c.post_id != post_id => {
                     return Ok(OpResult::rejected(id, "forbidden", "该风险点不属于此岗位"))
                 }
                 (None, None) => {
+                    if let Err(full) = ctx.limits.check_new_risk_point(sheet.points) {
+                        return Ok(OpResult::rejected(id, &full.code, full.message));
+                    }
+                    sheet.points += 1;
                     sheet.next_position += 1;
                     (sheet.next_position - 1, 1)
                 }
@@ -378,13 +402,17 @@ async fn apply_one(
             base_version,
             ..
         } => match touched.current(*risk_point_id).cloned() {
-            None => Ok(OpResult::rejected(id, "not_found", "该风险点已被删除")),
+            None if touched.tombstoned.contains(risk_point_id) => Ok(gone(id)),
+            None => Ok(OpResult::rejected(id, "not_found", "该风险点不存在")),
             Some((_, c)) if c.post_id != post_id => {
                 Ok(OpResult::rejected(id, "forbidden", "该风险点不属于此岗位"))
             }
             Some((s, c)) if s != sheet.id || c.version != *base_version => Ok(conflict(id, c)),
             Some(_) => {
                 touched.set(*risk_point_id, None);
+                touched.tombstoned.insert(*risk_point_id);
+                touched.deleted.insert(*risk_point_id, post_id);
+                sheet.points = sheet.points.saturating_sub(1);
                 pending.change(post_id, Kind::RiskPointDeleted, risk_point_id.to_string());
                 *pending.sheet_bumps.entry(sheet.id).or_default() += 1;
                 Ok(OpResult::Applied {
@@ -494,6 +522,7 @@ async fn decide(
 /// recorded for pulls.
 pub async fn insert_point(
     conn: &mut Conn,
+    limits: &domain::limits::Limits,
     post_id: i64,
     input: RiskPointInput,
     user_id: i64,
@@ -503,6 +532,9 @@ pub async fn insert_point(
     let sheet = store::sheets::current(conn, post_id)
         .await?
         .ok_or_else(|| Error::refused("no_sheet", "该岗位尚无本轮排查表"))?;
+    limits
+        .check_new_risk_point(store::points::count_on_sheet(conn, sheet.id).await?)
+        .map_err(|e| Error::refused(&e.code, e.message))?;
     let id = Uuid::new_v4();
     let record = RiskPointRecord {
         id,
@@ -534,6 +566,15 @@ fn invalid_summary(errors: &[FieldError]) -> String {
     } else {
         first.to_owned()
     }
+}
+
+/// An operation on a deleted point: its id can never be used again.
+fn gone(id: Uuid) -> OpResult {
+    OpResult::rejected(
+        id,
+        "gone",
+        "该风险点已被删除，不能再修改或以原编号重新创建；如需保留，请作为新风险点添加",
+    )
 }
 
 fn conflict(id: Uuid, current: RiskPointRecord) -> OpResult {

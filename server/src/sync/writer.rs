@@ -164,7 +164,11 @@ async fn in_savepoint(conn: &mut Conn, db: &Db, job: &Job, now: i64) -> Result<V
         client_id: job.client_id,
         ops: &job.ops,
     };
-    match push::apply(&mut savepoint, db.directory(), &push, now).await {
+    let rules = push::Rules {
+        directory: db.directory(),
+        limits: db.limits(),
+    };
+    match push::apply(&mut savepoint, &rules, &push, now).await {
         Ok(results) => {
             savepoint.commit().await?;
             Ok(results)

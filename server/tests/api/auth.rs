@@ -90,6 +90,7 @@ async fn the_session_cookie_is_http_only_same_site_and_not_secure_over_plain_htt
 async fn behind_tls_the_cookie_is_secure_with_the_host_prefix_and_hsts_is_sent() {
     let app = spawn_app_with(Options {
         secure_cookies: true,
+        ..Options::default()
     })
     .await;
     let response = app.login_json("zhangwei", PASSWORD).await;
@@ -420,4 +421,205 @@ async fn many_parallel_logins_all_succeed_without_database_is_locked() {
         .await
         .unwrap();
     assert_eq!(sessions, 15);
+}
+
+/// A login through a proxy that appended `real` to whatever the client sent as
+/// `X-Forwarded-For`.
+async fn login_via_proxy(
+    app: &super::helpers::TestApp,
+    claimed: &str,
+    real: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/login"))
+        .header(header::ORIGIN, app.origin())
+        .header("x-forwarded-for", format!("{claimed}, {real}"))
+        .json(&json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn behind_one_proxy() -> super::helpers::TestApp {
+    spawn_app_with(Options {
+        proxies: server::net::TrustedProxies::Hops(1),
+        ..Options::default()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_spoofed_forwarded_for_does_not_bypass_the_address_limit() {
+    let app = behind_one_proxy().await;
+    for i in 0..20 {
+        let response = login_via_proxy(
+            &app,
+            &format!("10.9.8.{i}"),
+            "203.0.113.66",
+            &format!("guess{i:02}"),
+            "wrong-password-1",
+        )
+        .await;
+        assert_eq!(response.status(), 401);
+    }
+    // A new made-up address on the left changes nothing: the proxy's entry is the client.
+    let (status, code, _) =
+        error_code(login_via_proxy(&app, "10.9.9.9", "203.0.113.66", "zhangwei", PASSWORD).await)
+            .await;
+    assert_eq!((status, code.as_str()), (429, "rate_limited"));
+    // Someone else behind the same proxy is not affected.
+    let response = login_via_proxy(&app, "10.9.9.9", "198.51.100.7", "zhangwei", PASSWORD).await;
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn an_outsider_cannot_lock_another_user_out() {
+    let app = behind_one_proxy().await;
+    // The owner has signed in from the office before.
+    let office = "198.51.100.7";
+    assert_eq!(
+        login_via_proxy(&app, "-", office, "wangfang", PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    // An outsider guesses from many addresses, five wrong passwords each: 50 failures, the
+    // account-wide limit.
+    for source in 0..10 {
+        for _ in 0..5 {
+            let response = login_via_proxy(
+                &app,
+                "-",
+                &format!("203.0.113.{source}"),
+                "wangfang",
+                "wrong-password-1",
+            )
+            .await;
+            assert_eq!(response.status(), 401);
+        }
+    }
+    // The outsider's addresses now wait, growing with each failure...
+    let response = login_via_proxy(&app, "-", "203.0.113.0", "wangfang", "wrong-password-1").await;
+    assert_eq!(response.status(), 429);
+    let retry: i64 = response.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=30).contains(&retry), "{retry}");
+    // ...and a new address is refused for this account (the account-wide limit)...
+    let (status, _, _) =
+        error_code(login_via_proxy(&app, "-", "192.0.2.200", "wangfang", PASSWORD).await).await;
+    assert_eq!(status, 429);
+    // ...but the owner signs in from the office as always, and from the office again after
+    // mistyping once.
+    assert_eq!(
+        login_via_proxy(&app, "-", office, "wangfang", "wrong-password-1")
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        login_via_proxy(&app, "-", office, "wangfang", PASSWORD)
+            .await
+            .status(),
+        200
+    );
+
+    // An administrator's unlock lifts every delay, and says so in the audit log.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_lianfang"))
+        .args([
+            "--database",
+            app.db_file.to_str().unwrap(),
+            "unlock",
+            "wangfang",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("已解除账号 wangfang 的登录限制"));
+    assert_eq!(
+        login_via_proxy(&app, "-", "192.0.2.200", "wangfang", PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE kind = 'login_unlocked'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn sign_out_everywhere_ends_every_session_of_the_user_only() {
+    let app = spawn_app().await;
+    let phone = app.session_cookie("zhangwei").await;
+    let desk = app.session_cookie("zhangwei").await;
+    let colleague = app.session_cookie("wangfang").await;
+    let response = app
+        .client
+        .post(app.url("/api/logout"))
+        .header(header::ORIGIN, app.origin())
+        .header(header::COOKIE, &desk)
+        .form(&[("everywhere", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        response.headers()[header::LOCATION],
+        "/login?notice=logged_out_everywhere"
+    );
+    let me = |cookie: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url("/api/me"))
+                .header(header::COOKIE, cookie)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(me(phone).await, 401);
+    assert_eq!(me(desk).await, 401);
+    assert_eq!(me(colleague).await, 200);
+}
+
+#[tokio::test]
+async fn a_session_unused_for_the_idle_timeout_has_ended() {
+    let app = spawn_app().await;
+    let cookie = app.session_cookie("zhangwei").await;
+    let me = || async {
+        app.client
+            .get(app.url("/api/me"))
+            .header(header::COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    // Used two minutes ago: alive, and marked used now.
+    let two_minutes_ago = server::db::now_ms() - 120_000;
+    sqlx::query("UPDATE sessions SET created_at = ?, last_seen_at = ?")
+        .bind(two_minutes_ago)
+        .bind(two_minutes_ago)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(me().await, 200);
+    let seen: i64 = app.count("SELECT last_seen_at FROM sessions").await;
+    assert!(seen > two_minutes_ago, "the use was recorded");
+    // Unused for longer than the idle timeout (an hour in the tests): ended, although its
+    // absolute expiry is still ahead.
+    sqlx::query("UPDATE sessions SET last_seen_at = ?")
+        .bind(server::db::now_ms() - 3_601_000)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(me().await, 401);
 }

@@ -193,19 +193,8 @@ async fn seven_people_walk_a_sheet_through_the_chain_with_a_return_from_the_comm
 
     // Anyone objects; an open objection holds the notice even once its period is over.
     let filed = app
-        .client
-        .post(app.url("/public/objections"))
-        .header("origin", app.origin())
-        .form(&[
-            ("post_id", post.to_string()),
-            (
-                "text",
-                "该岗位还负责车辆加油，油卡管理风险未列入".to_owned(),
-            ),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .file_objection(post, "该岗位还负责车辆加油，油卡管理风险未列入", "")
+        .await;
     assert_eq!(filed.status(), 303);
     assert!(filed.headers()["location"]
         .to_str()
@@ -417,17 +406,8 @@ async fn meetings_objections_and_the_public_notice_keep_to_their_limits() {
     assert_eq!(stage(&app, post).await, "public_notice");
 
     let filed = app
-        .client
-        .post(app.url("/public/objections"))
-        .header("origin", app.origin())
-        .form(&[
-            ("post_id", post.to_string()),
-            ("text", "油卡管理风险未列入".to_owned()),
-            ("contact", "13800000000".to_owned()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .file_objection(post, "油卡管理风险未列入", "13800000000")
+        .await;
     assert_eq!(filed.status(), 303);
     let logged: String =
         sqlx::query_scalar("SELECT payload FROM audit_log WHERE kind = 'objection_filed'")

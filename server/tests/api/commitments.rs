@@ -5,33 +5,8 @@
 use std::process::Command;
 
 use serde_json::{json, Value};
-use uuid::Uuid;
 
-use super::helpers::{push, spawn_app, TestApp};
-
-/// Takes `post`'s sheet to the commission's audit and has the commission approve it.
-async fn approve(app: &TestApp, post: i64) {
-    sqlx::query("UPDATE risk_sheets SET stage = 'commission_audit' WHERE post_id = ?")
-        .bind(post)
-        .execute(app.db.pool())
-        .await
-        .unwrap();
-    let version: i64 = sqlx::query_scalar("SELECT version FROM risk_sheets WHERE post_id = ?")
-        .bind(post)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
-    let cookie = app.session_cookie("shenhe").await;
-    let op = json!({ "id": Uuid::new_v4(), "seq": 1, "type": "decide", "post_id": post,
-                     "sheet_version": version, "decision": { "action": "approve" } });
-    let body: Value = app
-        .sync(&cookie, &push("shenhe", Uuid::new_v4(), &[op]))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(body["results"][0]["status"], "applied", "{body}");
-}
+use super::helpers::{approve, spawn_app, TestApp};
 
 fn sign_body(password: &str) -> Value {
     json!({ "kind": "drawn", "strokes": [[[100, 200], [180, 120], [260, 240]], [[300, 100], [320, 300]]],

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use server::{
     auth::session::CookiePolicy,
     db::Db,
-    http::{router, AppState},
+    http::{router, AppState, Settings},
     seed,
 };
 
@@ -22,15 +22,14 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+#[derive(Default)]
 pub struct Options {
     pub secure_cookies: bool,
+    pub proxies: server::net::TrustedProxies,
 }
 
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(Options {
-        secure_cookies: false,
-    })
-    .await
+    spawn_app_with(Options::default()).await
 }
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
@@ -49,8 +48,11 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let cookies = CookiePolicy {
         secure: options.secure_cookies,
         lifetime_secs: 3600,
+        idle_secs: 3600,
     };
-    let state = AppState::new(conf.leptos_options, db.clone(), cookies, false);
+    let mut settings = Settings::new(cookies);
+    settings.proxies = options.proxies;
+    let state = AppState::new(conf.leptos_options, db.clone(), settings);
     let app = router(state);
     tokio::spawn(async move {
         axum::serve(
@@ -165,6 +167,21 @@ pub async fn error_code(response: Response) -> (u16, String, Value) {
 }
 
 impl TestApp {
+    /// Files an objection through the public notice page's plain form.
+    pub async fn file_objection(&self, post: i64, text: &str, contact: &str) -> Response {
+        self.client
+            .post(self.url("/public/objections"))
+            .header(header::ORIGIN, self.origin())
+            .form(&[
+                ("post_id", post.to_string()),
+                ("text", text.to_owned()),
+                ("contact", contact.to_owned()),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// `POST /api/sync` with a session cookie.
     pub async fn sync(&self, cookie: &str, body: &Value) -> Response {
         self.client
@@ -214,4 +231,28 @@ pub fn create_op(seq: i64, post_id: i64, n: usize) -> Value {
 
 pub fn push(user: &str, client: uuid::Uuid, ops: &[Value]) -> Value {
     json!({ "user": user, "client_id": client, "ops": ops })
+}
+
+/// Takes `post`'s sheet to the commission's audit and has the commission approve it.
+pub async fn approve(app: &TestApp, post: i64) {
+    sqlx::query("UPDATE risk_sheets SET stage = 'commission_audit' WHERE post_id = ?")
+        .bind(post)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let version: i64 = sqlx::query_scalar("SELECT version FROM risk_sheets WHERE post_id = ?")
+        .bind(post)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let cookie = app.session_cookie("shenhe").await;
+    let op = json!({ "id": uuid::Uuid::new_v4(), "seq": 1, "type": "decide", "post_id": post,
+                     "sheet_version": version, "decision": { "action": "approve" } });
+    let body: Value = app
+        .sync(&cookie, &push("shenhe", uuid::Uuid::new_v4(), &[op]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["results"][0]["status"], "applied", "{body}");
 }

@@ -189,7 +189,18 @@ async fn one_thousand_operations_in_one_push_apply() {
     let app = spawn_app().await;
     let cookie = app.session_cookie("zhangwei").await;
     let post = app.post_id("区交通局", "局长").await;
-    let ops: Vec<Value> = (1..=1000).map(|i| create_op(i, post, i as usize)).collect();
+    // 100 new points (a sheet holds at most 200), each then edited nine times.
+    let points: Vec<Uuid> = (0..100).map(|_| Uuid::new_v4()).collect();
+    let ops: Vec<Value> = (0..1000)
+        .map(|i: usize| {
+            let mut op = create_op(i as i64 + 1, post, i);
+            op["risk_point_id"] = json!(points[i % 100]);
+            if i >= 100 {
+                op["base_version"] = json!(i / 100);
+            }
+            op
+        })
+        .collect();
     let body = ok(app
         .sync(&cookie, &push("zhangwei", Uuid::new_v4(), &ops))
         .await)
@@ -197,7 +208,7 @@ async fn one_thousand_operations_in_one_push_apply() {
     let results = body["results"].as_array().unwrap();
     assert_eq!(results.len(), 1000);
     assert!(results.iter().all(|r| r["status"] == "applied"));
-    assert_eq!(sheet_points(&app, post).await, 1001);
+    assert_eq!(sheet_points(&app, post).await, 101);
 }
 
 #[tokio::test]
