@@ -8,6 +8,18 @@ pub async fn post_json(path: &str, body: &str) -> Result<(u16, String), String> 
     post_body(path, &JsValue::from_str(body), Some("application/json")).await
 }
 
+/// An answer with the seconds its `Retry-After` asks a client to wait, if any.
+pub struct Answer {
+    pub status: u16,
+    pub text: String,
+    pub retry_after_secs: Option<u64>,
+}
+
+/// [`post_json`], keeping `Retry-After`.
+pub async fn post_json_answer(path: &str, body: &str) -> Result<Answer, String> {
+    post_full(path, &JsValue::from_str(body), Some("application/json")).await
+}
+
 /// POSTs `body` (a string, or bytes as a `Uint8Array`) to `path` on this site with the session
 /// cookie; returns the status and the answer's text, or why the network failed.
 pub async fn post_body(
@@ -15,6 +27,16 @@ pub async fn post_body(
     body: &JsValue,
     content_type: Option<&str>,
 ) -> Result<(u16, String), String> {
+    post_full(path, body, content_type)
+        .await
+        .map(|a| (a.status, a.text))
+}
+
+async fn post_full(
+    path: &str,
+    body: &JsValue,
+    content_type: Option<&str>,
+) -> Result<Answer, String> {
     let window = web_sys::window().ok_or("浏览器环境不可用")?;
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
@@ -39,5 +61,15 @@ pub async fn post_body(
             .unwrap_or_default(),
         Err(_) => String::new(),
     };
-    Ok((response.status(), text))
+    let retry_after_secs = response
+        .headers()
+        .get("Retry-After")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    Ok(Answer {
+        status: response.status(),
+        text,
+        retry_after_secs,
+    })
 }

@@ -57,6 +57,9 @@ pub struct LocalUser {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Replica {
     pub cursor: Option<i64>,
+    /// Set while a snapshot is being pulled in pages: where the next page starts.
+    #[serde(default)]
+    pub resume_after_post: Option<i64>,
     pub sheets: Vec<SheetRecord>,
     pub points: Vec<RiskPointRecord>,
 }
@@ -85,6 +88,9 @@ pub struct SyncMeta {
     /// The last failure needs the user to sign in online (session expired, or another user's).
     #[serde(default)]
     pub sign_in_needed: bool,
+    /// Unix ms before which the server asked not to sync again (429 `Retry-After`).
+    #[serde(default)]
+    pub not_before: Option<f64>,
 }
 
 /// The reactive state of the signed-in user's local data.

@@ -239,6 +239,12 @@ pub enum Operation {
         sheet_version: i64,
         decision: crate::chain::Action,
     },
+    /// Never on the wire: an operation the server could read the id and `seq` of but not the
+    /// rest (an unknown `type`, a missing field, a 1-character reason). It keeps its place in
+    /// the push and is answered `rejected` like any other, once, so one bad operation never
+    /// holds up the queue behind it.
+    #[serde(skip)]
+    Unreadable(Box<FieldError>),
 }
 
 impl Operation {
@@ -256,6 +262,7 @@ impl Operation {
             | Self::DeleteRiskPoint { post_id, .. }
             | Self::SubmitSheet { post_id }
             | Self::Decide { post_id, .. } => *post_id,
+            Self::Unreadable(_) => 0,
         }
     }
 }
@@ -350,6 +357,10 @@ pub struct SyncRequest {
     /// The `cursor` of the last successful pull; absent (or null) for a full snapshot.
     #[serde(default)]
     pub cursor: Option<i64>,
+    /// Continues a snapshot that came in pages: the `resume_after_post` of the last response,
+    /// sent with its `cursor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume_after_post: Option<i64>,
     #[serde(default)]
     pub ops: Vec<Envelope>,
 }
@@ -368,9 +379,21 @@ pub struct SyncResponse {
     pub risk_points: Vec<RiskPointRecord>,
     /// Risk points deleted since the cursor.
     pub deleted: Vec<Uuid>,
+    /// True when there is more to pull: sync again at once with this response's `cursor` (and
+    /// `resume_after_post`, when set), even with nothing to push.
+    #[serde(default)]
+    pub more: bool,
+    /// Set when a snapshot was cut after this post: send it back to continue the snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume_after_post: Option<i64>,
     /// Server time, Unix milliseconds.
     pub server_time: i64,
 }
+
+/// The most changes one incremental pull carries; `more` says there are others.
+pub const PULL_PAGE_CHANGES: usize = 1_000;
+/// About the most risk points one snapshot page carries (whole sheets only, at least one).
+pub const SNAPSHOT_PAGE_POINTS: usize = 1_000;
 
 impl RiskPointRecord {
     /// The record's input as a valid risk point (stored records always are).

@@ -227,15 +227,14 @@ async fn main() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     conf.leptos_options.site_addr = addr;
-    let state = AppState::new(
-        conf.leptos_options,
-        db.clone(),
-        Settings::new(CookiePolicy {
-            secure: false,
-            lifetime_secs: 3600,
-            idle_secs: 3600,
-        }),
-    );
+    // One client pushes as fast as it can: the per-user sync rate is not what is measured.
+    let mut settings = Settings::new(CookiePolicy {
+        secure: false,
+        lifetime_secs: 3600,
+        idle_secs: 3600,
+    });
+    settings.sync_rate = server::http::throttle::SyncRate::UNLIMITED;
+    let state = AppState::new(conf.leptos_options, db.clone(), settings);
     let writer = state.sync.clone();
     let app = router(state);
     tokio::spawn(async move {

@@ -13,7 +13,7 @@ use crate::{
     auth::session::CookiePolicy,
     config::{Cli, Command, CreateUserArgs, ServeArgs},
     db::{now_ms, Db},
-    http::{router, serve, AppState, Settings},
+    http::{router, serve, throttle::SyncRate, AppState, Settings},
     net::TrustedProxies,
     secret::ServerSecret,
     seed, store,
@@ -159,6 +159,11 @@ async fn run_server(db: Db, database: &std::path::Path, args: ServeArgs) -> anyh
         proxies,
         public_origin: args.public_origin,
         secret: ServerSecret::load_or_create(&secret_path)?,
+        sync_rate: SyncRate {
+            requests_per_minute: args.sync_requests_per_minute,
+            operations_per_minute: args.sync_operations_per_minute,
+        },
+        pull_page: crate::sync::PullPage::default(),
     };
     let state = AppState::new(conf.leptos_options, db, settings);
     let listener = tokio::net::TcpListener::bind(addr)

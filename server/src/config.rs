@@ -97,6 +97,16 @@ pub struct ServeArgs {
     /// The most objections one sheet may receive during its public notice.
     #[arg(long, env = "LIANFANG_MAX_OBJECTIONS_PER_SHEET", default_value_t = 200)]
     pub max_objections_per_sheet: usize,
+    /// Sync requests one user may make per minute (0: no limit); over it, 429 with Retry-After.
+    #[arg(long, env = "LIANFANG_SYNC_REQUESTS_PER_MINUTE", default_value_t = 120)]
+    pub sync_requests_per_minute: u32,
+    /// Operations one user may push per minute (0: no limit).
+    #[arg(
+        long,
+        env = "LIANFANG_SYNC_OPERATIONS_PER_MINUTE",
+        default_value_t = 6000
+    )]
+    pub sync_operations_per_minute: u32,
     /// Seed the demo district before serving (idempotent).
     #[arg(long, env = "LIANFANG_SEED_DEMO", default_value_t = false)]
     pub seed_demo: bool,

@@ -10,6 +10,7 @@ mod review;
 mod server_fns;
 mod state;
 mod sync;
+pub mod throttle;
 
 use std::net::SocketAddr;
 
@@ -127,6 +128,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn(guard::csrf))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(guard::drain_oversized))
         .layer(middleware::from_fn(server_fns::json_rejections))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -28,6 +28,9 @@ fn start(db: &std::path::Path) -> (Child, String) {
         .env("LIANFANG_LOG", "error")
         // Every batch lands on one sheet; the test is about kills, not the sheet's size limit.
         .env("LIANFANG_MAX_RISK_POINTS_PER_SHEET", "100000")
+        // Nor about the sync rate: the client re-pushes as fast as the server restarts.
+        .env("LIANFANG_SYNC_REQUESTS_PER_MINUTE", "0")
+        .env("LIANFANG_SYNC_OPERATIONS_PER_MINUTE", "0")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -7,7 +7,11 @@ use std::collections::HashSet;
 
 use domain::sync::{Envelope, MeasureInput, Operation, RiskPointInput};
 use proptest::prelude::*;
-use server::{db::Db, seed, sync::apply_batch};
+use server::{
+    db::Db,
+    seed,
+    sync::{apply_batch, pull, PullFrom, PullPage},
+};
 use uuid::Uuid;
 
 /// Four risk point ids the generated operations fight over.
@@ -139,6 +143,57 @@ async fn state(db: &Db) -> (Vec<String>, Vec<String>, Vec<String>) {
     )
 }
 
+/// A device's copy of what its user may read, built from pulls exactly as
+/// docs/sync-protocol.md says: replace on `full`, else upsert sheets and points and remove
+/// `deleted`; keep `cursor` and `resume_after_post`; pull again at once while `more`.
+#[derive(Debug, Default, Clone, PartialEq)]
+struct Replica {
+    cursor: Option<i64>,
+    resume_after_post: Option<i64>,
+    sheets: std::collections::BTreeMap<i64, String>,
+    points: std::collections::BTreeMap<Uuid, String>,
+}
+
+/// Small pages, so that the property crosses page boundaries all the time.
+const PAGE: PullPage = PullPage {
+    changes: 3,
+    snapshot_points: 4,
+};
+
+impl Replica {
+    /// One pull; returns whether the server has more.
+    async fn pull_once(&mut self, db: &Db, user: i64, page: PullPage) -> bool {
+        let response = pull(
+            db,
+            user,
+            PullFrom::of(self.cursor, self.resume_after_post),
+            page,
+        )
+        .await
+        .unwrap();
+        if response.full {
+            self.sheets.clear();
+            self.points.clear();
+        }
+        for s in &response.sheets {
+            self.sheets.insert(s.post_id, format!("{s:?}"));
+        }
+        for p in &response.risk_points {
+            self.points.insert(p.id, format!("{p:?}"));
+        }
+        for d in &response.deleted {
+            self.points.remove(d);
+        }
+        self.cursor = Some(response.cursor);
+        self.resume_after_post = response.resume_after_post;
+        response.more
+    }
+
+    async fn pull_all(&mut self, db: &Db, user: i64, page: PullPage) {
+        while self.pull_once(db, user, page).await {}
+    }
+}
+
 async fn results(db: &Db) -> Vec<(String, String)> {
     sqlx::query_as("SELECT op_id, result_json FROM sync_ops ORDER BY op_id")
         .fetch_all(db.pool())
@@ -163,6 +218,7 @@ proptest! {
                 .map(|q| (Uuid::new_v4(), q.iter().enumerate().map(|(i, g)| envelope(i as i64 + 1, post, g)).collect()))
                 .collect();
             let mut acked = vec![0usize; clients.len()];
+            let mut replicas = vec![Replica::default(); clients.len()];
             let mut first_applied: Vec<(usize, Envelope)> = Vec::new();
             let mut seen = HashSet::new();
             let mut deliver = |c: usize, batch: &[Envelope]| {
@@ -190,6 +246,8 @@ proptest! {
                             apply_batch(&db, user, *client_id, batch).await.unwrap();
                             deliver(c, batch);
                             acked[c] = end;
+                            // The push's answer carries one page of the pull.
+                            replicas[c].pull_once(&db, user, PAGE).await;
                         }
                     }
                     if size != usize::MAX {
@@ -207,6 +265,19 @@ proptest! {
                 let order: Vec<i64> = first_applied.iter().filter(|(k, _)| *k == c).map(|(_, e)| e.seq).collect();
                 assert!(order.windows(2).all(|w| w[0] < w[1]), "client {c} applied out of order: {order:?}");
             }
+
+            // Every device's replica, pulled to the end as the docs say, equals a full snapshot
+            // taken now in one page: nothing missed, nothing stale, its own changes included.
+            let mut snapshot = Replica::default();
+            snapshot.pull_all(&db, user, PullPage { changes: usize::MAX, snapshot_points: usize::MAX }).await;
+            for (c, replica) in replicas.iter_mut().enumerate() {
+                replica.pull_all(&db, user, PAGE).await;
+                assert_eq!(&replica.sheets, &snapshot.sheets, "device {c}'s sheets");
+                assert_eq!(&replica.points, &snapshot.points, "device {c}'s points");
+            }
+            let mut fresh = Replica::default();
+            fresh.pull_all(&db, user, PAGE).await;
+            assert_eq!(fresh.points, snapshot.points, "a snapshot in pages adds up to the whole");
 
             // The reference: each operation once, one at a time, in first-applied order.
             let (reference, ref_user, _) = fresh_db(&dir, "reference.db").await;

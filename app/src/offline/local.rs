@@ -1,5 +1,4 @@
-//! Queued operations applied to the local view of a sheet, and applied results folded into the
-//! replica.
+//! Queued operations applied to the local view of a sheet.
 
 use super::*;
 
@@ -49,70 +48,8 @@ pub(super) fn apply_local(sheet: &mut SheetRecord, points: &mut Vec<LocalPoint>,
             points.retain(|p| p.record.id != *risk_point_id)
         }
         Operation::SubmitSheet { .. } => sheet.stage = Stage::PeerReview,
-        // Reviewers decide online; the self-check never queues a decision.
-        Operation::Decide { .. } => {}
-    }
-}
-
-/// Folds one of this client's applied operations into the replica; `index` maps point ids to
-/// their place in `replica.points` and is kept up to date.
-pub(super) fn absorb_applied(
-    replica: &mut Replica,
-    index: &mut HashMap<Uuid, usize>,
-    op: &Operation,
-    version: i64,
-) {
-    match op {
-        Operation::UpsertRiskPoint {
-            post_id,
-            risk_point_id,
-            risk_point,
-            ..
-        } => {
-            let Some(sheet) = replica.sheets.iter().find(|s| s.post_id == *post_id) else {
-                return;
-            };
-            let level = level_of(&sheet.matrix, risk_point).unwrap_or(domain::risk::RiskLevel::Low);
-            let normalised = risk_point
-                .validate()
-                .map(|v| v.to_input())
-                .unwrap_or_else(|_| risk_point.clone());
-            if let Some(p) = index
-                .get(risk_point_id)
-                .and_then(|&i| replica.points.get_mut(i))
-            {
-                p.input = normalised;
-                p.level = level;
-                p.version = version;
-            } else {
-                // Positions only order the list: after everything this device knows.
-                let position = replica.points.len() as i64;
-                index.insert(*risk_point_id, replica.points.len());
-                replica.points.push(RiskPointRecord {
-                    id: *risk_point_id,
-                    post_id: *post_id,
-                    version,
-                    position,
-                    level,
-                    input: normalised,
-                });
-            }
-        }
-        Operation::DeleteRiskPoint { risk_point_id, .. } => {
-            replica.points.retain(|p| p.id != *risk_point_id);
-            *index = replica
-                .points
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p.id, i))
-                .collect();
-        }
-        Operation::SubmitSheet { post_id } => {
-            if let Some(sheet) = replica.sheets.iter_mut().find(|s| s.post_id == *post_id) {
-                sheet.stage = Stage::PeerReview;
-                sheet.version = version;
-            }
-        }
-        Operation::Decide { .. } => {}
+        // Reviewers decide online; the self-check never queues a decision, and an unreadable
+        // operation exists only on the server.
+        Operation::Decide { .. } | Operation::Unreadable(_) => {}
     }
 }

@@ -151,27 +151,19 @@ impl Store {
                 replica.points.retain(|p| !response.deleted.contains(&p.id));
             }
         }
-        // The server leaves this client's own changes out of the pull: take them from the results.
+        // The pull carries this client's own changes as the server stored them (levels,
+        // positions, trimmed text): only refusals are kept from the results.
         let mut attention = self.attention.get_untracked();
-        let mut index: HashMap<Uuid, usize> = replica
-            .points
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.id, i))
-            .collect();
         for e in pushed {
-            match by_id.get(&e.id) {
-                Some(OpResult::Applied { version, .. }) => {
-                    absorb_applied(&mut replica, &mut index, &e.op, *version)
-                }
-                Some(result @ OpResult::Rejected { .. }) => attention.push(Attention {
+            if let Some(result @ OpResult::Rejected { .. }) = by_id.get(&e.id) {
+                attention.push(Attention {
                     op: e.clone(),
                     result: (*result).clone(),
-                }),
-                None => {}
+                });
             }
         }
         replica.cursor = Some(response.cursor);
+        replica.resume_after_post = response.resume_after_post;
         let mut outbox = self.outbox.get_untracked();
         outbox.ops.retain(|e| !by_id.contains_key(&e.id));
         let mut meta = self.meta.get_untracked();
@@ -179,6 +171,7 @@ impl Store {
         meta.last_error = None;
         meta.failures = 0;
         meta.sign_in_needed = false;
+        meta.not_before = None;
         self.replica.set(replica);
         self.attention.set(attention);
         self.outbox.set(outbox);
@@ -208,6 +201,9 @@ impl Store {
         meta.failures += 1;
         meta.last_error = Some(failure.message);
         meta.sign_in_needed = failure.sign_in_needed;
+        meta.not_before = failure
+            .retry_after_secs
+            .map(|secs| now_ms() + secs as f64 * 1000.0);
         let _ = self.persist("meta", &meta);
         self.meta.set(meta);
     }
@@ -218,6 +214,15 @@ impl Store {
             return;
         }
         let Some(user) = self.username() else { return };
+        // The server asked to wait (429): try again only after the time it gave.
+        if self
+            .meta
+            .get_untracked()
+            .not_before
+            .is_some_and(|t| now_ms() < t)
+        {
+            return;
+        }
         self.syncing.set(true);
         let mut answered = false;
         loop {
@@ -228,17 +233,22 @@ impl Store {
             }
             let outbox = self.outbox.get_untracked();
             let batch: Vec<Envelope> = outbox.ops.iter().take(PUSH_LIMIT).cloned().collect();
+            let replica = self.replica.get_untracked();
             let request = SyncRequest {
                 user: user.clone(),
                 client_id: outbox.client_id,
-                cursor: self.replica.get_untracked().cursor,
+                cursor: replica.cursor,
+                resume_after_post: replica.resume_after_post,
                 ops: batch.clone(),
             };
             match post_sync(&request).await {
                 Ok(response) => {
+                    let more = response.more;
                     self.absorb(&batch, response);
                     answered = true;
-                    if self.outbox.get_untracked().ops.is_empty() || batch.is_empty() {
+                    let drained = self.outbox.get_untracked().ops.is_empty() || batch.is_empty();
+                    // The server has more to send (a paged pull): ask again at once.
+                    if drained && !more {
                         break;
                     }
                 }
@@ -250,10 +260,7 @@ impl Store {
         }
         if answered {
             if let Err(message) = self.persist_synced() {
-                self.failed(SyncFailure {
-                    message,
-                    sign_in_needed: false,
-                });
+                self.failed(SyncFailure::from(message));
             }
         }
         self.syncing.set(false);

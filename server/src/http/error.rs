@@ -68,3 +68,16 @@ impl From<crate::error::Error> for HttpError {
         Self(e.into_api())
     }
 }
+
+impl HttpError {
+    /// The error as a response asking the client to come back in `secs` seconds (`Retry-After`).
+    pub fn with_retry_after(self, secs: u64) -> Response {
+        let mut response = self.into_response();
+        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, v);
+        }
+        response
+    }
+}

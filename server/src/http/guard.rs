@@ -179,6 +179,51 @@ pub fn encode_query_value(value: &str) -> String {
     out
 }
 
+/// The most of an oversized body read (and thrown away) so that its sender can read the answer.
+pub const MAX_DRAINED_BYTES: usize = 16 * 1024 * 1024;
+
+/// Answers a body over the limit with a JSON `413 payload_too_large` a plain HTTP client can
+/// read. A client that sent `Expect: 100-continue` is answered before it sends the body. Any
+/// other has its body read and discarded first (up to [`MAX_DRAINED_BYTES`]; beyond that the
+/// connection is closed): answering first and closing would leave it writing into a closed
+/// socket, seeing a broken pipe and never the reason.
+pub async fn drain_oversized(request: Request, next: Next) -> Response {
+    let limit = super::state::MAX_BODY_BYTES;
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let Some(declared) = declared.filter(|n| *n > limit as u64) else {
+        return next.run(request).await;
+    };
+    let expects_continue = request
+        .headers()
+        .get(header::EXPECT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("100-continue"));
+    let too_large = HttpError(ApiError::new(
+        ErrorCode::PayloadTooLarge,
+        format!(
+            "请求体过大（{} KB，上限 {} KB），请分批提交",
+            declared / 1024,
+            limit / 1024
+        ),
+    ));
+    if !expects_continue && declared <= MAX_DRAINED_BYTES as u64 {
+        use http_body_util::BodyExt as _;
+        let mut body = request.into_body();
+        let mut read = 0usize;
+        while let Some(Ok(frame)) = body.frame().await {
+            read += frame.data_ref().map_or(0, |d| d.len());
+            if read > MAX_DRAINED_BYTES {
+                break;
+            }
+        }
+    }
+    too_large.into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,6 +38,10 @@ pub struct Settings {
     /// it, the request's `Host` with the scheme the cookie policy implies.
     pub public_origin: Option<String>,
     pub secret: ServerSecret,
+    /// How much one user may sync per minute.
+    pub sync_rate: super::throttle::SyncRate,
+    /// How much one pull carries.
+    pub pull_page: crate::sync::PullPage,
 }
 
 impl Settings {
@@ -48,6 +52,8 @@ impl Settings {
             proxies: TrustedProxies::None,
             public_origin: None,
             secret: ServerSecret::random(),
+            sync_rate: super::throttle::SyncRate::default(),
+            pull_page: crate::sync::PullPage::default(),
         }
     }
 }
@@ -63,6 +69,10 @@ pub struct AppState {
     /// This site's origin for absolute links, when set.
     pub public_origin: Option<Arc<str>>,
     pub secret: ServerSecret,
+    /// Each user's sync allowance.
+    pub sync_throttle: Arc<super::throttle::Throttle>,
+    /// How much one pull carries.
+    pub pull_page: crate::sync::PullPage,
     pub backend: BackendHandle,
     /// Applies sync pushes, several to a transaction when they arrive together.
     pub sync: crate::sync::Writer,
@@ -84,6 +94,8 @@ impl AppState {
                 .public_origin
                 .map(|o| o.trim_end_matches('/').into()),
             secret: settings.secret,
+            sync_throttle: Arc::new(super::throttle::Throttle::new(settings.sync_rate)),
+            pull_page: settings.pull_page,
             backend,
             sync,
             service_worker,

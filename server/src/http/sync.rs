@@ -5,25 +5,57 @@ use app::{
     api::SessionUser,
     error::{ApiError, ErrorCode},
 };
-use axum::{body::Bytes, extract::State, Extension, Json};
-use domain::sync::{Envelope, Operation, SyncRequest, SyncResponse, MAX_BATCH_OPS};
+use axum::{
+    body::Bytes,
+    extract::State,
+    response::{IntoResponse as _, Response},
+    Extension, Json,
+};
+use domain::{
+    sync::{Envelope, Operation, SyncRequest, SyncResponse, MAX_BATCH_OPS},
+    FieldError,
+};
 
 use super::{error::HttpError, state::AppState};
 use crate::{db::now_ms, sync};
 
-/// `POST /api/sync`.
+/// `POST /api/sync`: answered, or refused with a response (a 429 carries `Retry-After`).
 pub async fn handle(
     State(state): State<AppState>,
     user: Option<Extension<SessionUser>>,
     body: Bytes,
-) -> Result<Json<SyncResponse>, HttpError> {
-    let Some(Extension(user)) = user else {
-        return Err(HttpError(ApiError::new(
+) -> Result<Json<SyncResponse>, Response> {
+    let refuse = |e: HttpError| e.into_response();
+    let user = user.ok_or_else(|| {
+        refuse(HttpError(ApiError::new(
             ErrorCode::Unauthenticated,
             "登录已过期，请重新登录后再同步；待同步的内容仍保留在本设备上",
-        )));
-    };
-    let request = parse_request(&body)?;
+        )))
+    })?;
+    answer(&state, user, &body).await.map_err(|e| match e {
+        Refusal::Now(e) => refuse(e),
+        Refusal::Later(e, secs) => e.with_retry_after(secs),
+    })
+}
+
+/// Why a push was refused: now, or until a time.
+enum Refusal {
+    Now(HttpError),
+    Later(HttpError, u64),
+}
+
+impl<E: Into<HttpError>> From<E> for Refusal {
+    fn from(e: E) -> Self {
+        Self::Now(e.into())
+    }
+}
+
+async fn answer(
+    state: &AppState,
+    Extension(user): Extension<SessionUser>,
+    body: &[u8],
+) -> Result<Json<SyncResponse>, Refusal> {
+    let request = parse_request(body)?;
     if request.user != user.username {
         return Err(HttpError(ApiError::new(
             ErrorCode::WrongUser,
@@ -31,14 +63,26 @@ pub async fn handle(
                 "当前登录的是 {}，不能同步 {} 的待同步内容；请 {} 本人登录后再同步",
                 user.username, request.user, request.user
             ),
-        )));
+        ))
+        .into());
     }
     check_sequence(&request.ops)?;
+    if let Err(secs) = state.sync_throttle.admit(user.id, request.ops.len()) {
+        tracing::warn!(user = user.id, ops = request.ops.len(), "sync rate limited");
+        return Err(Refusal::Later(
+            HttpError(ApiError::new(
+                ErrorCode::RateLimited,
+                format!("同步过于频繁，请 {secs} 秒后再试；待同步的内容仍保留在本设备上"),
+            )),
+            secs,
+        ));
+    }
     let results = state
         .sync
         .push(user.id, request.client_id, request.ops)
         .await?;
-    let pull = sync::pull(&state.db, user.id, request.client_id, request.cursor).await?;
+    let from = sync::PullFrom::of(request.cursor, request.resume_after_post);
+    let pull = sync::pull(&state.db, user.id, from, state.pull_page).await?;
     Ok(Json(SyncResponse {
         results,
         server_time: now_ms(),
@@ -46,43 +90,96 @@ pub async fn handle(
     }))
 }
 
-/// Parses the body in three steps so that each kind of mistake gets its own code: not JSON at
-/// all, too many operations, an operation type this server does not know, anything else malformed.
+/// Parses the body. Only what identifies the push fails it whole: a body that is not JSON, too
+/// many operations, a missing or wrong `user`, `client_id` or `cursor`, or an operation without a
+/// readable `id` and `seq`. Anything else wrong with one operation (an unknown `type`, a missing
+/// field, a value out of its rules) makes that operation [`Operation::Unreadable`], answered
+/// `rejected` in its place, so the operations after it still apply.
 fn parse_request(body: &[u8]) -> Result<SyncRequest, HttpError> {
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+    let invalid = |field: &str, message: String| {
+        HttpError(ApiError {
+            code: ErrorCode::InvalidRequest,
+            message,
+            field: Some(field.to_owned()),
+        })
+    };
+    let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
         HttpError(ApiError::new(
             ErrorCode::MalformedJson,
             format!("JSON 格式错误：第 {} 行第 {} 列", e.line(), e.column()),
         ))
     })?;
-    let ops = value.get("ops").and_then(|o| o.as_array());
-    if let Some(ops) = ops {
-        if ops.len() > MAX_BATCH_OPS {
-            return Err(HttpError(ApiError::new(
-                ErrorCode::BatchTooLarge,
-                format!(
-                    "一次最多同步 {MAX_BATCH_OPS} 条操作（本次 {} 条），请分批提交",
-                    ops.len()
-                ),
-            )));
-        }
-        for (i, op) in ops.iter().enumerate() {
-            let kind = op.get("type").and_then(|t| t.as_str()).unwrap_or("");
-            if !Operation::TYPES.contains(&kind) {
-                return Err(HttpError(ApiError {
-                    code: ErrorCode::UnknownOperation,
-                    message: format!("第 {} 条操作的类型“{kind}”无法识别", i + 1),
-                    field: Some(format!("ops[{i}].type")),
-                }));
-            }
-        }
+    let ops = match value.as_object_mut().and_then(|o| o.remove("ops")) {
+        None | Some(serde_json::Value::Null) => Vec::new(),
+        Some(serde_json::Value::Array(ops)) => ops,
+        Some(_) => return Err(invalid("ops", "ops 须为数组".to_owned())),
+    };
+    if ops.len() > MAX_BATCH_OPS {
+        return Err(HttpError(ApiError::new(
+            ErrorCode::BatchTooLarge,
+            format!(
+                "一次最多同步 {MAX_BATCH_OPS} 条操作（本次 {} 条），请分批提交",
+                ops.len()
+            ),
+        )));
     }
-    serde_json::from_value(value).map_err(|e| {
-        HttpError(ApiError::new(
-            ErrorCode::InvalidRequest,
-            format!("同步请求格式错误：{e}"),
-        ))
-    })
+    let mut request: SyncRequest = serde_json::from_value(value)
+        .map_err(|e| invalid("request", format!("同步请求格式错误：{e}")))?;
+    request.ops = ops
+        .into_iter()
+        .enumerate()
+        .map(|(i, op)| read_operation(i, op))
+        .collect::<Result<_, _>>()
+        .map_err(|(field, message)| invalid(&field, message))?;
+    Ok(request)
+}
+
+/// One operation: its id and `seq` or the whole push fails (it could not be answered); the rest
+/// or the operation is answered as unreadable.
+fn read_operation(i: usize, op: serde_json::Value) -> Result<Envelope, (String, String)> {
+    let id = op
+        .get("id")
+        .and_then(|v| v.as_str())
+        .and_then(|v| uuid::Uuid::parse_str(v).ok())
+        .ok_or_else(|| {
+            (
+                format!("ops[{i}].id"),
+                format!("第 {} 条操作缺少有效的 id（UUID）", i + 1),
+            )
+        })?;
+    let seq = op
+        .get("seq")
+        .and_then(serde_json::Value::as_i64)
+        .ok_or_else(|| {
+            (
+                format!("ops[{i}].seq"),
+                format!("第 {} 条操作缺少整数 seq", i + 1),
+            )
+        })?;
+    let kind = op.get("type").and_then(|t| t.as_str()).unwrap_or("");
+    if !Operation::TYPES.contains(&kind) {
+        let problem = FieldError::new(
+            "unknown_operation",
+            "type",
+            format!("操作类型“{kind}”无法识别，请更新应用后重新填报"),
+        );
+        return Ok(Envelope {
+            id,
+            seq,
+            op: Operation::Unreadable(Box::new(problem)),
+        });
+    }
+    Ok(
+        serde_json::from_value::<Envelope>(op).unwrap_or_else(|e| Envelope {
+            id,
+            seq,
+            op: Operation::Unreadable(Box::new(FieldError::new(
+                "invalid",
+                "operation",
+                format!("操作内容不符合要求：{e}"),
+            ))),
+        }),
+    )
 }
 
 fn check_sequence(ops: &[Envelope]) -> Result<(), HttpError> {

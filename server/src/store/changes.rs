@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use sqlx::{QueryBuilder, Sqlite};
 
-use super::{json_list, Conn, CHUNK};
+use super::{Conn, CHUNK};
 
 /// What changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,8 +42,8 @@ pub struct Change {
 }
 
 /// Records changes in the order given, in as few statements as the list allows. `client` is the
-/// device whose push made them (its own pulls leave them out), or none for changes made on the
-/// server's pages.
+/// device whose push made them (kept for tracing a change to its device), or none for changes
+/// made on the server's pages.
 #[tracing::instrument(level = "debug", skip_all, fields(changes = changes.len()))]
 pub async fn record(
     conn: &mut Conn,
@@ -90,67 +90,36 @@ pub async fn latest(conn: &mut Conn) -> anyhow::Result<i64> {
         .context("Failed to read the change log's end")
 }
 
-/// The changes after `since` up to `until`, leaving out those `client` made, in order. An unknown
+/// At most `limit` changes after `since` up to `until`, in order, each with its `seq`. An unknown
 /// kind (from a newer version) is skipped.
 #[tracing::instrument(level = "debug", skip(conn))]
 pub async fn between(
     conn: &mut Conn,
     since: i64,
     until: i64,
-    client: &str,
-) -> anyhow::Result<Vec<Change>> {
+    limit: i64,
+) -> anyhow::Result<Vec<(i64, Change)>> {
     Ok(sqlx::query!(
-        r#"SELECT post_id AS "post_id!: i64", kind, entity_id FROM changes
-           WHERE seq > ? AND seq <= ? AND client_id IS NOT ?
-           ORDER BY seq"#,
+        r#"SELECT seq AS "seq!: i64", post_id AS "post_id!: i64", kind, entity_id FROM changes
+           WHERE seq > ? AND seq <= ?
+           ORDER BY seq LIMIT ?"#,
         since,
         until,
-        client
+        limit
     )
     .fetch_all(&mut *conn)
     .await
     .context("Failed to read the change log")?
     .into_iter()
     .filter_map(|r| {
-        Some(Change {
-            post_id: r.post_id,
-            kind: Kind::from_code(&r.kind)?,
-            entity: r.entity_id,
-        })
-    })
-    .collect())
-}
-
-/// As [`between`], for the given posts only.
-#[tracing::instrument(level = "debug", skip(conn, posts))]
-pub async fn between_for(
-    conn: &mut Conn,
-    posts: &[i64],
-    since: i64,
-    until: i64,
-    client: &str,
-) -> anyhow::Result<Vec<Change>> {
-    let posts = json_list(posts)?;
-    Ok(sqlx::query!(
-        r#"SELECT post_id AS "post_id!: i64", kind, entity_id FROM changes
-           WHERE post_id IN (SELECT value FROM json_each(?)) AND seq > ? AND seq <= ?
-             AND client_id IS NOT ?
-           ORDER BY seq"#,
-        posts,
-        since,
-        until,
-        client
-    )
-    .fetch_all(&mut *conn)
-    .await
-    .context("Failed to read the change log")?
-    .into_iter()
-    .filter_map(|r| {
-        Some(Change {
-            post_id: r.post_id,
-            kind: Kind::from_code(&r.kind)?,
-            entity: r.entity_id,
-        })
+        Some((
+            r.seq,
+            Change {
+                post_id: r.post_id,
+                kind: Kind::from_code(&r.kind)?,
+                entity: r.entity_id,
+            },
+        ))
     })
     .collect())
 }

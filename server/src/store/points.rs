@@ -195,10 +195,14 @@ pub async fn on_sheets(
 
 /// The ids of the points on the current sheets of `posts`, by post, then list order.
 #[tracing::instrument(level = "debug", skip_all, fields(posts = posts.len()))]
-pub async fn ids_on_current_sheets(conn: &mut Conn, posts: &[i64]) -> anyhow::Result<Vec<Uuid>> {
+pub async fn ids_on_current_sheets(
+    conn: &mut Conn,
+    posts: &[i64],
+) -> anyhow::Result<Vec<(i64, Uuid)>> {
     let posts = json_list(posts)?;
-    sqlx::query_scalar!(
-        r#"SELECT p.id AS "id!" FROM risk_points p JOIN current_sheets cs ON cs.id = p.sheet_id
+    sqlx::query!(
+        r#"SELECT cs.post_id AS "post_id!: i64", p.id AS "id!" FROM risk_points p
+           JOIN current_sheets cs ON cs.id = p.sheet_id
            WHERE cs.post_id IN (SELECT value FROM json_each(?))
            ORDER BY cs.post_id, p.position"#,
         posts
@@ -207,7 +211,11 @@ pub async fn ids_on_current_sheets(conn: &mut Conn, posts: &[i64]) -> anyhow::Re
     .await
     .context("Failed to list the points of current sheets")?
     .iter()
-    .map(|id| Uuid::parse_str(id).context("A risk point id is not a UUID"))
+    .map(|r| {
+        Uuid::parse_str(&r.id)
+            .map(|id| (r.post_id, id))
+            .context("A risk point id is not a UUID")
+    })
     .collect()
 }
 

@@ -1,10 +1,10 @@
 //! Pulling: what changed since a client's cursor among the sheets its user may read.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use domain::{
     ids::{OrgUnitId, PostId},
-    sync::{SheetRecord, SyncResponse},
+    sync::{SheetRecord, SyncResponse, PULL_PAGE_CHANGES, SNAPSHOT_PAGE_POINTS},
 };
 use uuid::Uuid;
 
@@ -14,22 +14,63 @@ use crate::{
     store::{self, changes::Kind, Conn},
 };
 
-/// What changed since `cursor` among the sheets `user_id` may read, leaving out what this client
-/// pushed itself (it has that already, and its results carry the new versions); everything when
-/// the cursor is absent or unknown. Reads one consistent snapshot, so the returned cursor covers
-/// exactly what is returned.
-pub async fn pull(
-    db: &Db,
-    user_id: i64,
-    client_id: Uuid,
-    cursor: Option<i64>,
-) -> Result<SyncResponse> {
+/// Where a pull starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullFrom {
+    /// A full snapshot (no cursor, or one this server never issued).
+    Nothing,
+    /// The changes after this cursor.
+    Cursor(i64),
+    /// The rest of a snapshot taken at `cursor`: the posts after `post`.
+    Snapshot { cursor: i64, after_post: i64 },
+}
+
+impl PullFrom {
+    /// The start a request asks for.
+    pub fn of(cursor: Option<i64>, resume_after_post: Option<i64>) -> Self {
+        match (cursor, resume_after_post) {
+            (None, _) => Self::Nothing,
+            (Some(cursor), None) => Self::Cursor(cursor),
+            (Some(cursor), Some(after_post)) => Self::Snapshot { cursor, after_post },
+        }
+    }
+}
+
+/// How much one pull carries at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// Changes of an incremental pull.
+    pub changes: usize,
+    /// About the risk points of a snapshot page (whole sheets, at least one).
+    pub snapshot_points: usize,
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Self {
+            changes: PULL_PAGE_CHANGES,
+            snapshot_points: SNAPSHOT_PAGE_POINTS,
+        }
+    }
+}
+
+/// What changed since `from` among the sheets `user_id` may read, this client's own changes
+/// included (so that a client's replica is the server's records, levels, positions and trimmed
+/// text, after every sync). At most a page: `more` says to pull again at once. Reads one
+/// consistent snapshot, so the returned cursor covers exactly what is returned.
+pub async fn pull(db: &Db, user_id: i64, from: PullFrom, page: Page) -> Result<SyncResponse> {
     let mut tx = db.pool().begin().await?;
     let latest = store::changes::latest(&mut tx).await?;
-    let cursor = cursor.filter(|c| (0..=latest).contains(c));
-    let response = match cursor {
-        Some(since) => since_cursor(db, &mut tx, user_id, client_id, since, latest).await?,
-        None => everything(db, &mut tx, user_id, latest).await?,
+    let known = |c: i64| (0..=latest).contains(&c);
+    let response = match from {
+        PullFrom::Cursor(since) if known(since) => {
+            since_cursor(db, &mut tx, user_id, since, latest, page.changes).await?
+        }
+        PullFrom::Snapshot { cursor, after_post } if known(cursor) => {
+            let start = (cursor, Some(after_post));
+            snapshot(db, &mut tx, user_id, start, page.snapshot_points).await?
+        }
+        _ => snapshot(db, &mut tx, user_id, (latest, None), page.snapshot_points).await?,
     };
     tx.commit().await?;
     Ok(response)
@@ -43,6 +84,8 @@ fn empty(cursor: i64, full: bool) -> SyncResponse {
         sheets: Vec::new(),
         risk_points: Vec::new(),
         deleted: Vec::new(),
+        more: false,
+        resume_after_post: None,
         server_time: now_ms(),
     }
 }
@@ -65,47 +108,85 @@ async fn visible(db: &Db, conn: &mut Conn, user_id: i64) -> Result<(Vec<i64>, Ha
     Ok((readable, held))
 }
 
-/// A full snapshot: every sheet the user may read with all its points.
-async fn everything(db: &Db, conn: &mut Conn, user_id: i64, latest: i64) -> Result<SyncResponse> {
-    let (posts, held) = visible(db, conn, user_id).await?;
+/// A page of a snapshot taken at `cursor`: whole sheets the user may read, in post order, after
+/// `after_post` (none: from the start, and the client replaces its replica), up to about
+/// `page_points` points. Sheets that change while the pages are pulled come again in
+/// the changes after `cursor`, which the client pulls once the snapshot is whole.
+async fn snapshot(
+    db: &Db,
+    conn: &mut Conn,
+    user_id: i64,
+    (cursor, after_post): (i64, Option<i64>),
+    page_points: usize,
+) -> Result<SyncResponse> {
+    let (mut posts, held) = visible(db, conn, user_id).await?;
+    posts.sort_unstable();
+    posts.retain(|p| after_post.is_none_or(|after| *p > after));
     let ids = store::points::ids_on_current_sheets(conn, &posts).await?;
-    let risk_points = store::points::records(conn, &ids)
+    // Whole posts, until the page is full.
+    let mut page_posts: Vec<i64> = Vec::new();
+    let mut counted = 0;
+    let mut per_post: HashMap<i64, usize> = HashMap::new();
+    for (post, _) in &ids {
+        *per_post.entry(*post).or_default() += 1;
+    }
+    for post in &posts {
+        let n = per_post.get(post).copied().unwrap_or(0);
+        if !page_posts.is_empty() && counted + n > page_points {
+            break;
+        }
+        counted += n;
+        page_posts.push(*post);
+    }
+    let last = page_posts.last().copied();
+    let more = page_posts.len() < posts.len();
+    let chosen: HashSet<i64> = page_posts.iter().copied().collect();
+    let page_ids: Vec<Uuid> = ids
+        .into_iter()
+        .filter(|(post, _)| chosen.contains(post))
+        .map(|(_, id)| id)
+        .collect();
+    let risk_points = store::points::records(conn, &page_ids)
         .await?
         .into_iter()
         .map(|(_, r)| r)
         .collect();
     Ok(SyncResponse {
-        sheets: sheet_records(conn, &posts, &held).await?,
+        sheets: sheet_records(conn, &page_posts, &held).await?,
         risk_points,
-        ..empty(latest, true)
+        more,
+        resume_after_post: if more { last } else { None },
+        ..empty(cursor, after_post.is_none())
     })
 }
 
-/// The changes after `since`. Most pulls find none but the client's own (a device syncing on a
-/// timer, or one that just pushed): those are answered without working out what the user may
-/// see.
+/// The changes after `since`, at most `page_changes` of them. Most pulls find none (a
+/// device syncing on a timer): those are answered without working out what the user may see.
 async fn since_cursor(
     db: &Db,
     conn: &mut Conn,
     user_id: i64,
-    client_id: Uuid,
     since: i64,
     latest: i64,
+    page_changes: usize,
 ) -> Result<SyncResponse> {
     if since == latest {
         return Ok(empty(latest, false));
     }
-    let changes = store::changes::between(conn, since, latest, &client_id.to_string()).await?;
-    if changes.is_empty() {
-        return Ok(empty(latest, false));
-    }
+    let page_changes = page_changes.max(1);
+    let limit = i64::try_from(page_changes).unwrap_or(i64::MAX);
+    let changes = store::changes::between(conn, since, latest, limit).await?;
+    let (cursor, more) = match changes.last() {
+        Some((seq, _)) if changes.len() == page_changes && *seq < latest => (*seq, true),
+        _ => (latest, false),
+    };
     let (readable, held) = visible(db, conn, user_id).await?;
     let readable: HashSet<i64> = readable.into_iter().collect();
     let mut posts = Vec::new();
     let (mut points, mut deleted) = (Vec::new(), Vec::new());
-    for change in changes
+    for (_, change) in changes
         .into_iter()
-        .filter(|c| readable.contains(&c.post_id))
+        .filter(|(_, c)| readable.contains(&c.post_id))
     {
         if !posts.contains(&change.post_id) {
             posts.push(change.post_id);
@@ -136,7 +217,8 @@ async fn since_cursor(
         sheets: sheet_records(conn, &posts, &held).await?,
         risk_points,
         deleted,
-        ..empty(latest, false)
+        more,
+        ..empty(cursor, false)
     })
 }
 

@@ -231,7 +231,9 @@ impl Touched {
             .filter_map(|e| match &e.op {
                 Operation::UpsertRiskPoint { risk_point_id, .. }
                 | Operation::DeleteRiskPoint { risk_point_id, .. } => Some(*risk_point_id),
-                Operation::SubmitSheet { .. } | Operation::Decide { .. } => None,
+                Operation::SubmitSheet { .. }
+                | Operation::Decide { .. }
+                | Operation::Unreadable(_) => None,
             })
             .collect();
         let mut points: HashMap<Uuid, Option<(i64, RiskPointRecord)>> =
@@ -305,6 +307,9 @@ async fn apply_one(
     ctx: &mut Context<'_, '_>,
 ) -> Result<OpResult> {
     let id = envelope.id;
+    if let Operation::Unreadable(problem) = &envelope.op {
+        return Ok(unreadable(id, problem));
+    }
     let post_id = envelope.op.post_id();
     let edits = matches!(
         envelope.op,
@@ -446,6 +451,8 @@ async fn apply_one(
             };
             decide(conn, id, sheet, step, ctx.actor, touched, pending, ctx.now).await
         }
+        // Answered above, before any sheet is loaded.
+        Operation::Unreadable(problem) => Ok(unreadable(id, problem)),
     }
 }
 
@@ -565,6 +572,17 @@ fn invalid_summary(errors: &[FieldError]) -> String {
         format!("{first}（另有 {} 处需修改）", errors.len() - 1)
     } else {
         first.to_owned()
+    }
+}
+
+/// An operation the server could not read: rejected with what was wrong with it.
+fn unreadable(id: Uuid, problem: &FieldError) -> OpResult {
+    OpResult::Rejected {
+        id,
+        code: problem.code.clone(),
+        message: problem.message.clone(),
+        errors: vec![problem.clone()],
+        current: None,
     }
 }
 

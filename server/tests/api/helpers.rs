@@ -26,6 +26,10 @@ pub struct TestApp {
 pub struct Options {
     pub secure_cookies: bool,
     pub proxies: server::net::TrustedProxies,
+    /// The per-user sync rate; default: the server's default.
+    pub sync_rate: Option<server::http::throttle::SyncRate>,
+    /// How much one pull carries; default: the server's default.
+    pub pull_page: Option<server::sync::PullPage>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -52,6 +56,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     };
     let mut settings = Settings::new(cookies);
     settings.proxies = options.proxies;
+    settings.sync_rate = options.sync_rate.unwrap_or(settings.sync_rate);
+    settings.pull_page = options.pull_page.unwrap_or(settings.pull_page);
     let state = AppState::new(conf.leptos_options, db.clone(), settings);
     let app = router(state);
     tokio::spawn(async move {

@@ -269,14 +269,15 @@ async fn limits_and_malformed_pushes_get_clear_errors() {
     let (status, code, _) = error_code(app.sync(&cookie, &huge).await).await;
     assert_eq!((status, code.as_str()), (413, "payload_too_large"));
 
-    let unknown = push(
+    // An operation without an id cannot be answered: the push as a whole is refused.
+    let anonymous = push(
         "zhangwei",
         client,
-        &[json!({ "id": Uuid::new_v4(), "seq": 1, "type": "drop_everything", "post_id": post })],
+        &[json!({ "seq": 1, "type": "submit_sheet", "post_id": post })],
     );
-    let (status, code, body) = error_code(app.sync(&cookie, &unknown).await).await;
-    assert_eq!((status, code.as_str()), (400, "unknown_operation"));
-    assert_eq!(body["field"], "ops[0].type");
+    let (status, code, body) = error_code(app.sync(&cookie, &anonymous).await).await;
+    assert_eq!((status, code.as_str()), (400, "invalid_request"));
+    assert_eq!(body["field"], "ops[0].id");
 
     let malformed = app
         .client
@@ -542,4 +543,247 @@ async fn a_failing_push_in_a_group_rolls_back_alone_and_the_others_apply_once() 
     let again = writer.push(holder, client, good_ops).await.unwrap();
     assert_eq!(again, good);
     assert_eq!(sheet_points(&app, post).await, before + 6);
+}
+
+#[tokio::test]
+async fn one_unreadable_operation_is_rejected_alone_and_the_queue_behind_it_applies() {
+    let app = spawn_app().await;
+    let cookie = app.session_cookie("zhangwei").await;
+    let post = app.post_id("区交通局", "局长").await;
+    let client = Uuid::new_v4();
+    let unknown =
+        json!({ "id": Uuid::new_v4(), "seq": 1, "type": "drop_everything", "post_id": post });
+    let short_reason = json!({ "id": Uuid::new_v4(), "seq": 2, "type": "decide", "post_id": post, "sheet_version": 1,
+                               "decision": { "action": "return", "to": "SelfCheck", "reason": "短" } });
+    let unknown_stage = json!({ "id": Uuid::new_v4(), "seq": 3, "type": "decide", "post_id": post, "sheet_version": 1,
+                                "decision": { "action": "return", "to": "Nowhere", "reason": "理由足够长" } });
+    let unknown_action = json!({ "id": Uuid::new_v4(), "seq": 4, "type": "decide", "post_id": post, "sheet_version": 1,
+                                 "decision": { "action": "shred" } });
+    let missing_field =
+        json!({ "id": Uuid::new_v4(), "seq": 5, "type": "upsert_risk_point", "post_id": post });
+    let good = create_op(6, post, 6);
+    let ops = [
+        unknown,
+        short_reason,
+        unknown_stage,
+        unknown_action,
+        missing_field,
+        good,
+    ];
+    let body = ok(app.sync(&cookie, &push("zhangwei", client, &ops)).await).await;
+    let results = body["results"].as_array().unwrap();
+    assert_eq!(results.len(), 6);
+    assert_eq!(results[0]["code"], "unknown_operation", "{body}");
+    for r in &results[1..5] {
+        assert_eq!(r["status"], "rejected", "{body}");
+        assert_eq!(r["code"], "invalid", "{body}");
+        assert!(r["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("操作内容不符合要求"));
+    }
+    assert_eq!(results[5]["status"], "applied", "{body}");
+    // Answered once: a retry gets the same answers and applies nothing again.
+    let again = ok(app.sync(&cookie, &push("zhangwei", client, &ops)).await).await;
+    assert_eq!(again["results"], body["results"]);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM sync_ops").await,
+        6,
+        "every operation is claimed, the unreadable ones too"
+    );
+}
+
+#[tokio::test]
+async fn the_pusher_pulls_its_own_changes_as_the_server_stored_them() {
+    let app = spawn_app().await;
+    let cookie = app.session_cookie("zhangwei").await;
+    let post = app.post_id("区交通局", "局长").await;
+    let client = Uuid::new_v4();
+    let first = ok(app.sync(&cookie, &push("zhangwei", client, &[])).await).await;
+    let cursor = first["cursor"].clone();
+    let mut create = create_op(1, post, 1);
+    create["risk_point"]["description"] = json!("  第 1 个风险点：超出实际进度计量  ");
+    let submit = json!({ "id": Uuid::new_v4(), "seq": 2, "type": "submit_sheet", "post_id": post });
+    let body = json!({ "user": "zhangwei", "client_id": client, "cursor": cursor, "ops": [create.clone(), submit] });
+    let answer = ok(app.sync(&cookie, &body).await).await;
+    assert_eq!(answer["results"][1]["status"], "applied", "{answer}");
+    let point = answer["risk_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == create["risk_point_id"])
+        .unwrap_or_else(|| panic!("the pushed point comes back: {answer}"));
+    assert_eq!(
+        point["description"], "第 1 个风险点：超出实际进度计量",
+        "trimmed"
+    );
+    assert_eq!(
+        point["level"], "Medium",
+        "the level the sheet's matrix gives 3 × 4"
+    );
+    assert_eq!(point["version"], 1);
+    let sheet = answer["sheets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["post_id"] == post)
+        .unwrap();
+    assert_eq!(
+        sheet["stage"], "PeerReview",
+        "the sheet's new stage comes back"
+    );
+}
+
+#[tokio::test]
+async fn a_client_over_the_sync_rate_is_told_when_to_come_back() {
+    let app = super::helpers::spawn_app_with(super::helpers::Options {
+        sync_rate: Some(server::http::throttle::SyncRate {
+            requests_per_minute: 3,
+            operations_per_minute: 1_000,
+        }),
+        ..Default::default()
+    })
+    .await;
+    let cookie = app.session_cookie("zhangwei").await;
+    let client = Uuid::new_v4();
+    for _ in 0..3 {
+        ok(app.sync(&cookie, &push("zhangwei", client, &[])).await).await;
+    }
+    let response = app.sync(&cookie, &push("zhangwei", client, &[])).await;
+    let retry: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=20).contains(&retry), "{retry}");
+    let (status, code, body) = error_code(response).await;
+    assert_eq!((status, code.as_str()), (429, "rate_limited"));
+    assert!(body["message"].as_str().unwrap().contains("秒后再试"));
+    // Another user is not held back.
+    let other = app.session_cookie("wangfang").await;
+    ok(app
+        .sync(&other, &push("wangfang", Uuid::new_v4(), &[]))
+        .await)
+    .await;
+}
+
+/// Sends `body` on a plain socket, headers first, and reads whatever comes back.
+async fn raw_post(app: &TestApp, headers: &str, body: &[u8]) -> (String, bool) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+    socket.write_all(headers.as_bytes()).await.unwrap();
+    let mut wrote_all = true;
+    for chunk in body.chunks(64 * 1024) {
+        if socket.write_all(chunk).await.is_err() {
+            wrote_all = false;
+            break;
+        }
+    }
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        socket.read_to_end(&mut answer),
+    )
+    .await;
+    (String::from_utf8_lossy(&answer).into_owned(), wrote_all)
+}
+
+#[tokio::test]
+async fn an_oversized_push_gets_its_reason_even_on_a_plain_socket() {
+    let app = spawn_app().await;
+    let cookie = app.session_cookie("zhangwei").await;
+    let body = vec![b' '; 6 * 1024 * 1024];
+    let host = app.base.trim_start_matches("http://").to_owned();
+    let headers = format!(
+        "POST /api/sync HTTP/1.1\r\nHost: {host}\r\nOrigin: {}\r\nCookie: {cookie}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        app.origin(),
+        body.len()
+    );
+    let (answer, wrote_all) = raw_post(&app, &headers, &body).await;
+    assert!(wrote_all, "the whole body was accepted, not cut off");
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer.contains("\"code\":\"payload_too_large\""),
+        "{answer}"
+    );
+    assert!(answer.contains("请分批提交"), "{answer}");
+
+    // With Expect: 100-continue the answer comes before the body is sent.
+    let headers = format!(
+        "POST /api/sync HTTP/1.1\r\nHost: {host}\r\nOrigin: {}\r\nCookie: {cookie}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
+        app.origin(),
+        body.len()
+    );
+    let (answer, _) = raw_post(&app, &headers, &[]).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(!answer.contains("100 Continue"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_large_pull_comes_in_pages_that_add_up_to_the_whole() {
+    let app = super::helpers::spawn_app_with(super::helpers::Options {
+        pull_page: Some(server::sync::PullPage {
+            changes: 5,
+            snapshot_points: 7,
+        }),
+        ..Default::default()
+    })
+    .await;
+    // The whole district, as the commission reads it, in one go with no page limit.
+    let reviewer = app.session_cookie("shenhe").await;
+    let client = Uuid::new_v4();
+    let mut sheets = std::collections::BTreeMap::new();
+    let mut points = std::collections::BTreeMap::new();
+    let (mut cursor, mut resume): (Value, Value) = (Value::Null, Value::Null);
+    let mut pages = 0;
+    loop {
+        let body = json!({ "user": "shenhe", "client_id": client, "cursor": cursor, "resume_after_post": resume, "ops": [] });
+        let page = ok(app.sync(&reviewer, &body).await).await;
+        pages += 1;
+        assert_eq!(
+            page["full"],
+            pages == 1,
+            "only the first page replaces the replica"
+        );
+        for s in page["sheets"].as_array().unwrap() {
+            sheets.insert(s["post_id"].as_i64().unwrap(), s.clone());
+        }
+        for p in page["risk_points"].as_array().unwrap() {
+            points.insert(p["id"].as_str().unwrap().to_owned(), p.clone());
+        }
+        cursor = page["cursor"].clone();
+        resume = page["resume_after_post"].clone();
+        if page["more"] != true {
+            break;
+        }
+    }
+    let all_points = app.count("SELECT COUNT(*) FROM risk_points").await;
+    let all_sheets = app.count("SELECT COUNT(*) FROM current_sheets").await;
+    assert!(pages > 3, "{pages} pages");
+    assert_eq!(points.len() as i64, all_points);
+    assert_eq!(sheets.len() as i64, all_sheets);
+
+    // Changes after it come in pages of five.
+    let holder = app.session_cookie("zhangwei").await;
+    let post = app.post_id("区交通局", "局长").await;
+    let ops: Vec<Value> = (1..=12).map(|i| create_op(i, post, i as usize)).collect();
+    ok(app
+        .sync(&holder, &push("zhangwei", Uuid::new_v4(), &ops))
+        .await)
+    .await;
+    let mut pulled = 0;
+    let mut incremental = 0;
+    loop {
+        let body = json!({ "user": "shenhe", "client_id": client, "cursor": cursor, "ops": [] });
+        let page = ok(app.sync(&reviewer, &body).await).await;
+        incremental += 1;
+        pulled += page["risk_points"].as_array().unwrap().len();
+        cursor = page["cursor"].clone();
+        if page["more"] != true {
+            break;
+        }
+    }
+    assert_eq!(pulled, 12);
+    assert_eq!(incremental, 3, "12 changes in pages of 5");
 }

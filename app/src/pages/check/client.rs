@@ -118,12 +118,19 @@ pub(super) fn start_sync_triggers(store: Store) {
 }
 
 pub(super) fn schedule(store: Store) {
-    let failures = store.meta.get_untracked().failures.min(6);
-    let delay = if failures == 0 {
+    let meta = store.meta.get_untracked();
+    let failures = meta.failures.min(6);
+    let backoff = if failures == 0 {
         30_000
     } else {
         5_000 * 2u64.pow(failures)
     };
+    // A server that answered 429 said when to come back: not before.
+    let asked = meta
+        .not_before
+        .map(|t| (t - js_sys::Date::now()).max(0.0) as u64 + 500)
+        .unwrap_or(0);
+    let delay = backoff.max(asked);
     set_timeout(
         move || {
             if store.online.get_untracked() && store.user.get_untracked().is_some() {

@@ -157,8 +157,13 @@ pub(super) fn AttentionItem(item: offline::Attention) -> impl IntoView {
                     <button type="button" on:click=move |_| fixing.set(Editing::New)>"修改后重新提交"</button>
                 })}
                 <button type="button" on:click=move |_| {
-                    if confirm("确定放弃这条修改吗？放弃后无法恢复。") { store.discard(id) }
-                }>{if has_current { "采用服务器版本" } else { "放弃此修改" }}</button>
+                    // What is thrown away is kept in a file first: the user (or an administrator)
+                    // can still read what was written.
+                    if confirm("确定放弃这条修改吗？放弃前会先把待同步内容（含这条修改）导出为文件保存到本机。") {
+                        store.export();
+                        store.discard(id)
+                    }
+                }>{if has_current { "采用服务器版本" } else { "导出后放弃此修改" }}</button>
             </div>
         </li>
     }
