@@ -73,3 +73,40 @@ test('the login form works from the keyboard alone and logout ends the session',
   await page.goto('/');
   await expect(page).toHaveURL(/\/login/);
 });
+
+test('signing in before the app has loaded still leads to the page asked for', async ({ browser }) => {
+  // No JavaScript at all: the plain form must carry `next` by itself.
+  const context = await browser.newContext({ javaScriptEnabled: false, locale: 'zh-CN' });
+  const page = await context.newPage();
+  // The address the self-check page's 去登录 link leads to.
+  await page.goto('/login?next=/check');
+  await page.getByLabel('用户名').fill('zhoujie');
+  await page.getByLabel('密码').fill(PASSWORD);
+  await page.getByRole('button', { name: '登录' }).click();
+  await expect(page).toHaveURL(/\/check$/);
+  // A next that would leave the site is dropped by the same rule.
+  await page.goto('/login?next=/%5Cevil.example%2F');
+  await expect(page.locator('input[name="next"]')).toHaveValue('/');
+  await context.close();
+});
+
+test('signing out everywhere ends the session on the other device too', async ({ browser }) => {
+  const [desk, phone] = [await browser.newContext(), await browser.newContext()];
+  for (const context of [desk, phone]) {
+    const page = await context.newPage();
+    await page.goto('/login');
+    await hydrated(page);
+    await page.getByLabel('用户名').fill('sunli');
+    await page.getByLabel('密码').fill(PASSWORD);
+    await page.getByRole('button', { name: '登录' }).click();
+    await expect(page).toHaveURL(/\/$/);
+  }
+  const page = desk.pages()[0];
+  await page.getByRole('button', { name: '退出所有设备' }).click();
+  await expect(page.getByText('您已在所有设备上退出登录')).toBeVisible();
+  const other = phone.pages()[0];
+  await other.goto('/');
+  await expect(other).toHaveURL(/\/login/);
+  await desk.close();
+  await phone.close();
+});

@@ -61,7 +61,12 @@ pub(super) fn AttentionItem(item: offline::Attention) -> impl IntoView {
                     .unwrap_or_default()
             });
             let record = domain::sync::RiskPointRecord {
-                id: rp_id,
+                // A deleted point's id can never be used again: gone, it is added anew.
+                id: if known.is_some() {
+                    rp_id
+                } else {
+                    offline::new_id()
+                },
                 post_id,
                 // Still on the server: edit it from its version; gone: add it anew.
                 version: known.as_ref().map_or(0, |k| k.version),
