@@ -204,3 +204,57 @@ async fn parallel_signatures_with_the_right_password_are_never_refused_as_guessi
         "{codes:?}"
     );
 }
+
+#[tokio::test]
+async fn printed_links_use_the_public_origin_never_what_a_request_claims() {
+    let verify_page = |app: &TestApp, token: String| {
+        let client = app.client.clone();
+        let url = app.url(&format!("/verify/{token}"));
+        async move {
+            client
+                .get(url)
+                .header("host", "evil.example")
+                .header("x-forwarded-proto", "https")
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let token = |app: &TestApp| {
+        let pool = app.db.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT token FROM commitments LIMIT 1")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+
+    let app = super::helpers::spawn_app_with(super::helpers::Options {
+        public_origin: Some("https://lianfang.example".to_owned()),
+        ..Default::default()
+    })
+    .await;
+    approve(&app, app.post_id("区交通局", "驾驶员").await).await;
+    let t = token(&app).await;
+    let html = verify_page(&app, t.clone()).await;
+    assert!(
+        html.contains(&format!("https://lianfang.example/verify/{t}")),
+        "{html}"
+    );
+    assert!(!html.contains("evil.example/verify"));
+
+    // Without it: the Host, and never the scheme a request claims.
+    let plain = spawn_app().await;
+    approve(&plain, plain.post_id("区交通局", "驾驶员").await).await;
+    let t = token(&plain).await;
+    let html = verify_page(&plain, t.clone()).await;
+    assert!(
+        html.contains(&format!("http://evil.example/verify/{t}")),
+        "{html}"
+    );
+    assert!(!html.contains("https://evil.example"));
+}

@@ -30,6 +30,8 @@ pub struct Options {
     pub sync_rate: Option<server::http::throttle::SyncRate>,
     /// How much one pull carries; default: the server's default.
     pub pull_page: Option<server::sync::PullPage>,
+    /// `--public-origin`.
+    pub public_origin: Option<String>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -58,6 +60,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     settings.proxies = options.proxies;
     settings.sync_rate = options.sync_rate.unwrap_or(settings.sync_rate);
     settings.pull_page = options.pull_page.unwrap_or(settings.pull_page);
+    settings.public_origin = options.public_origin;
     let state = AppState::new(conf.leptos_options, db.clone(), settings);
     let app = router(state);
     tokio::spawn(async move {
