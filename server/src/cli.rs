@@ -89,6 +89,31 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let db = Db::open(&cli.db.database).await?;
             create_user(&db, args).await
         }
+        Command::Backup(args) => {
+            let db = Db::open(&cli.db.database).await?;
+            let started = std::time::Instant::now();
+            let checked = crate::backup::backup(&db, &args.file).await?;
+            println!(
+                "已备份到 {}：{} KB，审计记录 {} 条（链完整），同步操作 {} 条，用时 {:.2} 秒。\n请同时妥善保管密钥文件（--secret-file，默认为数据库旁的 lianfang.key）。",
+                args.file.display(),
+                checked.bytes / 1024,
+                checked.audit_entries,
+                checked.sync_operations,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Restore(args) => {
+            let checked = crate::backup::restore(&args.file, &cli.db.database, args.force).await?;
+            println!(
+                "已从 {} 恢复到 {}：审计记录 {} 条（链完整），同步操作 {} 条。",
+                args.file.display(),
+                cli.db.database.display(),
+                checked.audit_entries,
+                checked.sync_operations
+            );
+            Ok(())
+        }
         Command::Unlock(args) => {
             let db = Db::open(&cli.db.database).await?;
             let username =

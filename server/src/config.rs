@@ -26,6 +26,10 @@ pub enum Command {
     CreateUser(CreateUserArgs),
     /// Re-compute the audit log's hash chain; exits 1 naming the first entry that does not match.
     Verify,
+    /// Write a consistent copy of the database to FILE while the server runs, and check it.
+    Backup(BackupArgs),
+    /// Replace the database with the backup FILE after checking it (its audit chain included).
+    Restore(RestoreArgs),
     /// Lift the failed-password delays of an account (an administrator's unlock); recorded in
     /// the audit log.
     Unlock(UnlockArgs),
@@ -144,6 +148,21 @@ pub struct SeedArgs {
     /// The demo risk table (tab-separated, with the columns of risk-points-demo.tsv).
     #[arg(long, env = "LIANFANG_DEMO_DATA", default_value = crate::seed::DEFAULT_DEMO_DATA)]
     pub demo_data: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// Where to write the copy; an existing file is never overwritten.
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    /// The backup to restore.
+    pub file: PathBuf,
+    /// Replace an existing database (stop the server first).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Args)]

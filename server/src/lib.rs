@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod auth;
 pub mod backend;
+pub mod backup;
 pub mod chain;
 pub mod cli;
 pub mod commitments;

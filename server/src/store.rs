@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod audit;
 pub mod changes;
 pub mod commitments;
+pub mod maintenance;
 pub mod org;
 pub mod points;
 pub mod review;

@@ -4,6 +4,7 @@ mod api {
     mod access;
     mod auth;
     mod authz;
+    mod backup;
     mod chain;
     mod commitments;
     mod exchange;
