@@ -17,6 +17,9 @@ pub struct SessionUser {
     pub id: i64,
     pub username: String,
     pub display_name: String,
+    /// An administrator reset the password: nothing but changing it is allowed until it is.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// What the home page shows.

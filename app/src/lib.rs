@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/commitments/:id") view=pages::CommitmentPage ssr=SsrMode::Async/>
                 <Route path=path!("/commitment-template") view=pages::TemplatePage/>
                 <Route path=path!("/admin/audit") view=pages::AuditPage/>
+                <Route path=path!("/account") view=pages::AccountPage/>
                 <Route path=path!("/verify/:token") view=pages::VerifyPage ssr=SsrMode::Async/>
                 // These render completely before the first byte: readable without wasm, and ready
                 // for print.
@@ -104,4 +105,5 @@ pub fn requires_login(path: &str) -> bool {
             .iter()
             .any(|p| path.starts_with(p))
         || path == "/commitment-template"
+        || path == "/account"
 }

@@ -1,5 +1,6 @@
 //! The pages of the app, one file each.
 
+mod account;
 mod audit;
 mod check;
 mod commitment;
@@ -17,6 +18,7 @@ mod template;
 mod verify;
 mod widgets;
 
+pub use account::AccountPage;
 pub use audit::AuditPage;
 pub use check::CheckPage;
 pub use commitment::CommitmentPage;

@@ -265,3 +265,54 @@ mod tests {
         assert_eq!(slice.path(4), "/api/units/4/import?offset=200&limit=100");
     }
 }
+
+/// A user changes their own password.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChangePassword {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+impl Write for ChangePassword {
+    const ROUTE: &'static str = "/api/account/password";
+    type Reply = Done;
+}
+
+/// The user ends their sessions on every other device.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EndOtherSessions {}
+
+/// How many sessions ended.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct SessionsEnded {
+    pub ended: u64,
+}
+
+impl Write for EndOtherSessions {
+    const ROUTE: &'static str = "/api/account/sessions/end-others";
+    type Reply = SessionsEnded;
+}
+
+/// An administrator sets a temporary password, to be changed at the next sign-in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResetPassword {
+    pub username: String,
+    pub temporary_password: String,
+}
+
+impl Write for ResetPassword {
+    const ROUTE: &'static str = "/api/users/password-reset";
+    type Reply = Done;
+}
+
+/// An administrator deactivates (`active: false`) or reactivates an account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetAccountActive {
+    pub username: String,
+    pub active: bool,
+}
+
+impl Write for SetAccountActive {
+    const ROUTE: &'static str = "/api/users/active";
+    type Reply = Done;
+}

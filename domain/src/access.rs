@@ -111,6 +111,11 @@ impl Principal {
     }
 
     /// 审计日志: the commission and administrators check the log.
+    /// Administrators manage accounts: reset passwords, deactivate and reactivate.
+    pub fn may_manage_accounts(&self) -> bool {
+        self.roles.iter().any(|a| a.role == Role::Admin)
+    }
+
     pub fn may_check_audit_log(&self) -> bool {
         self.roles
             .iter()

@@ -114,6 +114,31 @@ impl std::fmt::Debug for NewPassword {
     }
 }
 
+/// Whether an account may be deactivated: never one's own (nobody could undo it from that
+/// session), never the last active administrator (nobody could manage accounts any more).
+pub fn check_deactivation(
+    actor: Option<i64>,
+    target: i64,
+    target_is_admin: bool,
+    active_admins: usize,
+) -> Result<(), FieldError> {
+    if actor == Some(target) {
+        return Err(FieldError::new(
+            "own_account",
+            "user",
+            "不能停用自己的账号，请由其他管理员操作",
+        ));
+    }
+    if target_is_admin && active_admins <= 1 {
+        return Err(FieldError::new(
+            "last_admin",
+            "user",
+            "这是唯一在用的系统管理员账号，停用后将无人能管理账号；请先为他人授予管理员角色",
+        ));
+    }
+    Ok(())
+}
+
 /// What a user may do, within the scope of an organisational unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Role {
@@ -195,6 +220,25 @@ impl Role {
 pub struct RoleAssignment {
     pub role: Role,
     pub scope: OrgUnitId,
+}
+
+#[cfg(test)]
+mod deactivation_tests {
+    use super::*;
+
+    #[test]
+    fn nobody_deactivates_themselves_or_the_last_administrator() {
+        assert_eq!(
+            check_deactivation(Some(1), 1, false, 3).unwrap_err().code,
+            "own_account"
+        );
+        assert_eq!(
+            check_deactivation(Some(1), 2, true, 1).unwrap_err().code,
+            "last_admin"
+        );
+        assert!(check_deactivation(Some(1), 2, true, 2).is_ok());
+        assert!(check_deactivation(None, 2, false, 1).is_ok());
+    }
 }
 
 #[cfg(test)]

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { expect, test, type Page } from '@playwright/test';
 
 const PASSWORD = 'lianfang2026';
@@ -109,4 +110,29 @@ test('signing out everywhere ends the session on the other device too', async ({
   await expect(other).toHaveURL(/\/login/);
   await desk.close();
   await phone.close();
+});
+
+test('after an administrator resets a password, the user must set a new one first', async ({ page }) => {
+  const user = test.info().project.name === 'phone' ? 'huangmin' : 'wuqiang';
+  const bin = process.env.LIANFANG_E2E_BIN ?? '../target/release/lianfang';
+  const db = process.env.LIANFANG_E2E_DB ?? '/tmp/lianfang-e2e.db';
+  execFileSync(bin, ['--database', db, 'reset-password', user], {
+    env: { ...process.env, LIANFANG_NEW_PASSWORD: 'Temporary2026x', LIANFANG_LOG: 'error' },
+  });
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByLabel('用户名').fill(user);
+  await page.getByLabel('密码').fill('Temporary2026x');
+  await page.getByRole('button', { name: '登录' }).click();
+  await expect(page).toHaveURL(/\/account\?must_change=1$/);
+  await hydrated(page);
+  await expect(page.getByRole('alert')).toContainText('管理员已重置您的密码');
+  await page.getByLabel('当前密码').fill('Temporary2026x');
+  await page.getByLabel('新密码', { exact: true }).fill('NewSecret2026x');
+  await page.getByLabel('再次输入新密码').fill('NewSecret2026x');
+  await page.getByRole('button', { name: '保存新密码' }).click();
+  await expect(page.getByText('密码已修改')).toBeVisible();
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
 });

@@ -10,6 +10,7 @@ use domain::{
 };
 
 use crate::{
+    accounts::Actor,
     auth::session::CookiePolicy,
     config::{Cli, Command, CreateUserArgs, ServeArgs},
     db::{now_ms, Db},
@@ -114,6 +115,22 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::ResetPassword(args) => {
+            let db = Db::open(&cli.db.database).await?;
+            let password = read_password(
+                "请输入临时密码（至少 10 位，含字母和数字；用户下次登录时须修改），回车结束：",
+            )?;
+            crate::accounts::reset_password(&db, Actor::Operator, &args.username, &password)
+                .await
+                .map_err(cli_error)?;
+            println!(
+                "已重置 {} 的密码，其登录已全部退出；用户下次登录时须修改密码。",
+                args.username
+            );
+            Ok(())
+        }
+        Command::Deactivate(args) => set_active(&cli.db.database, &args.username, false).await,
+        Command::Reactivate(args) => set_active(&cli.db.database, &args.username, true).await,
         Command::Unlock(args) => {
             let db = Db::open(&cli.db.database).await?;
             let username =
@@ -204,6 +221,45 @@ async fn run_server(db: Db, database: &std::path::Path, args: ServeArgs) -> anyh
         .context("The server stopped with an error")
 }
 
+/// A refusal of the core as its Chinese message; a fault as it is.
+fn cli_error(e: crate::error::Error) -> anyhow::Error {
+    match e {
+        crate::error::Error::Refused(api) => anyhow::anyhow!(api.message),
+        other => anyhow::anyhow!(other),
+    }
+}
+
+async fn set_active(
+    database: &std::path::Path,
+    username: &str,
+    active: bool,
+) -> anyhow::Result<()> {
+    let db = Db::open(database).await?;
+    crate::accounts::set_active(&db, Actor::Operator, username, active)
+        .await
+        .map_err(cli_error)?;
+    if active {
+        println!("已恢复账号 {username}。");
+    } else {
+        println!("已停用账号 {username}，其登录已全部退出；历史记录保留。");
+    }
+    Ok(())
+}
+
+/// A password from LIANFANG_NEW_PASSWORD, or else one line of standard input after `prompt`.
+fn read_password(prompt: &str) -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("LIANFANG_NEW_PASSWORD") {
+        return Ok(p);
+    }
+    eprintln!("{prompt}");
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("Failed to read the password")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
 fn print_accounts(accounts: &[seed::DemoAccount]) {
     println!(
         "示范区数据已就绪。演示账号（密码均为 {}，仅供演示）：",
@@ -218,21 +274,10 @@ async fn create_user(db: &Db, args: CreateUserArgs) -> anyhow::Result<()> {
     let username = Username::parse(&args.username)?;
     let display_name = PersonName::parse(&args.display_name)?;
     let unit_name = UnitName::parse(&args.unit)?;
-    let password = match std::env::var("LIANFANG_NEW_PASSWORD") {
-        Ok(p) => p,
-        Err(_) => {
-            eprintln!(
-                "请输入新用户的密码（至少 {} 位，含字母和数字），回车结束：",
-                NewPassword::MIN_CHARS
-            );
-            let mut line = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut line)
-                .context("Failed to read the password")?;
-            line.trim_end_matches(['\r', '\n']).to_owned()
-        }
-    };
+    let password = read_password(&format!(
+        "请输入新用户的密码（至少 {} 位，含字母和数字），回车结束：",
+        NewPassword::MIN_CHARS
+    ))?;
     let password = NewPassword::parse(&password)?;
     let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(password.expose()))
         .await??;

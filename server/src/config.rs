@@ -30,6 +30,13 @@ pub enum Command {
     Backup(BackupArgs),
     /// Replace the database with the backup FILE after checking it (its audit chain included).
     Restore(RestoreArgs),
+    /// Set a temporary password (from LIANFANG_NEW_PASSWORD or standard input) that the user must
+    /// change at the next sign-in; the account's sessions end. Audited.
+    ResetPassword(UnlockArgs),
+    /// Deactivate an account: its sessions end at once, its history stays. Audited.
+    Deactivate(UnlockArgs),
+    /// Reactivate a deactivated account. Audited.
+    Reactivate(UnlockArgs),
     /// Lift the failed-password delays of an account (an administrator's unlock); recorded in
     /// the audit log.
     Unlock(UnlockArgs),

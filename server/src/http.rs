@@ -2,6 +2,7 @@
 //! endpoints that are not server functions.
 
 mod account;
+mod accounts;
 mod commitments;
 mod error;
 mod exchange;
@@ -17,9 +18,9 @@ use std::net::SocketAddr;
 use app::{
     shell,
     write::{
-        AcceptSuggestion, DeclineSuggestion, ImportQuery, Login, PeerReview, RecordMeeting,
-        RemindSigner, ResolveObjection, SaveTemplate, SetSupervision, SignCommitment, Suggestion,
-        Write as _, SYNC_ROUTE,
+        AcceptSuggestion, ChangePassword, DeclineSuggestion, EndOtherSessions, ImportQuery, Login,
+        PeerReview, RecordMeeting, RemindSigner, ResetPassword, ResolveObjection, SaveTemplate,
+        SetAccountActive, SetSupervision, SignCommitment, Suggestion, Write as _, SYNC_ROUTE,
     },
     App,
 };
@@ -59,6 +60,22 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/logout",
             post(account::logout).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
+        .route(
+            ChangePassword::ROUTE,
+            post(accounts::change_password).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
+        .route(
+            EndOtherSessions::ROUTE,
+            post(accounts::end_other_sessions).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
+        .route(
+            ResetPassword::ROUTE,
+            post(accounts::reset_password).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
+        .route(
+            SetAccountActive::ROUTE,
+            post(accounts::set_active).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
         .route(
             SYNC_ROUTE,

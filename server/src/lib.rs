@@ -4,6 +4,7 @@
 //! pure rules of `domain`. `main.rs` only calls [`cli::run`].
 #![recursion_limit = "256"]
 
+pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod backend;

@@ -2,6 +2,7 @@
 
 mod api {
     mod access;
+    mod accounts;
     mod auth;
     mod authz;
     mod backup;

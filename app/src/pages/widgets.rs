@@ -18,6 +18,7 @@ pub fn TopBar(user: UserCard) -> impl IntoView {
                 <span class="user-name">{user.display_name}</span>
                 <span class="user-unit">{user.unit}</span>
             </div>
+            <a class="topbar-account" href="/account">"账号与安全"</a>
             <form method="post" action="/api/logout" class="topbar-logout">
                 <button type="submit" class="link-button">"退出登录"</button>
                 <button type="submit" class="link-button" name="everywhere" value="1"

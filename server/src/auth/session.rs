@@ -71,7 +71,7 @@ pub fn token_from_cookie_header(header: &str, secure: bool) -> Option<&str> {
         .filter(|v| !v.is_empty() && v.len() <= 128)
 }
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

@@ -200,6 +200,10 @@ pub async fn login(
             let cookie = state.cookies.set_cookie(&token);
             let mut response = match format {
                 Format::Json => (StatusCode::OK, Json(LoggedIn { user })).into_response(),
+                // After an administrator's reset, the new password comes first.
+                Format::Form if user.must_change_password => {
+                    Redirect::to("/account?must_change=1").into_response()
+                }
                 Format::Form => Redirect::to(&next).into_response(),
             };
             if let Ok(v) = HeaderValue::from_str(&cookie) {

@@ -146,6 +146,27 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
         }
     }
     let path = request.uri().path();
+    // After an administrator's reset, nothing but changing the password (and signing out).
+    let must_change = request
+        .extensions()
+        .get::<SessionUser>()
+        .is_some_and(|u| u.must_change_password);
+    if must_change {
+        let allowed = path == "/account"
+            || path == "/api/me"
+            || path == "/api/logout"
+            || path == <app::write::ChangePassword as app::write::Write>::ROUTE;
+        if !allowed && request.method() == Method::GET && app::requires_login(path) {
+            return Redirect::to("/account?must_change=1").into_response();
+        }
+        if !allowed && path.starts_with("/api/") && request.method() != Method::GET {
+            return HttpError(ApiError::new(
+                ErrorCode::Forbidden,
+                "管理员已重置您的密码：请先修改密码，再继续操作",
+            ))
+            .into_response();
+        }
+    }
     if request.method() == Method::GET
         && app::requires_login(path)
         && request.extensions().get::<SessionUser>().is_none()

@@ -70,7 +70,9 @@ pub struct LoginRow {
 #[tracing::instrument(level = "debug", skip(conn))]
 pub async fn active_user(conn: &mut Conn, username: &str) -> anyhow::Result<Option<LoginRow>> {
     Ok(sqlx::query!(
-        r#"SELECT id AS "id!: i64", username, display_name, password_hash FROM users WHERE username = ? AND active = 1"#,
+        r#"SELECT id AS "id!: i64", username, display_name, password_hash,
+                  must_change_password AS "must_change: bool"
+           FROM users WHERE username = ? AND active = 1"#,
         username
     )
     .fetch_optional(&mut *conn)
@@ -81,6 +83,7 @@ pub async fn active_user(conn: &mut Conn, username: &str) -> anyhow::Result<Opti
             id: r.id,
             username: r.username,
             display_name: r.display_name,
+            must_change_password: r.must_change,
         },
         password_hash: r.password_hash,
     }))
@@ -134,6 +137,7 @@ pub async fn session_user(
 ) -> anyhow::Result<Option<(SessionUser, i64)>> {
     Ok(sqlx::query!(
         r#"SELECT u.id AS "id!: i64", u.username, u.display_name,
+                  u.must_change_password AS "must_change: bool",
                   COALESCE(s.last_seen_at, s.created_at) AS "seen!: i64"
            FROM sessions s JOIN users u ON u.id = s.user_id
            WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1
@@ -151,6 +155,7 @@ pub async fn session_user(
                 id: r.id,
                 username: r.username,
                 display_name: r.display_name,
+                must_change_password: r.must_change,
             },
             r.seen,
         )
@@ -352,5 +357,94 @@ pub async fn clear_failures(conn: &mut Conn, username: &str) -> anyhow::Result<u
         .execute(&mut *conn)
         .await
         .context("Failed to clear failed logins")?;
+    Ok(done.rows_affected())
+}
+
+/// An account as an administrator manages it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub active: bool,
+    pub admin: bool,
+    pub password_hash: String,
+}
+
+/// The account with this login name, active or not.
+pub async fn account(conn: &mut Conn, username: &str) -> anyhow::Result<Option<Account>> {
+    Ok(sqlx::query!(
+        r#"SELECT id AS "id!: i64", username, display_name, password_hash, active AS "active: bool",
+                  EXISTS (SELECT 1 FROM role_assignments r WHERE r.user_id = users.id AND r.role = 'admin') AS "admin!: bool"
+           FROM users WHERE username = ?"#,
+        username
+    )
+    .fetch_optional(&mut *conn)
+    .await
+    .context("Failed to load an account")?
+    .map(|r| Account {
+        id: r.id,
+        username: r.username,
+        display_name: r.display_name,
+        active: r.active,
+        admin: r.admin,
+        password_hash: r.password_hash,
+    }))
+}
+
+/// How many active accounts hold the administrator role.
+pub async fn active_admins(conn: &mut Conn) -> anyhow::Result<i64> {
+    sqlx::query_scalar!(
+        r#"SELECT COUNT(DISTINCT u.id) AS "n!: i64" FROM users u
+           JOIN role_assignments r ON r.user_id = u.id AND r.role = 'admin'
+           WHERE u.active = 1"#
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .context("Failed to count administrators")
+}
+
+/// Activates or deactivates an account.
+pub async fn set_active(conn: &mut Conn, user_id: i64, active: bool) -> anyhow::Result<()> {
+    sqlx::query!("UPDATE users SET active = ? WHERE id = ?", active, user_id)
+        .execute(&mut *conn)
+        .await
+        .context("Failed to change an account's state")?;
+    Ok(())
+}
+
+/// Sets a password hash, and whether it must be changed at the next sign-in.
+pub async fn set_password(
+    conn: &mut Conn,
+    user_id: i64,
+    hash: &str,
+    must_change: bool,
+) -> anyhow::Result<()> {
+    sqlx::query!(
+        "UPDATE users SET password_hash = ?, must_change_password = ? WHERE id = ?",
+        hash,
+        must_change,
+        user_id
+    )
+    .execute(&mut *conn)
+    .await
+    .context("Failed to set a password")?;
+    Ok(())
+}
+
+/// Ends every session of a user but one. Returns how many ended.
+pub async fn delete_other_sessions(
+    conn: &mut Conn,
+    user_id: i64,
+    keep_hash: &str,
+) -> anyhow::Result<u64> {
+    let done = sqlx::query!(
+        "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?",
+        user_id,
+        keep_hash
+    )
+    .execute(&mut *conn)
+    .await
+    .context("Failed to end a user's other sessions")?;
     Ok(done.rows_affected())
 }

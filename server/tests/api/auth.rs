@@ -573,21 +573,9 @@ async fn sign_out_everywhere_ends_every_session_of_the_user_only() {
         response.headers()[header::LOCATION],
         "/login?notice=logged_out_everywhere"
     );
-    let me = |cookie: String| {
-        let app = &app;
-        async move {
-            app.client
-                .get(app.url("/api/me"))
-                .header(header::COOKIE, cookie)
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }
-    };
-    assert_eq!(me(phone).await, 401);
-    assert_eq!(me(desk).await, 401);
-    assert_eq!(me(colleague).await, 200);
+    assert_eq!(app.me_status(&phone).await, 401);
+    assert_eq!(app.me_status(&desk).await, 401);
+    assert_eq!(app.me_status(&colleague).await, 200);
 }
 
 #[tokio::test]

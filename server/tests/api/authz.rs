@@ -111,6 +111,31 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
     let calls = vec![
         call(Method::GET, "/api/me", Body::None, Some(SIGNED_IN)),
         call(Method::GET, "/api/health", Body::None, None),
+        // A wrong current password is the user's own mistake (400), not a refusal.
+        call(
+            Method::POST,
+            "/api/account/password",
+            Body::Json(json!({ "current_password": "not-it-123", "new_password": "Another2026x" })),
+            Some(SIGNED_IN),
+        ),
+        call(
+            Method::POST,
+            "/api/account/sessions/end-others",
+            Body::Json(json!({})),
+            Some(SIGNED_IN),
+        ),
+        call(
+            Method::POST,
+            "/api/users/password-reset",
+            Body::Json(json!({ "username": "zhaolei", "temporary_password": "Temporary2026x" })),
+            Some(&["admin"]),
+        ),
+        call(
+            Method::POST,
+            "/api/users/active",
+            Body::Json(json!({ "username": "zhaolei", "active": true })),
+            Some(&["admin"]),
+        ),
         call(
             Method::POST,
             "/api/sync",

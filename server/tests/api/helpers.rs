@@ -100,6 +100,18 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The status of `GET /api/me` with `cookie`: 200 while the session lives, 401 after.
+    pub async fn me_status(&self, cookie: &str) -> u16 {
+        self.client
+            .get(self.url("/api/me"))
+            .header(header::COOKIE, cookie)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
     /// The login page's plain form, as a browser without the wasm posts it.
     pub async fn login_form(&self, username: &str, password: &str, next: &str) -> Response {
         self.client
@@ -130,7 +142,12 @@ impl TestApp {
 
     /// Logs in and returns the `Cookie` header value to send afterwards.
     pub async fn session_cookie(&self, username: &str) -> String {
-        let response = self.login_json(username, PASSWORD).await;
+        self.session_cookie_with(username, PASSWORD).await
+    }
+
+    /// [`Self::session_cookie`] with another password.
+    pub async fn session_cookie_with(&self, username: &str, password: &str) -> String {
+        let response = self.login_json(username, password).await;
         assert_eq!(response.status(), 200, "login of {username} should succeed");
         let set_cookie = response
             .headers()

@@ -1,0 +1,98 @@
+//! Account endpoints: a user's own password and sessions, an administrator's reset, deactivation
+//! and reactivation. The work is done by [`crate::accounts`].
+
+use std::net::SocketAddr;
+
+use app::{
+    api::SessionUser,
+    write::{
+        ChangePassword, Done, EndOtherSessions, ResetPassword, SessionsEnded, SetAccountActive,
+    },
+};
+use axum::{
+    extract::{ConnectInfo, State},
+    http::HeaderMap,
+    Extension, Json,
+};
+
+use super::{
+    account::client_address,
+    error::HttpError,
+    guard::SessionToken,
+    state::{signed_in, AppState},
+};
+use crate::accounts::{self, Actor};
+
+const DONE: Json<Done> = Json(Done::YES);
+
+/// The session token of a signed-in request (there is one whenever there is a user).
+fn token(token: Option<Extension<SessionToken>>) -> Result<String, HttpError> {
+    token
+        .map(|Extension(SessionToken(t))| t)
+        .ok_or_else(|| HttpError(app::error::ApiError::unauthenticated()))
+}
+
+/// `POST /api/account/password`: the user's own change, with the current password.
+pub async fn change_password(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    user: Option<Extension<SessionUser>>,
+    session: Option<Extension<SessionToken>>,
+    Json(body): Json<ChangePassword>,
+) -> Result<Json<Done>, HttpError> {
+    let user = signed_in(user)?;
+    let token = token(session)?;
+    let address = client_address(&state, peer, &headers);
+    accounts::change_password(
+        &state.db,
+        &user,
+        &token,
+        &address,
+        body.current_password,
+        &body.new_password,
+    )
+    .await?;
+    Ok(DONE)
+}
+
+/// `POST /api/account/sessions/end-others`.
+pub async fn end_other_sessions(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    session: Option<Extension<SessionToken>>,
+    Json(_): Json<EndOtherSessions>,
+) -> Result<Json<SessionsEnded>, HttpError> {
+    let user = signed_in(user)?;
+    let token = token(session)?;
+    let ended = accounts::end_other_sessions(&state.db, &user, &token).await?;
+    Ok(Json(SessionsEnded { ended }))
+}
+
+/// `POST /api/users/password-reset`: an administrator's reset.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    Json(body): Json<ResetPassword>,
+) -> Result<Json<Done>, HttpError> {
+    let user = signed_in(user)?;
+    accounts::reset_password(
+        &state.db,
+        Actor::User(&user),
+        &body.username,
+        &body.temporary_password,
+    )
+    .await?;
+    Ok(DONE)
+}
+
+/// `POST /api/users/active`: an administrator deactivates or reactivates an account.
+pub async fn set_active(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    Json(body): Json<SetAccountActive>,
+) -> Result<Json<Done>, HttpError> {
+    let user = signed_in(user)?;
+    accounts::set_active(&state.db, Actor::User(&user), &body.username, body.active).await?;
+    Ok(DONE)
+}
