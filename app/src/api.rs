@@ -40,6 +40,9 @@ pub struct HomeView {
     pub edits_template: bool,
     /// The user may check the audit log (the commission, an administrator).
     pub audits: bool,
+    /// The user manages accounts (an administrator).
+    #[serde(default)]
+    pub manages_accounts: bool,
 }
 
 /// A commitment in a list.
@@ -134,6 +137,17 @@ pub struct TemplateView {
     pub body: String,
     pub placeholders: Vec<String>,
     pub updated_at: Option<String>,
+}
+
+/// An account as the administrator's list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub username: String,
+    pub display_name: String,
+    pub unit: String,
+    pub active: bool,
+    pub admin: bool,
+    pub must_change_password: bool,
 }
 
 /// The audit log's state, for the commission and administrators.
@@ -446,6 +460,13 @@ pub async fn load_template() -> Result<TemplateView, ApiError> {
     backend::get()?.template(&user).await
 }
 
+/// Every account, for administrators.
+#[server(prefix = "/api/fn", endpoint = "accounts")]
+pub async fn load_accounts() -> Result<Vec<AccountView>, ApiError> {
+    let user = backend::require_user()?;
+    backend::get()?.accounts(&user).await
+}
+
 /// The audit log verified now, for the commission and administrators.
 #[server(prefix = "/api/fn", endpoint = "audit")]
 pub async fn load_audit() -> Result<AuditStatus, ApiError> {
@@ -489,6 +510,7 @@ pub mod backend {
         async fn rollup(&self, user: &SessionUser, unit_id: i64) -> Result<RollupView, ApiError>;
         async fn template(&self, user: &SessionUser) -> Result<TemplateView, ApiError>;
         async fn audit(&self, user: &SessionUser) -> Result<AuditStatus, ApiError>;
+        async fn accounts(&self, user: &SessionUser) -> Result<Vec<AccountView>, ApiError>;
     }
 
     /// This site's origin for links printed on paper, as the server was told it

@@ -76,6 +76,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/commitment-template") view=pages::TemplatePage/>
                 <Route path=path!("/admin/audit") view=pages::AuditPage/>
                 <Route path=path!("/account") view=pages::AccountPage/>
+                <Route path=path!("/admin/accounts") view=pages::AccountsPage/>
                 <Route path=path!("/verify/:token") view=pages::VerifyPage ssr=SsrMode::Async/>
                 // These render completely before the first byte: readable without wasm, and ready
                 // for print.

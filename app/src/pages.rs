@@ -1,6 +1,7 @@
 //! The pages of the app, one file each.
 
 mod account;
+mod accounts;
 mod audit;
 mod check;
 mod commitment;
@@ -19,6 +20,7 @@ mod verify;
 mod widgets;
 
 pub use account::AccountPage;
+pub use accounts::AccountsPage;
 pub use audit::AuditPage;
 pub use check::CheckPage;
 pub use commitment::CommitmentPage;

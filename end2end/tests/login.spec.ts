@@ -136,3 +136,32 @@ test('after an administrator resets a password, the user must set a new one firs
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
 });
+
+test('the administrator deactivates, restores and resets an account from the account list', async ({ page }) => {
+  const user = test.info().project.name === 'phone' ? 'zhenghua' : 'liangyu';
+  page.on('dialog', (d) => d.accept());
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByLabel('用户名').fill('admin');
+  await page.getByLabel('密码').fill(PASSWORD);
+  await page.getByRole('button', { name: '登录' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await page.getByRole('link', { name: '账号管理' }).click();
+  await hydrated(page);
+  const row = page.locator(`tr[data-username="${user}"]`);
+  await row.getByRole('button', { name: '停用' }).click();
+  await expect(page.getByText(/的账号已停用/)).toBeVisible();
+  await expect(row.getByText('已停用')).toBeVisible();
+  await row.getByRole('button', { name: '恢复' }).click();
+  await expect(page.getByText(/的账号已恢复/)).toBeVisible();
+  await expect(row.getByText('正常')).toBeVisible();
+  // A reset: the temporary password is asked for in the row, and the state shows it.
+  await row.getByRole('button', { name: '重置密码' }).click();
+  await row.getByLabel('临时密码').fill('Temporary2026y');
+  await row.getByRole('button', { name: '确认重置' }).click();
+  await expect(page.getByText(/的密码已重置/)).toBeVisible();
+  await expect(row.getByText('待修改密码')).toBeVisible();
+  // Nothing sticks out sideways on a phone.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+});

@@ -12,8 +12,9 @@ use std::sync::Arc;
 
 use app::{
     api::{
-        backend::Backend, AuditStatus, CommitmentView, HandbookView, HomeView, PublicUnitLink,
-        PublicUnitView, RollupView, SessionUser, SheetView, TemplateView, VerificationView,
+        backend::Backend, AccountView, AuditStatus, CommitmentView, HandbookView, HomeView,
+        PublicUnitLink, PublicUnitView, RollupView, SessionUser, SheetView, TemplateView,
+        VerificationView,
     },
     error::ApiError,
 };
@@ -152,6 +153,29 @@ impl Backend for DbBackend {
         api(async {
             let (person, _) = self.who(user).await?;
             commitments::audit_status(self.db.pool(), &person).await
+        }
+        .await)
+    }
+
+    async fn accounts(&self, user: &SessionUser) -> Result<Vec<AccountView>, ApiError> {
+        api(async {
+            let (person, _) = self.who(user).await?;
+            if !person.principal.may_manage_accounts() {
+                return Err(ApiError::forbidden().into());
+            }
+            let mut conn = self.db.pool().acquire().await?;
+            let rows = crate::store::accounts::all(&mut conn).await?;
+            Ok(rows
+                .into_iter()
+                .map(|r| AccountView {
+                    username: r.username,
+                    display_name: r.display_name,
+                    unit: r.unit,
+                    active: r.active,
+                    admin: r.admin,
+                    must_change_password: r.must_change,
+                })
+                .collect())
         }
         .await)
     }

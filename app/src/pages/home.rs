@@ -35,6 +35,7 @@ fn Home(view: HomeView) -> impl IntoView {
         commitments,
         edits_template,
         audits,
+        manages_accounts,
     } = view;
     let unsigned = commitments
         .iter()
@@ -74,10 +75,11 @@ fn Home(view: HomeView) -> impl IntoView {
                     </ul>
                 </section>
             })}
-            {(edits_template || audits).then(|| view! {
+            {(edits_template || audits || manages_accounts).then(|| view! {
                 <p class="unit-links">
                     {edits_template.then(|| view! { <a href="/commitment-template">"承诺书模板"</a> })}
                     {audits.then(|| view! { <a href="/admin/audit">"审计记录校验"</a> })}
+                    {manages_accounts.then(|| view! { <a href="/admin/accounts">"账号管理"</a> })}
                 </p>
             })}
             {(!waiting.is_empty()).then(|| view! { <Inbox id="inbox-review" title="待我审核" items=waiting.clone() filters=true/> })}

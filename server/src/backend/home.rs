@@ -131,5 +131,6 @@ pub async fn home(
         commitments,
         edits_template: principal.may_edit_commitment_template(),
         audits: principal.may_check_audit_log(),
+        manages_accounts: principal.may_manage_accounts(),
     })
 }

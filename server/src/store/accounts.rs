@@ -448,3 +448,38 @@ pub async fn delete_other_sessions(
     .context("Failed to end a user's other sessions")?;
     Ok(done.rows_affected())
 }
+
+/// An account in the administrator's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub username: String,
+    pub display_name: String,
+    pub unit: String,
+    pub active: bool,
+    pub admin: bool,
+    pub must_change: bool,
+}
+
+/// Every account, by unit and login name.
+pub async fn all(conn: &mut Conn) -> anyhow::Result<Vec<Listed>> {
+    Ok(sqlx::query!(
+        r#"SELECT u.username, u.display_name, o.name AS unit, u.active AS "active: bool",
+                  u.must_change_password AS "must_change: bool",
+                  EXISTS (SELECT 1 FROM role_assignments r WHERE r.user_id = u.id AND r.role = 'admin') AS "admin!: bool"
+           FROM users u JOIN org_units o ON o.id = u.unit_id
+           ORDER BY o.name, u.username"#
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("Failed to list accounts")?
+    .into_iter()
+    .map(|r| Listed {
+        username: r.username,
+        display_name: r.display_name,
+        unit: r.unit,
+        active: r.active,
+        admin: r.admin,
+        must_change: r.must_change,
+    })
+    .collect())
+}

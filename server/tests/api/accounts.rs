@@ -214,3 +214,44 @@ async fn a_user_ends_their_other_sessions_and_keeps_this_one() {
     assert_eq!(app.me_status(&phone).await, 401);
     assert_eq!(app.me_status(&colleague).await, 200);
 }
+
+#[tokio::test]
+async fn the_administrator_lists_every_account_with_its_state() {
+    let app = spawn_app().await;
+    let admin = app.session_cookie("admin").await;
+    let deactivate = json!({ "username": "zhaolei", "active": false });
+    app.post_json("/api/users/active", Some(&admin), &deactivate)
+        .await;
+    let list: Value = app
+        .server_fn("accounts", Some(&admin), "")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let accounts = list.as_array().unwrap();
+    assert_eq!(
+        accounts.len() as i64,
+        app.count("SELECT COUNT(*) FROM users").await
+    );
+    let zhaolei = accounts
+        .iter()
+        .find(|a| a["username"] == "zhaolei")
+        .unwrap();
+    assert_eq!(zhaolei["active"], false);
+    let admin_row = accounts.iter().find(|a| a["username"] == "admin").unwrap();
+    assert_eq!(admin_row["admin"], true);
+    // The page renders for the administrator; the list is refused to anyone else.
+    let page = app
+        .client
+        .get(app.url("/admin/accounts"))
+        .header(reqwest::header::COOKIE, &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let lina = app.session_cookie("lina").await;
+    assert_eq!(
+        app.server_fn("accounts", Some(&lina), "").await.status(),
+        403
+    );
+}
