@@ -139,6 +139,17 @@ pub struct TemplateView {
     pub updated_at: Option<String>,
 }
 
+/// One of the signed-in user's sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    /// This request's session.
+    pub current: bool,
+    pub signed_in_at: String,
+    pub last_used_at: String,
+    /// The browser and system, in words.
+    pub device: String,
+}
+
 /// An account as the administrator's list shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountView {
@@ -460,6 +471,15 @@ pub async fn load_template() -> Result<TemplateView, ApiError> {
     backend::get()?.template(&user).await
 }
 
+/// The signed-in user's live sessions.
+#[server(prefix = "/api/fn", endpoint = "sessions")]
+pub async fn load_sessions() -> Result<Vec<SessionView>, ApiError> {
+    let user = backend::require_user()?;
+    backend::get()?
+        .sessions(&user, backend::current_session())
+        .await
+}
+
 /// Every account, for administrators.
 #[server(prefix = "/api/fn", endpoint = "accounts")]
 pub async fn load_accounts() -> Result<Vec<AccountView>, ApiError> {
@@ -511,6 +531,11 @@ pub mod backend {
         async fn template(&self, user: &SessionUser) -> Result<TemplateView, ApiError>;
         async fn audit(&self, user: &SessionUser) -> Result<AuditStatus, ApiError>;
         async fn accounts(&self, user: &SessionUser) -> Result<Vec<AccountView>, ApiError>;
+        async fn sessions(
+            &self,
+            user: &SessionUser,
+            current: Option<String>,
+        ) -> Result<Vec<SessionView>, ApiError>;
     }
 
     /// This site's origin for links printed on paper, as the server was told it
@@ -539,6 +564,21 @@ pub mod backend {
     /// The signed-in user, or `unauthenticated`.
     pub fn require_user() -> Result<SessionUser, ApiError> {
         current_user().ok_or_else(ApiError::unauthenticated)
+    }
+
+    /// The hash of this request's session token, as the server's session guard puts it into the
+    /// request: which of a user's sessions is this one.
+    #[derive(Debug, Clone)]
+    pub struct CurrentSession(pub String);
+
+    /// This request's session, if any.
+    pub fn current_session() -> Option<String> {
+        use_context::<http::request::Parts>().and_then(|parts| {
+            parts
+                .extensions
+                .get::<CurrentSession>()
+                .map(|c| c.0.clone())
+        })
     }
 
     /// The signed-in user, if any, from the request being served.

@@ -114,6 +114,37 @@ impl std::fmt::Debug for NewPassword {
     }
 }
 
+/// A device in words, from its browser's `User-Agent`: enough to tell a phone from a computer.
+pub fn describe_device(user_agent: Option<&str>) -> String {
+    let Some(ua) = user_agent.filter(|ua| !ua.trim().is_empty()) else {
+        return "未知设备".to_owned();
+    };
+    let system = [
+        ("HarmonyOS", "鸿蒙"),
+        ("Android", "安卓手机"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Windows", "Windows 电脑"),
+        ("Mac OS X", "Mac 电脑"),
+        ("Linux", "Linux 电脑"),
+    ]
+    .iter()
+    .find(|(key, _)| ua.contains(key))
+    .map_or("其他设备", |(_, name)| name);
+    let browser = [
+        ("MicroMessenger", "微信"),
+        ("DingTalk", "钉钉"),
+        ("Edg/", "Edge"),
+        ("Chrome/", "Chrome"),
+        ("Firefox/", "Firefox"),
+        ("Safari/", "Safari"),
+    ]
+    .iter()
+    .find(|(key, _)| ua.contains(key))
+    .map_or("浏览器", |(_, name)| name);
+    format!("{system} · {browser}")
+}
+
 /// Whether an account may be deactivated: never one's own (nobody could undo it from that
 /// session), never the last active administrator (nobody could manage accounts any more).
 pub fn check_deactivation(
@@ -225,6 +256,19 @@ pub struct RoleAssignment {
 #[cfg(test)]
 mod deactivation_tests {
     use super::*;
+
+    #[test]
+    fn a_device_is_named_by_its_system_and_browser() {
+        let phone = "Mozilla/5.0 (Linux; Android 12) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36 MicroMessenger/8.0";
+        assert_eq!(describe_device(Some(phone)), "安卓手机 · 微信");
+        assert_eq!(describe_device(None), "未知设备");
+        assert_eq!(
+            describe_device(Some(
+                "Mozilla/5.0 (Windows NT 10.0) Chrome/120 Safari/537.36"
+            )),
+            "Windows 电脑 · Chrome"
+        );
+    }
 
     #[test]
     fn nobody_deactivates_themselves_or_the_last_administrator() {

@@ -132,6 +132,7 @@ test('after an administrator resets a password, the user must set a new one firs
   await page.getByLabel('再次输入新密码').fill('NewSecret2026x');
   await page.getByRole('button', { name: '保存新密码' }).click();
   await expect(page.getByText('密码已修改')).toBeVisible();
+  await expect(page.getByTestId('sessions').getByText('本设备')).toBeVisible();
   await page.goto('/');
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();

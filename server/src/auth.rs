@@ -70,13 +70,20 @@ pub async fn check_password(
 }
 
 /// Checks the password under the limits and on success opens a session.
+/// Where a sign-in comes from.
+pub struct Origin<'a> {
+    pub address: &'a str,
+    pub user_agent: Option<&'a str>,
+}
+
 pub async fn login(
     db: &Db,
     username: &Username,
     password: String,
-    address: &str,
+    origin: &Origin<'_>,
     session_secs: i64,
 ) -> Result<Attempt> {
+    let address = origin.address;
     let name = username.as_str();
     let mut conn = db.pool().acquire().await?;
     let row = store::accounts::active_user(&mut conn, name).await?;
@@ -88,7 +95,8 @@ pub async fn login(
         Checked::Correct => {
             let row = row.expect("a correct password belongs to an account");
             let mut tx = db.begin_write().await?;
-            let token = session::create(&mut tx, row.user.id, session_secs).await?;
+            let token =
+                session::create(&mut tx, row.user.id, session_secs, origin.user_agent).await?;
             tx.commit().await?;
             Ok(Attempt::Success(row.user, token))
         }

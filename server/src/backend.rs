@@ -13,8 +13,8 @@ use std::sync::Arc;
 use app::{
     api::{
         backend::Backend, AccountView, AuditStatus, CommitmentView, HandbookView, HomeView,
-        PublicUnitLink, PublicUnitView, RollupView, SessionUser, SheetView, TemplateView,
-        VerificationView,
+        PublicUnitLink, PublicUnitView, RollupView, SessionUser, SessionView, SheetView,
+        TemplateView, VerificationView,
     },
     error::ApiError,
 };
@@ -153,6 +153,28 @@ impl Backend for DbBackend {
         api(async {
             let (person, _) = self.who(user).await?;
             commitments::audit_status(self.db.pool(), &person).await
+        }
+        .await)
+    }
+
+    async fn sessions(
+        &self,
+        user: &SessionUser,
+        current: Option<String>,
+    ) -> Result<Vec<SessionView>, ApiError> {
+        api(async {
+            let mut conn = self.db.pool().acquire().await?;
+            let now = crate::db::now_ms();
+            let rows = crate::store::accounts::sessions_of(&mut conn, user.id, now).await?;
+            Ok(rows
+                .into_iter()
+                .map(|s| SessionView {
+                    current: current.as_deref() == Some(s.token_hash.as_str()),
+                    signed_in_at: domain::time::china_time(s.created_at),
+                    last_used_at: domain::time::china_time(s.last_seen),
+                    device: domain::account::describe_device(s.user_agent.as_deref()),
+                })
+                .collect())
         }
         .await)
     }

@@ -5,8 +5,9 @@ use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::widgets::{BackBar, Feedback, FeedbackLine};
+use super::widgets::{BackBar, ErrorBox, Feedback, FeedbackLine};
 use crate::{
+    api::load_sessions,
     client,
     write::{ChangePassword, EndOtherSessions},
 };
@@ -20,6 +21,7 @@ pub fn AccountPage() -> impl IntoView {
     let again = RwSignal::new(String::new());
     let feedback: Feedback = RwSignal::new(None);
     let sessions: Feedback = RwSignal::new(None);
+    let devices = Resource::new(|| (), |_| load_sessions());
     let busy = RwSignal::new(false);
     let change = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -89,6 +91,24 @@ pub fn AccountPage() -> impl IntoView {
             <section class="card stack" aria-labelledby="sessions-title">
                 <h2 id="sessions-title">"登录设备"</h2>
                 <p class="muted">"手机或电脑丢失、借给他人后，可在此退出它们上的登录。本设备保持登录。"</p>
+                <Transition fallback=|| view! { <p class="loading" role="status">"正在加载…"</p> }>
+                    {move || Suspend::new(async move {
+                        match devices.await {
+                            Ok(list) => view! {
+                                <ul class="plain-list" data-testid="sessions">
+                                    {list.into_iter().map(|s| view! {
+                                        <li>
+                                            <strong>{s.device}</strong>
+                                            {s.current.then(|| view! { <span class="badge">"本设备"</span> })}
+                                            <span class="muted">{format!(" 登录于 {}，最近使用 {}", s.signed_in_at, s.last_used_at)}</span>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any(),
+                            Err(error) => view! { <ErrorBox error/> }.into_any(),
+                        }
+                    })}
+                </Transition>
                 <button type="button" on:click=end_others>"退出其他设备"</button>
                 <FeedbackLine feedback=sessions/>
             </section>

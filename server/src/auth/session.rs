@@ -77,17 +77,24 @@ pub(crate) fn token_hash(token: &str) -> String {
 
 /// Creates a session for `user_id` inside the caller's write transaction and returns the token to
 /// put in the cookie.
-pub async fn create(conn: &mut Conn, user_id: i64, lifetime_secs: i64) -> anyhow::Result<String> {
+pub async fn create(
+    conn: &mut Conn,
+    user_id: i64,
+    lifetime_secs: i64,
+    user_agent: Option<&str>,
+) -> anyhow::Result<String> {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
     let now = now_ms();
+    // Only for telling devices apart: cut, never trusted.
+    let user_agent = user_agent.map(|ua| ua.chars().take(200).collect::<String>());
     store::accounts::insert_session(
         conn,
         &token_hash(&token),
         user_id,
-        now,
-        now + lifetime_secs * 1000,
+        (now, now + lifetime_secs * 1000),
+        user_agent.as_deref(),
     )
     .await?;
     Ok(token)

@@ -186,11 +186,17 @@ pub async fn login(
     };
     let address = client_address(&state, peer, &headers);
 
+    let origin = auth::Origin {
+        address: &address,
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+    };
     let attempt = auth::login(
         &state.db,
         &username,
         password,
-        &address,
+        &origin,
         state.cookies.lifetime_secs,
     )
     .await;

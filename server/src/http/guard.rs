@@ -138,6 +138,11 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
     if let Some(token) = token {
         match session::user_for_token(state.db.pool(), &token, state.cookies.idle_secs).await {
             Ok(Some(user)) => {
+                request
+                    .extensions_mut()
+                    .insert(app::api::backend::CurrentSession(session::token_hash(
+                        &token,
+                    )));
                 request.extensions_mut().insert(SessionToken(token));
                 request.extensions_mut().insert(user);
             }

@@ -108,19 +108,20 @@ pub async fn insert_session(
     conn: &mut Conn,
     token_hash: &str,
     user_id: i64,
-    now: i64,
-    expires: i64,
+    (now, expires): (i64, i64),
+    user_agent: Option<&str>,
 ) -> anyhow::Result<()> {
     sqlx::query!("DELETE FROM sessions WHERE expires_at <= ?", now)
         .execute(&mut *conn)
         .await
         .context("Failed to sweep expired sessions")?;
     sqlx::query!(
-        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, user_agent) VALUES (?, ?, ?, ?, ?)",
         token_hash,
         user_id,
         now,
-        expires
+        expires,
+        user_agent
     )
     .execute(&mut *conn)
     .await
@@ -480,6 +481,42 @@ pub async fn all(conn: &mut Conn) -> anyhow::Result<Vec<Listed>> {
         active: r.active,
         admin: r.admin,
         must_change: r.must_change,
+    })
+    .collect())
+}
+
+/// A user's live session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveSession {
+    pub token_hash: String,
+    pub created_at: i64,
+    pub last_seen: i64,
+    pub user_agent: Option<String>,
+}
+
+/// A user's sessions that have not expired, most recently used first.
+pub async fn sessions_of(
+    conn: &mut Conn,
+    user_id: i64,
+    now: i64,
+) -> anyhow::Result<Vec<LiveSession>> {
+    Ok(sqlx::query!(
+        r#"SELECT token_hash, created_at AS "created_at!: i64",
+                  COALESCE(last_seen_at, created_at) AS "last_seen!: i64", user_agent
+           FROM sessions WHERE user_id = ? AND expires_at > ?
+           ORDER BY COALESCE(last_seen_at, created_at) DESC"#,
+        user_id,
+        now
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("Failed to list a user's sessions")?
+    .into_iter()
+    .map(|r| LiveSession {
+        token_hash: r.token_hash,
+        created_at: r.created_at,
+        last_seen: r.last_seen,
+        user_agent: r.user_agent,
     })
     .collect())
 }

@@ -203,6 +203,15 @@ async fn a_user_ends_their_other_sessions_and_keeps_this_one() {
     let desk = app.session_cookie("lina").await;
     let phone = app.session_cookie("lina").await;
     let colleague = app.session_cookie("liuyang").await;
+    let listed: Value = app
+        .server_fn("sessions", Some(&desk), "")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed.iter().filter(|s| s["current"] == true).count(), 1);
     let ended: Value = app
         .post_json("/api/account/sessions/end-others", Some(&desk), &json!({}))
         .await
@@ -213,6 +222,14 @@ async fn a_user_ends_their_other_sessions_and_keeps_this_one() {
     assert_eq!(app.me_status(&desk).await, 200);
     assert_eq!(app.me_status(&phone).await, 401);
     assert_eq!(app.me_status(&colleague).await, 200);
+    let listed: Value = app
+        .server_fn("sessions", Some(&desk), "")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["current"], true);
 }
 
 #[tokio::test]

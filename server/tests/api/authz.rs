@@ -144,6 +144,7 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
         ),
         call(Method::POST, "/api/fn/home", Body::Form(""), Some(SIGNED_IN)),
         call(Method::POST, "/api/fn/accounts", Body::Form(""), Some(&["admin"])),
+        call(Method::POST, "/api/fn/sessions", Body::Form(""), Some(SIGNED_IN)),
         call(
             Method::POST,
             "/api/fn/sheet",

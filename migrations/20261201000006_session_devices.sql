@@ -1,0 +1,2 @@
+-- What a session was opened from, so a user can tell their devices apart when ending them.
+ALTER TABLE sessions ADD COLUMN user_agent TEXT;
