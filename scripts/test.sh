@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH" SQLX_OFFLINE=true
+# No incremental compilation data: a run from a fresh clone cannot reuse it (its paths differ),
+# and it took tens of gigabytes of the shared build cache.
+export CARGO_INCREMENTAL=0
 target_dir=${CARGO_TARGET_DIR:-target}
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
