@@ -316,3 +316,14 @@ impl Write for SetAccountActive {
     const ROUTE: &'static str = "/api/users/active";
     type Reply = Done;
 }
+
+/// An administrator lifts an account's failed-password delays.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UnlockAccount {
+    pub username: String,
+}
+
+impl Write for UnlockAccount {
+    const ROUTE: &'static str = "/api/users/unlock";
+    type Reply = Done;
+}

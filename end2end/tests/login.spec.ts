@@ -156,6 +156,8 @@ test('the administrator deactivates, restores and resets an account from the acc
   await row.getByRole('button', { name: '恢复' }).click();
   await expect(page.getByText(/的账号已恢复/)).toBeVisible();
   await expect(row.getByText('正常')).toBeVisible();
+  await row.getByRole('button', { name: '解除登录限制' }).click();
+  await expect(page.getByText(/已解除 .* 的登录限制/)).toBeVisible();
   // A reset: the temporary password is asked for in the row, and the state shows it.
   await row.getByRole('button', { name: '重置密码' }).click();
   await row.getByLabel('临时密码').fill('Temporary2026y');

@@ -120,6 +120,17 @@ pub async fn reset_password(
     Ok(())
 }
 
+/// An administrator lifts an account's failed-password delays (from every address).
+pub async fn unlock(db: &Db, actor: Actor<'_>, username: &str) -> Result<u64> {
+    actor.check(db).await?;
+    let account = target(db, username).await?;
+    let mut tx = db.begin_write().await?;
+    let forgotten = auth::ratelimit::unlock(&mut tx, &account.username).await?;
+    actor.record(&mut tx, "login_unlocked", &account).await?;
+    tx.commit().await?;
+    Ok(forgotten)
+}
+
 /// A user changes their own password, giving the current one (checked under the login limits).
 /// Their other sessions end; this one, `token`, stays.
 pub async fn change_password(

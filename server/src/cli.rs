@@ -133,23 +133,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Reactivate(args) => set_active(&cli.db.database, &args.username, true).await,
         Command::Unlock(args) => {
             let db = Db::open(&cli.db.database).await?;
-            let username =
-                Username::parse(&args.username).map_err(|e| anyhow::anyhow!(e.message))?;
-            let mut tx = db.begin_write().await?;
-            let forgotten = crate::auth::ratelimit::unlock(&mut tx, username.as_str()).await?;
-            crate::audit::append(
-                &mut tx,
-                "login_unlocked",
-                None,
-                &format!("user:{}", username.as_str()),
-                &serde_json::json!({ "failures_forgotten": forgotten, "via": "cli" }),
-                now_ms(),
-            )
-            .await?;
-            tx.commit().await?;
+            let forgotten = crate::accounts::unlock(&db, Actor::Operator, &args.username)
+                .await
+                .map_err(cli_error)?;
             println!(
                 "已解除账号 {} 的登录限制（清除失败记录 {forgotten} 条）",
-                username.as_str()
+                args.username
             );
             Ok(())
         }

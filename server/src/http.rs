@@ -20,7 +20,8 @@ use app::{
     write::{
         AcceptSuggestion, ChangePassword, DeclineSuggestion, EndOtherSessions, ImportQuery, Login,
         PeerReview, RecordMeeting, RemindSigner, ResetPassword, ResolveObjection, SaveTemplate,
-        SetAccountActive, SetSupervision, SignCommitment, Suggestion, Write as _, SYNC_ROUTE,
+        SetAccountActive, SetSupervision, SignCommitment, Suggestion, UnlockAccount, Write as _,
+        SYNC_ROUTE,
     },
     App,
 };
@@ -76,6 +77,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             SetAccountActive::ROUTE,
             post(accounts::set_active).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
+        .route(
+            UnlockAccount::ROUTE,
+            post(accounts::unlock).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
         .route(
             SYNC_ROUTE,

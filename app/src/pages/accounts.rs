@@ -8,7 +8,7 @@ use super::widgets::{BackBar, ErrorBox, Feedback, FeedbackLine, Refresh};
 use crate::{
     api::{load_accounts, AccountView},
     client,
-    write::{ResetPassword, SetAccountActive},
+    write::{ResetPassword, SetAccountActive, UnlockAccount},
 };
 
 #[component]
@@ -108,6 +108,21 @@ fn AccountRow(a: AccountView, refresh: Refresh) -> impl IntoView {
             });
         }
     };
+    let unlock = {
+        let (username, name) = (username.clone(), name.clone());
+        move |_| {
+            let payload = UnlockAccount {
+                username: username.clone(),
+            };
+            let who = name.clone();
+            spawn_local(async move {
+                match client::send(None, &payload).await {
+                    Ok(_) => refresh.done(format!("已解除 {who} 的登录限制")),
+                    Err(e) => feedback.set(Some(Err(e.message))),
+                }
+            });
+        }
+    };
     let input_id = format!("temporary-{}", a.username);
     view! {
         <tr data-username=a.username.clone()>
@@ -117,6 +132,7 @@ fn AccountRow(a: AccountView, refresh: Refresh) -> impl IntoView {
             <td data-label="状态">{status}</td>
             <td data-label="操作" class="actions">
                 <button type="button" on:click=toggle>{if a.active { "停用" } else { "恢复" }}</button>
+                <button type="button" on:click=unlock title="密码输错过多被暂时限制登录时使用">"解除登录限制"</button>
                 <button type="button" on:click=move |_| resetting.update(|r| *r = !*r)
                     aria-expanded=move || resetting.get().to_string()>"重置密码"</button>
                 <Show when=move || resetting.get()>

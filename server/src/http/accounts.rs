@@ -7,6 +7,7 @@ use app::{
     api::SessionUser,
     write::{
         ChangePassword, Done, EndOtherSessions, ResetPassword, SessionsEnded, SetAccountActive,
+        UnlockAccount,
     },
 };
 use axum::{
@@ -94,5 +95,16 @@ pub async fn set_active(
 ) -> Result<Json<Done>, HttpError> {
     let user = signed_in(user)?;
     accounts::set_active(&state.db, Actor::User(&user), &body.username, body.active).await?;
+    Ok(DONE)
+}
+
+/// `POST /api/users/unlock`: an administrator lifts an account's failed-password delays.
+pub async fn unlock(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    Json(body): Json<UnlockAccount>,
+) -> Result<Json<Done>, HttpError> {
+    let user = signed_in(user)?;
+    accounts::unlock(&state.db, Actor::User(&user), &body.username).await?;
     Ok(DONE)
 }

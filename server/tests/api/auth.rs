@@ -528,7 +528,8 @@ async fn an_outsider_cannot_lock_another_user_out() {
         200
     );
 
-    // An administrator's unlock lifts every delay, and says so in the audit log.
+    // An administrator's unlock (the command line here; the account list's 解除登录限制 calls the
+    // same code) lifts every delay, and says so in the audit log.
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_lianfang"))
         .args([
             "--database",

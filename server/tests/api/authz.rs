@@ -132,6 +132,12 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
         ),
         call(
             Method::POST,
+            "/api/users/unlock",
+            Body::Json(json!({ "username": "zhaolei" })),
+            Some(&["admin"]),
+        ),
+        call(
+            Method::POST,
             "/api/users/active",
             Body::Json(json!({ "username": "zhaolei", "active": true })),
             Some(&["admin"]),
