@@ -49,6 +49,21 @@ pub struct TableRow {
 }
 
 impl TableRow {
+    /// The row's risk point in the wire form sync and the store use: the same conversion as a
+    /// point that passed validation in the editor.
+    pub fn to_input(&self) -> domain::sync::RiskPointInput {
+        domain::sync::ValidRiskPoint {
+            duty: Some(self.duty.clone()),
+            description: self.risk.clone(),
+            manifestation: self.manifestation.clone(),
+            category: self.category,
+            power_type: self.power_type.clone(),
+            ratings: self.ratings,
+            measures: self.measures.clone(),
+        }
+        .to_input()
+    }
+
     /// The unit as one label, `上级·单位` for a sub-unit.
     pub fn unit_label(&self) -> String {
         join_path(self.unit.iter().map(UnitName::as_str))

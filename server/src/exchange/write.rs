@@ -4,11 +4,7 @@
 use std::collections::HashMap;
 
 use anyhow::Context as _;
-use domain::{
-    ids::RiskPointId,
-    post::PostMarks,
-    sync::{MeasureInput, RiskPointInput, RiskPointRecord},
-};
+use domain::{ids::RiskPointId, post::PostMarks, sync::RiskPointRecord};
 
 use super::{
     plan::{ImportCounts, Plan, PlannedRow, UnitRef},
@@ -201,32 +197,7 @@ pub(super) async fn insert_risk_point(
         version: 1,
         position: sheet.next_position,
         level: planned.level,
-        input: RiskPointInput {
-            duty: row.duty.to_string(),
-            description: description.to_owned(),
-            manifestation: row
-                .manifestation
-                .as_ref()
-                .map(|m| m.to_string())
-                .unwrap_or_default(),
-            category: row.category.code().to_owned(),
-            power_type: row.power_type.as_str().to_owned(),
-            likelihood: i64::from(row.ratings.likelihood.get()),
-            impact: i64::from(row.ratings.impact.get()),
-            frequency: i64::from(row.ratings.frequency.get()),
-            measures: row
-                .measures
-                .iter()
-                .map(|m| MeasureInput {
-                    kind: m.kind.code().to_owned(),
-                    text: m.text.to_string(),
-                    owner: m.owner.as_ref().map(|o| o.to_string()).unwrap_or_default(),
-                    due: m.due.map(|d| d.to_string()).unwrap_or_default(),
-                    status: m.status.code().to_owned(),
-                    done_on: m.done_on.map(|d| d.to_string()).unwrap_or_default(),
-                })
-                .collect(),
-        },
+        input: row.to_input(),
     };
     store::points::write(conn, &[(sheet.id, &record)], &[], None, now).await?;
     let change = store::changes::Change {
