@@ -110,6 +110,31 @@ impl Principal {
             .any(|a| a.role == Role::CommissionReviewer)
     }
 
+    /// 轮岗交流: an administrator or the unit's liaison records who holds the unit's posts, never
+    /// for a post they hold themselves.
+    pub fn may_manage_holders(&self, tree: &OrgTree, post: PostId, unit: OrgUnitId) -> bool {
+        !self.held_posts.contains(&post)
+            && [Role::Admin, Role::UnitLiaison]
+                .into_iter()
+                .any(|role| self.has_role_over(tree, role, unit))
+    }
+
+    /// 岗位与人员: who sees a unit's posts and their holders, past and present: those who read
+    /// its sheets, and those who record handovers there.
+    pub fn may_see_holders(&self, tree: &OrgTree, unit: OrgUnitId) -> bool {
+        self.may_read_unit(tree, unit) || self.has_role_over(tree, Role::Admin, unit)
+    }
+
+    /// 排查批次: the commission starts rounds over units within its scope, and follows them.
+    pub fn may_run_rounds(&self, tree: &OrgTree, units: &[OrgUnitId]) -> bool {
+        self.roles
+            .iter()
+            .any(|a| a.role == Role::CommissionReviewer)
+            && units
+                .iter()
+                .all(|u| self.has_role_over(tree, Role::CommissionReviewer, *u))
+    }
+
     /// 审计日志: the commission and administrators check the log.
     /// Administrators manage accounts: reset passwords, deactivate and reactivate.
     pub fn may_manage_accounts(&self) -> bool {
@@ -234,6 +259,43 @@ mod tests {
         assert!(!admin.may_edit_commitment_template());
         assert!(commission.may_check_audit_log() && admin.may_check_audit_log());
         assert!(!liaison.may_check_audit_log());
+    }
+
+    #[test]
+    fn handovers_are_recorded_by_an_administrator_or_the_units_liaison_never_for_their_own_post() {
+        let liaison = principal(&[(Role::UnitLiaison, 2)], &[]);
+        assert!(liaison.may_manage_holders(&tree(), PostId(10), OrgUnitId(3)));
+        assert!(!liaison.may_manage_holders(&tree(), PostId(12), OrgUnitId(4)));
+        let own = principal(&[(Role::UnitLiaison, 2)], &[10]);
+        assert!(!own.may_manage_holders(&tree(), PostId(10), OrgUnitId(2)));
+        let admin = principal(&[(Role::Admin, 1)], &[]);
+        assert!(admin.may_manage_holders(&tree(), PostId(12), OrgUnitId(4)));
+        assert!(admin.may_see_holders(&tree(), OrgUnitId(4)));
+        for role in [
+            Role::SectionHead,
+            Role::CommissionReviewer,
+            Role::PostHolder,
+        ] {
+            assert!(!principal(&[(role, 1)], &[]).may_manage_holders(
+                &tree(),
+                PostId(10),
+                OrgUnitId(2)
+            ));
+        }
+        assert!(principal(&[(Role::SectionHead, 2)], &[]).may_see_holders(&tree(), OrgUnitId(2)));
+        assert!(!principal(&[(Role::PostHolder, 2)], &[10]).may_see_holders(&tree(), OrgUnitId(2)));
+    }
+
+    #[test]
+    fn rounds_are_run_by_the_commission_over_units_in_its_scope() {
+        let commission = principal(&[(Role::CommissionReviewer, 1)], &[]);
+        assert!(commission.may_run_rounds(&tree(), &[OrgUnitId(2), OrgUnitId(4)]));
+        assert!(commission.may_run_rounds(&tree(), &[]));
+        let unit_only = principal(&[(Role::CommissionReviewer, 2)], &[]);
+        assert!(!unit_only.may_run_rounds(&tree(), &[OrgUnitId(2), OrgUnitId(4)]));
+        for role in [Role::Admin, Role::UnitLiaison, Role::LeaderInCharge] {
+            assert!(!principal(&[(role, 1)], &[]).may_run_rounds(&tree(), &[OrgUnitId(2)]));
+        }
     }
 
     #[test]

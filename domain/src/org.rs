@@ -154,6 +154,11 @@ impl OrgTree {
     }
 
     /// The unit above `unit` (`None` for a root or an unknown unit).
+    /// Whether `unit` is a node of the tree.
+    pub fn contains(&self, unit: OrgUnitId) -> bool {
+        self.parents.contains_key(&unit)
+    }
+
     pub fn parent(&self, unit: OrgUnitId) -> Option<OrgUnitId> {
         self.parents.get(&unit).copied().flatten()
     }

@@ -185,6 +185,51 @@ pub struct Duty {
     pub text: DutyText,
 }
 
+/// A holding of a post as the handover rule sees it: from `start` (unknown when it began before
+/// the system kept dates) until `end`, the handover day, exclusive (open while current).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HoldingSpan {
+    pub start: Option<crate::risk::IsoDate>,
+    pub end: Option<crate::risk::IsoDate>,
+}
+
+/// 轮岗交流: whether a person may start holding a post on `on`, given their holdings of it so far
+/// and `today`. A handover is recorded on the day it happens or after, never ahead; a person holds
+/// a post at most once at a time, so a start inside (or before the end of) an earlier holding of
+/// the same post by the same person is refused.
+pub fn check_new_holding(
+    earlier: &[HoldingSpan],
+    on: crate::risk::IsoDate,
+    today: crate::risk::IsoDate,
+) -> Result<(), FieldError> {
+    if on > today {
+        return Err(FieldError::new(
+            "in_the_future",
+            "started_on",
+            format!("交接日期 {on} 晚于今天（{today}），请在交接当天或之后登记"),
+        ));
+    }
+    for span in earlier {
+        let overlaps = match span.end {
+            None => true,
+            Some(end) => end > on,
+        };
+        if overlaps {
+            let since = span.start.map(|d| format!("自 {d} 起")).unwrap_or_default();
+            let until = span
+                .end
+                .map(|d| format!("至 {d}"))
+                .unwrap_or("至今".to_owned());
+            return Err(FieldError::new(
+                "overlapping_holding",
+                "started_on",
+                format!("该人员{since}{until}已在此岗位任职，与交接日期 {on} 重叠"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,5 +269,33 @@ mod tests {
         assert_eq!(err.code, "unknown_value");
         assert_eq!(err.field, "post_level");
         assert!(err.message.contains("领导岗位"));
+    }
+
+    #[test]
+    fn a_person_holds_a_post_once_at_a_time_and_handovers_are_not_recorded_ahead() {
+        let d = |s: &str| crate::risk::IsoDate::parse(s, "d", "日期").unwrap();
+        let today = d("2026-12-01");
+        assert!(check_new_holding(&[], d("2026-12-01"), today).is_ok());
+        assert_eq!(
+            check_new_holding(&[], d("2026-12-02"), today)
+                .unwrap_err()
+                .code,
+            "in_the_future"
+        );
+        let current = HoldingSpan {
+            start: None,
+            end: None,
+        };
+        let err = check_new_holding(&[current], d("2026-11-01"), today).unwrap_err();
+        assert_eq!(err.code, "overlapping_holding");
+        assert!(err.message.contains("至今"));
+        let past = HoldingSpan {
+            start: Some(d("2024-01-01")),
+            end: Some(d("2025-06-30")),
+        };
+        assert!(check_new_holding(&[past], d("2025-06-30"), today).is_ok());
+        assert!(check_new_holding(&[past], d("2026-01-01"), today).is_ok());
+        let err = check_new_holding(&[past], d("2025-03-01"), today).unwrap_err();
+        assert!(err.message.contains("自 2024-01-01 起至 2025-06-30"));
     }
 }

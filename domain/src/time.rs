@@ -47,6 +47,11 @@ pub fn add_working_days(from: i64, days: u32) -> i64 {
     at
 }
 
+/// The civil (year, month, day) in China time of a Unix-ms instant.
+pub fn civil_of_instant(ms: i64) -> (i64, i64, i64) {
+    civil((ms + CHINA_OFFSET).div_euclid(DAY))
+}
+
 /// The civil date of a day counted from 1970-01-01 (Howard Hinnant's algorithm).
 fn civil(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;

@@ -54,6 +54,37 @@ impl IsoDate {
         }
         Ok(Self { year, month, day })
     }
+
+    /// The date in China time of a Unix-ms instant.
+    pub fn of_instant(ms: i64) -> Self {
+        let (year, month, day) = crate::time::civil_of_instant(ms);
+        Self {
+            year: year as u16,
+            month: month as u8,
+            day: day as u8,
+        }
+    }
+
+    /// Days counted from 1970-01-01 (negative before it).
+    pub fn day_number(self) -> i64 {
+        // Howard Hinnant's days_from_civil.
+        let (month, day) = (i64::from(self.month), i64::from(self.day));
+        let year = i64::from(self.year) - i64::from(month <= 2);
+        let era = year.div_euclid(400);
+        let yoe = year - era * 400;
+        let doy = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// How many days from `self` to `later` (negative when `later` is earlier).
+    pub fn days_until(self, later: Self) -> i64 {
+        later.day_number() - self.day_number()
+    }
+
+    pub fn year(self) -> u16 {
+        self.year
+    }
 }
 
 impl std::fmt::Display for IsoDate {
@@ -92,5 +123,18 @@ mod tests {
         let err = IsoDate::parse("2026/12/31", "due", "完成时限").unwrap_err();
         assert_eq!(err.code, "invalid_date");
         assert!(err.message.contains("完成时限"));
+    }
+
+    #[test]
+    fn days_are_counted_across_months_years_and_leap_days() {
+        let d = |s: &str| IsoDate::parse(s, "d", "日期").unwrap();
+        assert_eq!(d("2000-01-01").day_number(), 10_957);
+        assert_eq!(d("2026-12-31").days_until(d("2027-01-01")), 1);
+        assert_eq!(d("2028-02-28").days_until(d("2028-03-01")), 2);
+        assert_eq!(d("2027-02-28").days_until(d("2027-03-01")), 1);
+        assert_eq!(d("2026-12-01").days_until(d("2026-11-24")), -7);
+        // 2026-11-28 02:07 UTC is 10:07 on the 28th in Beijing; 16:30 UTC is past midnight there.
+        assert_eq!(IsoDate::of_instant(1_795_831_673_000), d("2026-11-28"));
+        assert_eq!(IsoDate::of_instant(1_795_883_400_000), d("2026-11-29"));
     }
 }
