@@ -43,6 +43,15 @@ pub struct HomeView {
     /// The user manages accounts (an administrator).
     #[serde(default)]
     pub manages_accounts: bool,
+    /// The user runs rounds (the commission).
+    #[serde(default)]
+    pub runs_rounds: bool,
+    /// Units where this user records handovers (an administrator): (id, name).
+    #[serde(default)]
+    pub staff_units: Vec<UnitOption>,
+    /// Deadline reminders for the sheets this user must finish.
+    #[serde(default)]
+    pub reminders: Vec<String>,
 }
 
 /// A commitment in a list.
@@ -501,6 +510,151 @@ pub async fn load_handbook(unit_id: i64) -> Result<HandbookView, ApiError> {
     backend::get()?.handbook(&user, unit_id).await
 }
 
+/// The commission's rounds page: every round, and the units a new round may take.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundsView {
+    pub rounds: Vec<RoundView>,
+    /// The district (depth 0) and its units (depth 1), in tree order.
+    pub units: Vec<UnitOption>,
+    /// Today in China time, `YYYY-MM-DD`: the earliest deadline.
+    pub today: String,
+    /// The year a new round defaults to (the current round's).
+    pub next_year: i64,
+    /// 回头看: key posts due for re-review within a month, or overdue.
+    #[serde(default)]
+    pub re_reviews: Vec<ReReviewView>,
+}
+
+/// A key post due for its re-review (回头看).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReReviewView {
+    pub post_id: i64,
+    pub unit: String,
+    pub post: String,
+    pub grade: SupervisionGrade,
+    pub approved_on: String,
+    pub due_on: String,
+    pub standing: String,
+    pub overdue: bool,
+}
+
+/// A round in the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundView {
+    pub id: i64,
+    pub name: String,
+    pub year: i64,
+    pub deadline: String,
+    pub pilot: bool,
+    #[serde(default)]
+    pub re_review: bool,
+    /// When the commission started it (rounds made by an import or the demo have none).
+    pub started_on: Option<String>,
+    pub units: Vec<String>,
+    pub sheets: i64,
+}
+
+/// A unit a round may take.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitOption {
+    pub id: i64,
+    pub name: String,
+    pub depth: usize,
+}
+
+/// A round's progress: sheets by stage overall and per unit, and the sheets that need attention
+/// (late, or due within a week).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundProgressView {
+    pub id: i64,
+    pub name: String,
+    pub year: i64,
+    pub deadline: String,
+    pub pilot: bool,
+    pub today: String,
+    /// The stages, in chain order; `totals` and each unit's `by_stage` count in this order.
+    pub stages: Vec<Stage>,
+    pub totals: Vec<usize>,
+    pub units: Vec<RoundUnitProgress>,
+    pub attention: Vec<RoundSheetView>,
+}
+
+/// One unit's sheets in a round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundUnitProgress {
+    pub unit_id: i64,
+    pub unit: String,
+    pub by_stage: Vec<usize>,
+    pub posts: usize,
+    pub approved: usize,
+    pub late: usize,
+}
+
+/// A sheet of a round that needs attention.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundSheetView {
+    pub post_id: i64,
+    pub unit: String,
+    pub post: String,
+    pub holders: String,
+    pub stage: Stage,
+    pub risk_count: i64,
+    pub standing: String,
+    pub late: bool,
+}
+
+/// The rounds, for the commission.
+#[server(prefix = "/api/fn", endpoint = "rounds")]
+pub async fn load_rounds() -> Result<RoundsView, ApiError> {
+    let user = backend::require_user()?;
+    backend::get()?.rounds(&user).await
+}
+
+/// One round's progress, for the commission.
+#[server(prefix = "/api/fn", endpoint = "round")]
+pub async fn load_round(id: i64) -> Result<RoundProgressView, ApiError> {
+    let user = backend::require_user()?;
+    backend::get()?.round(&user, id).await
+}
+
+/// 岗位与人员: a unit's posts (its sub-units' included) with who holds them now and who did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitPostsView {
+    pub unit_id: i64,
+    pub unit: String,
+    pub today: String,
+    pub posts: Vec<PostHoldersView>,
+}
+
+/// One post with its holdings, current first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostHoldersView {
+    pub post_id: i64,
+    /// The post's own unit, as seen from the page's unit (`某中学` on 区教育局's page).
+    pub unit: String,
+    pub title: String,
+    pub level: PostLevel,
+    pub holdings: Vec<HoldingView>,
+    /// The signed-in user may record a handover here.
+    pub may_hand_over: bool,
+}
+
+/// A holding of a post.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoldingView {
+    pub username: String,
+    pub display_name: String,
+    pub started_on: Option<String>,
+    pub ended_on: Option<String>,
+}
+
+/// A unit's posts and holders.
+#[server(prefix = "/api/fn", endpoint = "unit_posts")]
+pub async fn load_unit_posts(unit_id: i64) -> Result<UnitPostsView, ApiError> {
+    let user = backend::require_user()?;
+    backend::get()?.unit_posts(&user, unit_id).await
+}
+
 /// The server side of the server functions: the `server` crate implements [`Backend`] and
 /// provides it as context, so that only it talks to the database.
 #[cfg(feature = "ssr")]
@@ -531,6 +685,13 @@ pub mod backend {
         async fn template(&self, user: &SessionUser) -> Result<TemplateView, ApiError>;
         async fn audit(&self, user: &SessionUser) -> Result<AuditStatus, ApiError>;
         async fn accounts(&self, user: &SessionUser) -> Result<Vec<AccountView>, ApiError>;
+        async fn rounds(&self, user: &SessionUser) -> Result<RoundsView, ApiError>;
+        async fn unit_posts(
+            &self,
+            user: &SessionUser,
+            unit_id: i64,
+        ) -> Result<UnitPostsView, ApiError>;
+        async fn round(&self, user: &SessionUser, id: i64) -> Result<RoundProgressView, ApiError>;
         async fn sessions(
             &self,
             user: &SessionUser,

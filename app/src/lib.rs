@@ -72,11 +72,14 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/units/:id/meeting") view=pages::MeetingPage ssr=SsrMode::Async/>
                 <Route path=path!("/units/:id/import") view=pages::ImportPage ssr=SsrMode::Async/>
                 <Route path=path!("/units/:id/commitments") view=pages::RollupPage ssr=SsrMode::Async/>
+                <Route path=path!("/units/:id/posts") view=pages::HoldersPage/>
                 <Route path=path!("/commitments/:id") view=pages::CommitmentPage ssr=SsrMode::Async/>
                 <Route path=path!("/commitment-template") view=pages::TemplatePage/>
                 <Route path=path!("/admin/audit") view=pages::AuditPage/>
                 <Route path=path!("/account") view=pages::AccountPage/>
                 <Route path=path!("/admin/accounts") view=pages::AccountsPage/>
+                <Route path=path!("/rounds") view=pages::RoundsPage/>
+                <Route path=path!("/rounds/:id") view=pages::RoundPage ssr=SsrMode::Async/>
                 <Route path=path!("/verify/:token") view=pages::VerifyPage ssr=SsrMode::Async/>
                 // These render completely before the first byte: readable without wasm, and ready
                 // for print.
@@ -107,4 +110,6 @@ pub fn requires_login(path: &str) -> bool {
             .any(|p| path.starts_with(p))
         || path == "/commitment-template"
         || path == "/account"
+        || path == "/rounds"
+        || path.starts_with("/rounds/")
 }

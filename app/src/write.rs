@@ -327,3 +327,78 @@ impl Write for UnlockAccount {
     const ROUTE: &'static str = "/api/users/unlock";
     type Reply = Done;
 }
+
+/// 启动排查批次: the commission starts a round over units (each with everything beneath it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StartRound {
+    pub name: String,
+    pub year: i64,
+    /// `YYYY-MM-DD`.
+    pub deadline: String,
+    pub units: Vec<i64>,
+    pub pilot: bool,
+    /// 回头看: re-review these key posts (`posts`), reopening their approved sheets; `units` is
+    /// then ignored.
+    #[serde(default)]
+    pub re_review: bool,
+    #[serde(default)]
+    pub posts: Vec<i64>,
+}
+
+/// What starting a round did, post by post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundStarted {
+    pub id: i64,
+    /// Posts without a sheet before: an empty sheet.
+    pub opened: usize,
+    /// Posts whose approved points were copied into a new draft.
+    pub carried_forward: usize,
+    /// Posts whose unfinished sheet moved into this round as it stands.
+    pub adopted: usize,
+    /// Posts whose sheet was approved this year already (in a pilot): kept as approved.
+    pub kept: usize,
+}
+
+impl Write for StartRound {
+    const ROUTE: &'static str = "/api/rounds";
+    type Reply = RoundStarted;
+}
+
+/// 轮岗交流: `to` starts holding the post on `on` (`YYYY-MM-DD`); `from`, when given, stops holding
+/// it that day. The new holder inherits the post's approved risk points and gets a commitment to
+/// sign; the former holder's signed commitments stay on record.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Handover {
+    /// The username of the holder who leaves the post, if anyone does.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// The username of the new holder.
+    pub to: String,
+    pub on: String,
+}
+
+/// What a handover did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandedOver {
+    /// The new holder got a commitment to sign (the post has an approved sheet).
+    pub commitment: bool,
+    /// Unsigned commitments of the former holder withdrawn.
+    pub withdrawn: u64,
+}
+
+impl Write for Handover {
+    const ROUTE: &'static str = "/api/posts/{post_id}/handover";
+    type Reply = HandedOver;
+}
+
+/// 离岗: the holder stops holding the post on `on`, with nobody taking over yet.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EndHolding {
+    pub username: String,
+    pub on: String,
+}
+
+impl Write for EndHolding {
+    const ROUTE: &'static str = "/api/posts/{post_id}/holders/end";
+    type Reply = Done;
+}

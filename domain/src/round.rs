@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     ids::{OrgUnitId, RoundId},
     org::OrgTree,
+    post::SupervisionGrade,
     risk::{IsoDate, RatingMatrix},
     stage::Stage,
     text::RoundName,
@@ -141,16 +142,63 @@ pub struct CurrentSheet {
     pub stage: Stage,
 }
 
-/// What starting round `round` of `year` does for a post with this current sheet.
-pub fn opening(round: i64, year: i64, current: Option<CurrentSheet>) -> Opening {
+/// What starting round `round` of `year` does for a post with this current sheet. A 回头看
+/// round (`re_review`) reopens an approved sheet whatever its year.
+pub fn opening(round: i64, year: i64, re_review: bool, current: Option<CurrentSheet>) -> Opening {
     match current {
         None => Opening::Fresh,
         Some(c) if c.round == round => Opening::AlreadyIn,
-        Some(c) if c.stage == Stage::Approved && c.round_year >= year => Opening::DoneThisYear,
+        Some(c) if c.stage == Stage::Approved && c.round_year >= year && !re_review => {
+            Opening::DoneThisYear
+        }
         Some(c) if c.stage == Stage::Approved => Opening::CarryForward {
             from_sheet: c.sheet,
         },
         Some(c) => Opening::Adopt { sheet: c.sheet },
+    }
+}
+
+/// 回头看: a key post's approved sheet is re-reviewed every so many months by its supervision
+/// grade (一级 6, 二级 12, 三级 24), counted from the day it was approved.
+pub fn re_review_due(grade: SupervisionGrade, approved_on: IsoDate) -> IsoDate {
+    approved_on.add_months(grade.cadence_months())
+}
+
+/// A re-review is listed this many days before it falls due.
+pub const RE_REVIEW_NOTICE_DAYS: i64 = 30;
+
+/// Where a key post's re-review stands on `today`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReReview {
+    NotYet { days_left: i64 },
+    DueSoon { days_left: i64 },
+    Overdue { days_over: i64 },
+}
+
+impl ReReview {
+    pub fn of(due: IsoDate, today: IsoDate) -> Self {
+        let left = today.days_until(due);
+        if left < 0 {
+            Self::Overdue { days_over: -left }
+        } else if left <= RE_REVIEW_NOTICE_DAYS {
+            Self::DueSoon { days_left: left }
+        } else {
+            Self::NotYet { days_left: left }
+        }
+    }
+
+    /// Whether the commission's list shows it (due within the notice days, or overdue).
+    pub fn listed(self) -> bool {
+        !matches!(self, Self::NotYet { .. })
+    }
+
+    pub fn label(self) -> String {
+        match self {
+            Self::NotYet { days_left } => format!("{days_left} 天后到期"),
+            Self::DueSoon { days_left: 0 } => "今天到期".to_owned(),
+            Self::DueSoon { days_left } => format!("{days_left} 天后到期"),
+            Self::Overdue { days_over } => format!("已逾期 {days_over} 天"),
+        }
     }
 }
 
@@ -276,24 +324,61 @@ mod tests {
                 stage,
             })
         };
-        assert_eq!(opening(5, 2027, None), Opening::Fresh);
+        assert_eq!(opening(5, 2027, false, None), Opening::Fresh);
         assert_eq!(
-            opening(5, 2027, current(4, 2026, Stage::Approved)),
+            opening(5, 2027, false, current(4, 2026, Stage::Approved)),
             Opening::CarryForward { from_sheet: 40 }
         );
         // A pilot unit approved this year keeps its sheet in the district-wide round.
         assert_eq!(
-            opening(5, 2027, current(4, 2027, Stage::Approved)),
+            opening(5, 2027, false, current(4, 2027, Stage::Approved)),
             Opening::DoneThisYear
         );
         assert_eq!(
-            opening(5, 2027, current(4, 2027, Stage::PublicNotice)),
+            opening(5, 2027, false, current(4, 2027, Stage::PublicNotice)),
             Opening::Adopt { sheet: 40 }
         );
         assert_eq!(
-            opening(5, 2027, current(5, 2027, Stage::SelfCheck)),
+            opening(5, 2027, false, current(5, 2027, Stage::SelfCheck)),
             Opening::AlreadyIn
         );
+        // 回头看 reopens an approved sheet of this year too.
+        assert_eq!(
+            opening(5, 2027, true, current(4, 2027, Stage::Approved)),
+            Opening::CarryForward { from_sheet: 40 }
+        );
+    }
+
+    #[test]
+    fn a_key_post_is_re_reviewed_by_its_grade_and_listed_a_month_ahead() {
+        let approved = date("2026-08-31");
+        assert_eq!(
+            re_review_due(SupervisionGrade::First, approved),
+            date("2027-02-28")
+        );
+        assert_eq!(
+            re_review_due(SupervisionGrade::Second, approved),
+            date("2027-08-31")
+        );
+        assert_eq!(
+            re_review_due(SupervisionGrade::Third, approved),
+            date("2028-08-31")
+        );
+        let due = date("2027-02-28");
+        assert_eq!(
+            ReReview::of(due, date("2026-12-01")),
+            ReReview::NotYet { days_left: 89 }
+        );
+        assert!(!ReReview::of(due, date("2026-12-01")).listed());
+        assert_eq!(
+            ReReview::of(due, date("2027-02-01")),
+            ReReview::DueSoon { days_left: 27 }
+        );
+        assert_eq!(
+            ReReview::of(due, date("2027-03-02")),
+            ReReview::Overdue { days_over: 2 }
+        );
+        assert_eq!(ReReview::of(due, date("2027-03-02")).label(), "已逾期 2 天");
     }
 
     #[test]

@@ -1,24 +1,9 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { hydrated, PASSWORD, sql } from './support';
+import { expect, test, type Page } from '@playwright/test';
+import { hydrated, person, sql } from './support';
 
 // The chain in the browser: people in their own browsers take one sheet from self-check to its
 // public notice; the public page works with JavaScript off; an objection holds the notice. Then
 // the unit's handbook is printed to PDF by Chromium. Desktop only: it walks one shared sheet.
-
-/** A person in a browser of their own, signed in, on `path`. */
-async function person(browser: Browser, base: string, username: string, path: string): Promise<Page> {
-  const context = await browser.newContext({ baseURL: base, locale: 'zh-CN' });
-  const page = await context.newPage();
-  page.on('dialog', (d) => d.accept());
-  await page.goto(`/login?next=${encodeURIComponent(path)}`);
-  await hydrated(page);
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(PASSWORD);
-  await page.getByRole('button', { name: '登录' }).click();
-  await expect(page).toHaveURL(new RegExp(`${path.replace(/[/?]/g, '\\$&')}$`));
-  await hydrated(page);
-  return page;
-}
 
 async function stageIs(page: Page, label: string) {
   await expect(page.getByText(`当前环节：${label}`)).toBeVisible();

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { expect, type Page } from '@playwright/test';
+import { expect, type Browser, type Page } from '@playwright/test';
 
 /** The demo accounts' password (demo data only). */
 export const PASSWORD = 'lianfang2026';
@@ -14,4 +14,19 @@ export function sql(query: string): string {
 /** Waits until the wasm has hydrated the page (the app marks `<body>`). */
 export async function hydrated(page: Page) {
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+/** A person in a browser of their own, signed in, on `path`; dialogs are accepted. */
+export async function person(browser: Browser, base: string, username: string, path: string): Promise<Page> {
+  const context = await browser.newContext({ baseURL: base, locale: 'zh-CN' });
+  const page = await context.newPage();
+  page.on('dialog', (d) => d.accept());
+  await page.goto(`/login?next=${encodeURIComponent(path)}`);
+  await hydrated(page);
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(PASSWORD);
+  await page.getByRole('button', { name: '登录' }).click();
+  await expect(page).toHaveURL(new RegExp(`${path.replace(/[/?]/g, '\\$&')}$`));
+  await hydrated(page);
+  return page;
 }

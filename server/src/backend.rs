@@ -13,8 +13,8 @@ use std::sync::Arc;
 use app::{
     api::{
         backend::Backend, AccountView, AuditStatus, CommitmentView, HandbookView, HomeView,
-        PublicUnitLink, PublicUnitView, RollupView, SessionUser, SessionView, SheetView,
-        TemplateView, VerificationView,
+        PublicUnitLink, PublicUnitView, RollupView, RoundProgressView, RoundsView, SessionUser,
+        SessionView, SheetView, TemplateView, UnitPostsView, VerificationView,
     },
     error::ApiError,
 };
@@ -200,5 +200,22 @@ impl Backend for DbBackend {
                 .collect())
         }
         .await)
+    }
+
+    async fn unit_posts(
+        &self,
+        user: &SessionUser,
+        unit_id: i64,
+    ) -> Result<UnitPostsView, ApiError> {
+        api(crate::holders::unit_posts(&self.db, user.id, unit_id, crate::db::now_ms()).await)
+    }
+
+    async fn rounds(&self, user: &SessionUser) -> Result<RoundsView, ApiError> {
+        api(crate::rounds::rounds(&self.db, user.id).await)
+    }
+
+    async fn round(&self, user: &SessionUser, id: i64) -> Result<RoundProgressView, ApiError> {
+        let today = domain::risk::IsoDate::of_instant(crate::db::now_ms());
+        api(crate::rounds::progress(&self.db, user.id, id, today).await)
     }
 }

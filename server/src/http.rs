@@ -7,7 +7,9 @@ mod commitments;
 mod error;
 mod exchange;
 mod guard;
+mod holders;
 mod review;
+mod rounds;
 mod server_fns;
 mod state;
 mod sync;
@@ -18,10 +20,10 @@ use std::net::SocketAddr;
 use app::{
     shell,
     write::{
-        AcceptSuggestion, ChangePassword, DeclineSuggestion, EndOtherSessions, ImportQuery, Login,
-        PeerReview, RecordMeeting, RemindSigner, ResetPassword, ResolveObjection, SaveTemplate,
-        SetAccountActive, SetSupervision, SignCommitment, Suggestion, UnlockAccount, Write as _,
-        SYNC_ROUTE,
+        AcceptSuggestion, ChangePassword, DeclineSuggestion, EndHolding, EndOtherSessions,
+        Handover, ImportQuery, Login, PeerReview, RecordMeeting, RemindSigner, ResetPassword,
+        ResolveObjection, SaveTemplate, SetAccountActive, SetSupervision, SignCommitment,
+        StartRound, Suggestion, UnlockAccount, Write as _, SYNC_ROUTE,
     },
     App,
 };
@@ -81,6 +83,18 @@ pub fn router(state: AppState) -> Router {
         .route(
             UnlockAccount::ROUTE,
             post(accounts::unlock).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
+        .route(
+            Handover::ROUTE,
+            post(holders::handover).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
+        .route(
+            EndHolding::ROUTE,
+            post(holders::end).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
+        .route(
+            StartRound::ROUTE,
+            post(rounds::start).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
         .route(
             SYNC_ROUTE,

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use anyhow::Context as _;
-use domain::{account::Role, risk::RatingMatrix, FieldError};
+use domain::{account::Role, org::OrgUnitKind, risk::RatingMatrix, FieldError};
 
 pub use crate::exchange::{DISTRICT_NAME, ROUND_NAME};
 use crate::{
@@ -56,6 +56,73 @@ const HOLDER_NAMES: [(&str, &str); 30] = [
     ("dengchao", "邓超"),
     ("caoyu", "曹宇"),
     ("pengfei", "彭飞"),
+];
+
+/// The reviewers and sections of a demo unit.
+struct UnitStaff {
+    unit: &'static str,
+    sections: &'static [&'static str],
+    /// Section head, leader in charge, liaison: (login, 姓名).
+    people: [(&'static str, &'static str); 3],
+}
+
+/// Every top-level unit of the demo table. 区交通局's logins are the short ones the README and
+/// the tests use.
+const UNIT_STAFF: [UnitStaff; 6] = [
+    UnitStaff {
+        unit: "区交通局",
+        sections: &["办公室", "工程建设科", "运输管理所"],
+        people: [
+            ("kezhang", "钱科长"),
+            ("fenguan", "孔分管"),
+            ("lianluo", "严联络"),
+        ],
+    },
+    UnitStaff {
+        unit: "区招标办",
+        sections: &["招标文件审查科", "现场监督科"],
+        people: [
+            ("kezhang_zb", "蒋科长"),
+            ("fenguan_zb", "沈分管"),
+            ("lianluo_zb", "韩联络"),
+        ],
+    },
+    UnitStaff {
+        unit: "区卫生局",
+        sections: &["医政科", "卫生监督所"],
+        people: [
+            ("kezhang_ws", "杨科长"),
+            ("fenguan_ws", "朱分管"),
+            ("lianluo_ws", "秦联络"),
+        ],
+    },
+    UnitStaff {
+        unit: "区教育局",
+        sections: &["人事科", "计划财务科"],
+        people: [
+            ("kezhang_jy", "尤科长"),
+            ("fenguan_jy", "许分管"),
+            ("lianluo_jy", "何联络"),
+        ],
+    },
+    UnitStaff {
+        unit: "区城管执法局",
+        sections: &["执法中队", "户外广告管理科"],
+        people: [
+            ("kezhang_cg", "吕科长"),
+            ("fenguan_cg", "施分管"),
+            ("lianluo_cg", "张联络"),
+        ],
+    },
+    UnitStaff {
+        unit: "清河街道办事处",
+        sections: &["民政科", "城建科"],
+        people: [
+            ("kezhang_qh", "孔科长"),
+            ("fenguan_qh", "曹分管"),
+            ("lianluo_qh", "金联络"),
+        ],
+    },
 ];
 
 /// An error in the demo table, with its line number.
@@ -174,7 +241,7 @@ async fn seed_in(
             .context("The demo table has more posts than demo names")?;
         let user_id =
             store::accounts::ensure_user(tx, login, name, place.unit, password_hash, now).await?;
-        store::org::add_holder(tx, place.post, user_id).await?;
+        store::org::add_first_holder(tx, place.post, user_id).await?;
         store::org::grant(tx, user_id, Role::PostHolder, place.unit).await?;
         holders.insert(place.post, (*login).to_owned());
         accounts.push(DemoAccount {
@@ -184,55 +251,53 @@ async fn seed_in(
         });
     }
 
-    // Reviewers and officers of the first unit in the table, the commission, and an administrator.
-    let first_unit = written.first().context("The demo table has no rows")?.unit;
-    let first_unit_name = plan.accepted[0].row.unit_label();
-    let staff: [(&str, &str, Role, i64, String); 5] = [
-        (
-            "kezhang",
-            "钱科长",
-            Role::SectionHead,
-            first_unit,
-            format!("{first_unit_name} 科室负责人"),
-        ),
-        (
-            "fenguan",
-            "孔分管",
-            Role::LeaderInCharge,
-            first_unit,
-            format!("{first_unit_name} 分管领导"),
-        ),
-        (
-            "lianluo",
-            "严联络",
-            Role::UnitLiaison,
-            first_unit,
-            format!("{first_unit_name} 纪检联络员"),
-        ),
+    // Every top-level unit of the table gets its sections, a section head, a leader in charge and
+    // a liaison, so every sheet can climb the whole chain; then the commission and an
+    // administrator.
+    let org = store::org::units(tx).await?;
+    for staff in UNIT_STAFF {
+        let Some(unit) = org
+            .iter()
+            .find(|u| u.name == staff.unit && u.parent == Some(district))
+        else {
+            tracing::warn!(
+                unit = staff.unit,
+                "Demo unit missing from the table; no reviewers"
+            );
+            continue;
+        };
+        for section in staff.sections {
+            store::org::ensure_unit(tx, Some(unit.id), OrgUnitKind::Section, section).await?;
+        }
+        let roles = [
+            (Role::SectionHead, "科室负责人"),
+            (Role::LeaderInCharge, "分管领导"),
+            (Role::UnitLiaison, "纪检联络员"),
+        ];
+        for ((login, name), (role, title)) in staff.people.iter().zip(roles) {
+            let user_id =
+                store::accounts::ensure_user(tx, login, name, unit.id, password_hash, now).await?;
+            store::org::grant(tx, user_id, role, unit.id).await?;
+            accounts.push(DemoAccount {
+                username: (*login).to_owned(),
+                display_name: (*name).to_owned(),
+                what: format!("{} {title}", staff.unit),
+            });
+        }
+    }
+    let district_staff = [
         (
             "shenhe",
             "鲁审核",
             Role::CommissionReviewer,
-            district,
             format!("{DISTRICT_NAME}纪委 审核人员"),
         ),
-        (
-            "admin",
-            "系统管理员",
-            Role::Admin,
-            district,
-            "系统管理员".to_owned(),
-        ),
+        ("admin", "系统管理员", Role::Admin, "系统管理员".to_owned()),
     ];
-    for (login, name, role, scope, what) in staff {
-        let unit = if role == Role::CommissionReviewer || role == Role::Admin {
-            district
-        } else {
-            first_unit
-        };
+    for (login, name, role, what) in district_staff {
         let user_id =
-            store::accounts::ensure_user(tx, login, name, unit, password_hash, now).await?;
-        store::org::grant(tx, user_id, role, scope).await?;
+            store::accounts::ensure_user(tx, login, name, district, password_hash, now).await?;
+        store::org::grant(tx, user_id, role, district).await?;
         accounts.push(DemoAccount {
             username: login.to_owned(),
             display_name: name.to_owned(),

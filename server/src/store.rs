@@ -12,10 +12,12 @@ pub mod accounts;
 pub mod audit;
 pub mod changes;
 pub mod commitments;
+pub mod holdings;
 pub mod maintenance;
 pub mod org;
 pub mod points;
 pub mod review;
+pub mod rounds;
 pub mod sheets;
 pub mod sync_ops;
 

@@ -11,7 +11,9 @@ mod api {
     mod exchange;
     mod hardening;
     pub mod helpers;
+    mod holders;
     mod pages;
+    mod rounds;
     mod seed;
     mod sync;
 }

@@ -36,6 +36,9 @@ fn Home(view: HomeView) -> impl IntoView {
         edits_template,
         audits,
         manages_accounts,
+        runs_rounds,
+        staff_units,
+        reminders,
     } = view;
     let unsigned = commitments
         .iter()
@@ -75,8 +78,15 @@ fn Home(view: HomeView) -> impl IntoView {
                     </ul>
                 </section>
             })}
-            {(edits_template || audits || manages_accounts).then(|| view! {
+            {(!reminders.is_empty()).then(|| view! {
+                <div class="alert alert-warning" role="status" data-testid="deadline-reminders">
+                    {reminders.into_iter().map(|r| view! { <p>{r}</p> }).collect_view()}
+                </div>
+            })}
+            {(edits_template || audits || manages_accounts || runs_rounds || !staff_units.is_empty()).then(|| view! {
                 <p class="unit-links">
+                    {staff_units.iter().map(|u| view! { <a href=format!("/units/{}/posts", u.id)>{format!("岗位与人员（{}）", u.name)}</a> }).collect_view()}
+                    {runs_rounds.then(|| view! { <a href="/rounds">"排查批次"</a> })}
                     {edits_template.then(|| view! { <a href="/commitment-template">"承诺书模板"</a> })}
                     {audits.then(|| view! { <a href="/admin/audit">"审计记录校验"</a> })}
                     {manages_accounts.then(|| view! { <a href="/admin/accounts">"账号管理"</a> })}
@@ -94,6 +104,7 @@ fn Home(view: HomeView) -> impl IntoView {
                                 <a href=format!("/units/{}/handbook", u.id)>"工作手册"</a>
                                 <a href=format!("/public/units/{}", u.id)>"公示页面"</a>
                                 <a href=format!("/units/{}/commitments", u.id)>"承诺书签署情况"</a>
+                                <a href=format!("/units/{}/posts", u.id)>"岗位与人员"</a>
                                 {u.liaison.then(|| view! {
                                     <a href=format!("/units/{}/meeting", u.id)>"登记集体审定"</a>
                                     <a href=format!("/units/{}/import", u.id)>"导入风险台账"</a>

@@ -85,6 +85,27 @@ impl IsoDate {
     pub fn year(self) -> u16 {
         self.year
     }
+
+    /// The same day `months` later, or the month's last day when it is shorter (08-31 + 6
+    /// months is 02-28 or 02-29).
+    pub fn add_months(self, months: u32) -> Self {
+        let total = u32::from(self.month) - 1 + months;
+        let year = (u32::from(self.year) + total / 12).min(9999) as u16;
+        let month = (total % 12 + 1) as u8;
+        let leap =
+            (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
+        let last = match month {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        Self {
+            year,
+            month,
+            day: self.day.min(last),
+        }
+    }
 }
 
 impl std::fmt::Display for IsoDate {
@@ -136,5 +157,9 @@ mod tests {
         // 2026-11-28 02:07 UTC is 10:07 on the 28th in Beijing; 16:30 UTC is past midnight there.
         assert_eq!(IsoDate::of_instant(1_795_831_673_000), d("2026-11-28"));
         assert_eq!(IsoDate::of_instant(1_795_883_400_000), d("2026-11-29"));
+        assert_eq!(d("2026-08-31").add_months(6), d("2027-02-28"));
+        assert_eq!(d("2027-08-31").add_months(6), d("2028-02-29"));
+        assert_eq!(d("2026-12-01").add_months(24), d("2028-12-01"));
+        assert_eq!(d("2026-11-15").add_months(1), d("2026-12-15"));
     }
 }

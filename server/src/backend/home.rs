@@ -102,6 +102,23 @@ pub async fn home(
         }
     }
 
+    // Deadline reminders: only a sheet still in self-check is the holder's to finish.
+    let today = domain::risk::IsoDate::of_instant(crate::db::now_ms());
+    let mut reminders = Vec::new();
+    for (post, round, deadline) in store::rounds::deadlines_of_holder(conn, user.id).await? {
+        let Some(sheet) = my_sheets.iter().find(|s| s.post_id == post) else {
+            continue;
+        };
+        let Ok(deadline) = domain::risk::IsoDate::parse(&deadline, "deadline", "截止日期")
+        else {
+            continue;
+        };
+        let standing = domain::round::Standing::of(sheet.stage, deadline, today);
+        if let Some(text) = standing.holder_reminder(sheet.stage, deadline) {
+            reminders.push(format!("{}（{round}）：{text}", sheet.post_title));
+        }
+    }
+
     let commitments = store::commitments::of_user(conn, user.id)
         .await?
         .into_iter()
@@ -132,5 +149,17 @@ pub async fn home(
         edits_template: principal.may_edit_commitment_template(),
         audits: principal.may_check_audit_log(),
         manages_accounts: principal.may_manage_accounts(),
+        runs_rounds: principal.may_run_rounds(tree, &[]),
+        staff_units: principal
+            .roles
+            .iter()
+            .filter(|a| a.role == domain::account::Role::Admin)
+            .map(|a| app::api::UnitOption {
+                id: a.scope.0,
+                name: org.name(a.scope.0),
+                depth: 0,
+            })
+            .collect(),
+        reminders,
     })
 }

@@ -388,3 +388,18 @@ pub async fn in_force(conn: &mut Conn) -> anyhow::Result<Vec<Listed>> {
     })
     .collect())
 }
+
+/// Withdraws the unsigned commitments of `user` for `post` (they left it); signed ones stay as
+/// the record of what was signed. Returns how many.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn withdraw_unsigned(conn: &mut Conn, post: i64, user: i64) -> anyhow::Result<u64> {
+    Ok(sqlx::query!(
+        "UPDATE commitments SET superseded = 1 WHERE user_id = ? AND post_id = ? AND seal IS NULL AND superseded = 0",
+        user,
+        post
+    )
+    .execute(&mut *conn)
+    .await
+    .context("Failed to withdraw unsigned commitments")?
+    .rows_affected())
+}

@@ -171,13 +171,15 @@ pub async fn principal(
     Ok((principal, held))
 }
 
-/// Makes `user` a holder of `post`; holding it already changes nothing.
+/// Makes `user` the holder of `post` unless the post has ever had a holder (the demo seed: a
+/// handover made since is not undone by seeding again).
 #[tracing::instrument(level = "debug", skip(conn))]
-pub async fn add_holder(conn: &mut Conn, post: i64, user: i64) -> anyhow::Result<()> {
+pub async fn add_first_holder(conn: &mut Conn, post: i64, user: i64) -> anyhow::Result<()> {
     sqlx::query!(
-        "INSERT OR IGNORE INTO post_holders (post_id, user_id) VALUES (?, ?)",
+        "INSERT INTO post_holdings (post_id, user_id) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM post_holdings WHERE post_id = ?)",
         post,
-        user
+        user,
+        post
     )
     .execute(&mut *conn)
     .await

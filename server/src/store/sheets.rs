@@ -457,21 +457,18 @@ pub struct Published {
     pub open_objections: i64,
 }
 
-/// The stages at which a sheet is public.
-const PUBLISHED: &str = r#"["public_notice","commission_audit","approved"]"#;
-
-/// The published current sheets of the posts directly in a unit, by post, in one statement.
+/// The published sheets (the `published_sheets` view: a post's latest sheet at 公示 or later) of
+/// the posts directly in a unit, by post, in one statement.
 #[tracing::instrument(level = "debug", skip(conn))]
 pub async fn published(conn: &mut Conn, unit_id: i64) -> anyhow::Result<Vec<Published>> {
     sqlx::query!(
         r#"SELECT p.id AS "post_id!: i64", p.title, p.level, cs.id AS "sheet_id!: i64", cs.stage AS "stage!: String",
                   cs.notice_until AS "notice_until?: i64", cs.round_name AS "round!: String",
                   (SELECT COUNT(*) FROM objections o WHERE o.sheet_id = cs.id AND o.status = 'open') AS "objections!: i64"
-           FROM posts p JOIN current_sheets cs ON cs.post_id = p.id
-           WHERE p.unit_id = ? AND cs.stage IN (SELECT value FROM json_each(?))
+           FROM posts p JOIN published_sheets cs ON cs.post_id = p.id
+           WHERE p.unit_id = ?
            ORDER BY p.id"#,
-        unit_id,
-        PUBLISHED
+        unit_id
     )
     .fetch_all(&mut *conn)
     .await
@@ -492,15 +489,13 @@ pub async fn published(conn: &mut Conn, unit_id: i64) -> anyhow::Result<Vec<Publ
     .collect()
 }
 
-/// Units with published current sheets: (id, name, how many), by id.
+/// Units with published sheets: (id, name, how many), by id.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn published_units(conn: &mut Conn) -> anyhow::Result<Vec<(i64, String, i64)>> {
     Ok(sqlx::query!(
         r#"SELECT u.id AS "id!: i64", u.name, COUNT(*) AS "published!: i64"
-           FROM org_units u JOIN posts p ON p.unit_id = u.id JOIN current_sheets cs ON cs.post_id = p.id
-           WHERE cs.stage IN (SELECT value FROM json_each(?))
-           GROUP BY u.id ORDER BY u.id"#,
-        PUBLISHED
+           FROM org_units u JOIN posts p ON p.unit_id = u.id JOIN published_sheets cs ON cs.post_id = p.id
+           GROUP BY u.id ORDER BY u.id"#
     )
     .fetch_all(&mut *conn)
     .await

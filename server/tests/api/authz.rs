@@ -108,8 +108,45 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
         .await
         .unwrap();
 
+    let round = scalar(&app, "SELECT MAX(id) FROM rounds").await;
+
     let calls = vec![
         call(Method::GET, "/api/me", Body::None, Some(SIGNED_IN)),
+        // No units: the commission gets past the permission check to the empty-scope refusal
+        // (400), so the sweep starts no round.
+        call(
+            Method::POST,
+            "/api/rounds",
+            Body::Json(json!({ "name": "2027 年度试点", "year": 2027, "deadline": "2099-12-31",
+                               "units": [], "pilot": true })),
+            Some(&["shenhe"]),
+        ),
+        call(Method::POST, "/api/fn/rounds", Body::Form(""), Some(&["shenhe"])),
+        // An unknown new holder: allowed users get past the permission check to a 400.
+        call(
+            Method::POST,
+            &format!("/api/posts/{post}/handover"),
+            Body::Json(json!({ "from": "chenjing", "to": "nobody-here", "on": "2026-01-01" })),
+            Some(&["lianluo", "admin"]),
+        ),
+        call(
+            Method::POST,
+            &format!("/api/posts/{post}/holders/end"),
+            Body::Json(json!({ "username": "chenjing", "on": "not-a-date" })),
+            Some(&["lianluo", "admin"]),
+        ),
+        call(
+            Method::POST,
+            "/api/fn/unit_posts",
+            Body::Form(leak(format!("unit_id={unit}"))),
+            Some(&["kezhang", "fenguan", "lianluo", "shenhe", "admin"]),
+        ),
+        call(
+            Method::POST,
+            "/api/fn/round",
+            Body::Form(leak(format!("id={round}"))),
+            Some(&["shenhe"]),
+        ),
         call(Method::GET, "/api/health", Body::None, None),
         // A wrong current password is the user's own mistake (400), not a refusal.
         call(
@@ -333,6 +370,9 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
         format!("/commitments/{cid}"),
         "/commitment-template".to_owned(),
         "/admin/audit".to_owned(),
+        "/rounds".to_owned(),
+        format!("/units/{unit}/posts"),
+        format!("/rounds/{round}"),
     ] {
         let r = app.client.get(app.url(&page)).send().await.unwrap();
         assert!(r.status().is_redirection(), "{page}: {}", r.status());

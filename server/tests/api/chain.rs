@@ -52,12 +52,16 @@ fn approve() -> Value {
 
 /// The liaison records the collective-review meeting that approves `post`.
 async fn meeting(app: &TestApp, post: i64) -> reqwest::Response {
+    meeting_by(app, "lianluo", post).await
+}
+
+async fn meeting_by(app: &TestApp, liaison: &str, post: i64) -> reqwest::Response {
     let unit: i64 = sqlx::query_scalar("SELECT unit_id FROM posts WHERE id = ?")
         .bind(post)
         .fetch_one(app.db.pool())
         .await
         .unwrap();
-    let cookie = app.session_cookie("lianluo").await;
+    let cookie = app.session_cookie(liaison).await;
     app.post_json(
         "/api/meetings",
         Some(&cookie),
@@ -439,7 +443,7 @@ async fn meetings_objections_and_the_public_notice_keep_to_their_limits() {
     assert_eq!(contact_seen_by("kezhang").await, Value::Null);
 
     // A liaison who holds the post may not answer the objection to it.
-    sqlx::query("INSERT INTO post_holders (post_id, user_id) SELECT ?, id FROM users WHERE username = 'lianluo'")
+    sqlx::query("INSERT INTO post_holdings (post_id, user_id) SELECT ?, id FROM users WHERE username = 'lianluo'")
         .bind(post)
         .execute(app.db.pool())
         .await
@@ -464,4 +468,56 @@ async fn meetings_objections_and_the_public_notice_keep_to_their_limits() {
     let text = public.to_string();
     assert!(text.contains("驾驶员"));
     assert!(!text.contains("陈静"), "{text}");
+}
+
+/// Every demo unit has its reviewers: a sheet of 区教育局 (a post of its school, 某中学, included)
+/// climbs the whole chain with that unit's section head, leader in charge and liaison; another
+/// unit's reviewers may not take its steps.
+#[tokio::test]
+async fn a_sheet_of_the_education_bureau_climbs_the_whole_chain_with_its_own_reviewers() {
+    let app = spawn_app().await;
+    for (unit, title) in [("区教育局", "人事科科长"), ("某中学", "总务主任")] {
+        let post = app.post_id(unit, title).await;
+        let holder: String = sqlx::query_scalar(
+            "SELECT u.username FROM post_holders h JOIN users u ON u.id = h.user_id WHERE h.post_id = ?",
+        )
+        .bind(post)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+        let cookie = app.session_cookie(&holder).await;
+        let submit =
+            json!({ "id": Uuid::new_v4(), "seq": 1, "type": "submit_sheet", "post_id": post });
+        app.sync(&cookie, &push(&holder, Uuid::new_v4(), &[submit]))
+            .await;
+        let close = json!({ "action": "close_peer_review" });
+        assert_eq!(
+            decide(&app, &holder, post, close).await["status"],
+            "applied"
+        );
+        assert_eq!(stage(&app, post).await, "section_review");
+        // 区交通局's section head has no say here.
+        assert_eq!(
+            decide(&app, "kezhang", post, approve()).await["code"],
+            "forbidden"
+        );
+        for who in ["kezhang_jy", "fenguan_jy"] {
+            assert_eq!(
+                decide(&app, who, post, approve()).await["status"],
+                "applied",
+                "{who} on {title}"
+            );
+        }
+        ok(meeting_by(&app, "lianluo_jy", post).await).await;
+        end_notice_period(&app, post).await;
+        assert_eq!(
+            decide(&app, "lianluo_jy", post, approve()).await["status"],
+            "applied"
+        );
+        assert_eq!(
+            decide(&app, "shenhe", post, approve()).await["status"],
+            "applied"
+        );
+        assert_eq!(stage(&app, post).await, "approved", "{title}");
+    }
 }
