@@ -12,6 +12,16 @@ use crate::{
     write::StartRound,
 };
 
+/// Adds `id` to or removes it from a list of checked boxes.
+fn choose(chosen: RwSignal<Vec<i64>>, id: i64, on: bool) {
+    chosen.update(|c| {
+        c.retain(|x| *x != id);
+        if on {
+            c.push(id);
+        }
+    });
+}
+
 #[component]
 pub fn RoundsPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| load_rounds());
@@ -167,13 +177,7 @@ fn Rounds(view: RoundsView, refresh: Refresh) -> impl IntoView {
                             <label class="check" class:indent={u.depth > 0}>
                                 <input type="checkbox" name="units" value=id.to_string()
                                     prop:checked=move || chosen.get().contains(&id)
-                                    on:change=move |e| {
-                                        let on = event_target_checked(&e);
-                                        chosen.update(|c| {
-                                            c.retain(|x| *x != id);
-                                            if on { c.push(id); }
-                                        });
-                                    }/>
+                                    on:change=move |e| choose(chosen, id, event_target_checked(&e))/>
                                 {label}
                             </label>
                         }
@@ -248,13 +252,7 @@ fn ReReviewForm(
                         view! {
                             <label class="check" class:late=d.overdue>
                                 <input type="checkbox" prop:checked=move || chosen.get().contains(&id)
-                                    on:change=move |e| {
-                                        let on = event_target_checked(&e);
-                                        chosen.update(|c| {
-                                            c.retain(|x| *x != id);
-                                            if on { c.push(id); }
-                                        });
-                                    }/>
+                                    on:change=move |e| choose(chosen, id, event_target_checked(&e))/>
                                 {format!("{} · {}（{}监督，{} 通过，{} 到期，{}）", d.unit, d.post, d.grade.label(), d.approved_on, d.due_on, d.standing)}
                             </label>
                         }
