@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
 
+pub mod district;
+
 /// The signed-in user, as the server's session middleware puts it into the request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionUser {
@@ -46,6 +48,12 @@ pub struct HomeView {
     /// The user runs rounds (the commission).
     #[serde(default)]
     pub runs_rounds: bool,
+    /// The user reads (the commission) or sets up (an administrator) the organisation.
+    #[serde(default)]
+    pub views_org: bool,
+    /// The user sets the district's settings (the commission).
+    #[serde(default)]
+    pub sets_district: bool,
     /// Units where this user records handovers (an administrator): (id, name).
     #[serde(default)]
     pub staff_units: Vec<UnitOption>,
@@ -142,6 +150,12 @@ pub struct RollupRow {
 /// The commitment template in force.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TemplateView {
+    /// The post level this template is for (`None`: every level without one of its own).
+    #[serde(default)]
+    pub post_level: Option<PostLevel>,
+    /// The level asked for has no template of its own: this is the general one, which it uses.
+    #[serde(default)]
+    pub inherited: bool,
     pub title: String,
     pub body: String,
     pub placeholders: Vec<String>,
@@ -165,6 +179,11 @@ pub struct AccountView {
     pub username: String,
     pub display_name: String,
     pub unit: String,
+    #[serde(default)]
+    pub unit_id: i64,
+    /// The account's roles with the units they reach.
+    #[serde(default)]
+    pub roles: Vec<district::RoleGrant>,
     pub active: bool,
     pub admin: bool,
     pub must_change_password: bool,
@@ -266,6 +285,9 @@ pub struct ReviewInfo {
     pub objections: Vec<ObjectionView>,
     pub may_resolve_objections: bool,
     pub may_grade: bool,
+    /// The 回头看 cadence by grade, for the commission's grading form.
+    #[serde(default)]
+    pub cadence: Option<domain::settings::Cadence>,
     pub meetings: Vec<MeetingView>,
 }
 
@@ -475,9 +497,9 @@ pub async fn load_rollup(unit_id: i64) -> Result<RollupView, ApiError> {
 
 /// The commitment template, for the commission.
 #[server(prefix = "/api/fn", endpoint = "template")]
-pub async fn load_template() -> Result<TemplateView, ApiError> {
+pub async fn load_template(post_level: Option<PostLevel>) -> Result<TemplateView, ApiError> {
     let user = backend::require_user()?;
-    backend::get()?.template(&user).await
+    backend::get()?.template(&user, post_level).await
 }
 
 /// The signed-in user's live sessions.
@@ -577,6 +599,12 @@ pub struct RoundProgressView {
     pub totals: Vec<usize>,
     pub units: Vec<RoundUnitProgress>,
     pub attention: Vec<RoundSheetView>,
+    /// The round's rating matrix: the level of each likelihood × impact cell
+    /// (`matrix[likelihood - 1][impact - 1]`), and its thresholds when it is a threshold matrix.
+    #[serde(default)]
+    pub matrix: Vec<Vec<RiskLevel>>,
+    #[serde(default)]
+    pub thresholds: Option<(u8, u8)>,
 }
 
 /// One unit's sheets in a round.
@@ -623,6 +651,9 @@ pub struct UnitPostsView {
     pub unit_id: i64,
     pub unit: String,
     pub today: String,
+    /// The signed-in user sets up posts (an administrator): new posts, titles and levels.
+    #[serde(default)]
+    pub may_manage_posts: bool,
     pub posts: Vec<PostHoldersView>,
 }
 
@@ -682,7 +713,11 @@ pub mod backend {
             origin: &str,
         ) -> Result<VerificationView, ApiError>;
         async fn rollup(&self, user: &SessionUser, unit_id: i64) -> Result<RollupView, ApiError>;
-        async fn template(&self, user: &SessionUser) -> Result<TemplateView, ApiError>;
+        async fn template(
+            &self,
+            user: &SessionUser,
+            post_level: Option<PostLevel>,
+        ) -> Result<TemplateView, ApiError>;
         async fn audit(&self, user: &SessionUser) -> Result<AuditStatus, ApiError>;
         async fn accounts(&self, user: &SessionUser) -> Result<Vec<AccountView>, ApiError>;
         async fn rounds(&self, user: &SessionUser) -> Result<RoundsView, ApiError>;
@@ -697,6 +732,8 @@ pub mod backend {
             user: &SessionUser,
             current: Option<String>,
         ) -> Result<Vec<SessionView>, ApiError>;
+        async fn org(&self, user: &SessionUser) -> Result<district::OrgView, ApiError>;
+        async fn settings(&self, user: &SessionUser) -> Result<district::SettingsView, ApiError>;
     }
 
     /// This site's origin for links printed on paper, as the server was told it

@@ -9,11 +9,7 @@ use domain::chain::Action;
 use crate::error::ErrorCode;
 #[cfg(feature = "hydrate")]
 use crate::write;
-use crate::{
-    api::ImportReportView,
-    error::ApiError,
-    write::{ImportQuery, Write},
-};
+use crate::{error::ApiError, write::Write};
 
 /// What became of a chain step.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,15 +32,15 @@ pub async fn send<W: Write>(id: Option<i64>, body: &W) -> Result<W::Reply, ApiEr
     read(status, &text)
 }
 
-/// Uploads a risk table to a unit's import (a dry run or a slice, as `query` says).
+/// Uploads a file to an import (`path` says which, and whether a dry run or a slice) and returns
+/// the server's report.
 #[cfg(feature = "hydrate")]
-pub async fn upload(
-    unit_id: i64,
-    query: &ImportQuery,
+pub async fn upload<T: serde::de::DeserializeOwned>(
+    path: &str,
     bytes: &[u8],
-) -> Result<ImportReportView, ApiError> {
+) -> Result<T, ApiError> {
     let body = js_sys::Uint8Array::from(bytes);
-    let (status, text) = crate::fetch::post_body(&query.path(unit_id), &body, None)
+    let (status, text) = crate::fetch::post_body(path, &body, None)
         .await
         .map_err(|m| ApiError::new(ErrorCode::Network, m))?;
     read(status, &text)
@@ -108,14 +104,64 @@ pub fn confirm(message: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Saves `text` as a file named `name` on the user's device (a download made in the browser).
+#[cfg(feature = "hydrate")]
+pub fn save_file(name: &str, mime: &str, text: &str) {
+    use wasm_bindgen::{JsCast as _, JsValue};
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    let document = web_sys::window().and_then(|w| w.document());
+    if let Some(a) = document
+        .and_then(|d| d.create_element("a").ok())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+    {
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// The file the user chose in a file input, read whole: (name, bytes). `None` when nothing is
+/// chosen; an error when the browser cannot read it.
+#[cfg(feature = "hydrate")]
+pub async fn chosen_file(ev: &leptos::ev::Event) -> Result<Option<(String, Vec<u8>)>, String> {
+    use wasm_bindgen::JsCast as _;
+    let Some(f) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .and_then(|input| input.files())
+        .and_then(|l| l.get(0))
+    else {
+        return Ok(None);
+    };
+    match wasm_bindgen_futures::JsFuture::from(f.array_buffer()).await {
+        Ok(buffer) => Ok(Some((f.name(), js_sys::Uint8Array::new(&buffer).to_vec()))),
+        Err(_) => Err("无法读取所选文件".to_owned()),
+    }
+}
+
 // The server never runs event handlers; these keep the shared components compiling there.
 #[cfg(not(feature = "hydrate"))]
 pub async fn send<W: Write>(_: Option<i64>, _: &W) -> Result<W::Reply, ApiError> {
     Err(ApiError::internal())
 }
 #[cfg(not(feature = "hydrate"))]
-pub async fn upload(_: i64, _: &ImportQuery, _: &[u8]) -> Result<ImportReportView, ApiError> {
+pub async fn upload<T>(_: &str, _: &[u8]) -> Result<T, ApiError> {
     Err(ApiError::internal())
+}
+#[cfg(not(feature = "hydrate"))]
+pub fn save_file(_: &str, _: &str, _: &str) {}
+#[cfg(not(feature = "hydrate"))]
+pub async fn chosen_file(_: &leptos::ev::Event) -> Result<Option<(String, Vec<u8>)>, String> {
+    Ok(None)
 }
 #[cfg(not(feature = "hydrate"))]
 pub async fn decide(_: i64, _: i64, _: Action) -> Result<Decided, String> {

@@ -78,6 +78,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/audit") view=pages::AuditPage/>
                 <Route path=path!("/account") view=pages::AccountPage/>
                 <Route path=path!("/admin/accounts") view=pages::AccountsPage/>
+                <Route path=path!("/admin/org") view=pages::OrgPage/>
+                <Route path=path!("/admin/org/import") view=pages::RosterImportPage/>
+                <Route path=path!("/settings") view=pages::SettingsPage/>
                 <Route path=path!("/rounds") view=pages::RoundsPage/>
                 <Route path=path!("/rounds/:id") view=pages::RoundPage ssr=SsrMode::Async/>
                 <Route path=path!("/verify/:token") view=pages::VerifyPage ssr=SsrMode::Async/>
@@ -111,5 +114,6 @@ pub fn requires_login(path: &str) -> bool {
         || path == "/commitment-template"
         || path == "/account"
         || path == "/rounds"
+        || path == "/settings"
         || path.starts_with("/rounds/")
 }

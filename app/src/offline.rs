@@ -19,7 +19,6 @@ use gloo_storage::{LocalStorage, Storage as _};
 use leptos::prelude::*;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use uuid::Uuid;
-use wasm_bindgen::{JsCast as _, JsValue};
 
 use crate::{
     fetch::post_json,

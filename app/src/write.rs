@@ -184,6 +184,9 @@ impl Write for RemindSigner {
 /// The commission's commitment template: a new version of it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SaveTemplate {
+    /// The post level it is for; none: the general template every level without its own uses.
+    #[serde(default)]
+    pub post_level: Option<domain::post::PostLevel>,
     pub title: String,
     pub body: String,
 }
@@ -401,4 +404,194 @@ pub struct EndHolding {
 impl Write for EndHolding {
     const ROUTE: &'static str = "/api/posts/{post_id}/holders/end";
     type Reply = Done;
+}
+
+/// The id of what a write created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// 新建单位: a unit under `parent_id` (none: the district itself, when there is none yet).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateUnit {
+    pub parent_id: Option<i64>,
+    pub name: String,
+    /// An `OrgUnitKind` code or label; empty: guessed from the name and the parent.
+    #[serde(default)]
+    pub kind: String,
+    /// 分管区领导; may be empty.
+    #[serde(default)]
+    pub district_leader: String,
+}
+
+impl Write for CreateUnit {
+    const ROUTE: &'static str = "/api/org/units";
+    type Reply = Created;
+}
+
+/// 修改单位: its name and 分管区领导 (empty clears it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpdateUnit {
+    pub name: String,
+    #[serde(default)]
+    pub district_leader: String,
+}
+
+impl Write for UpdateUnit {
+    const ROUTE: &'static str = "/api/org/units/{id}";
+    type Reply = Done;
+}
+
+/// 新建岗位 in a unit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreatePost {
+    pub unit_id: i64,
+    pub title: String,
+    /// A `PostLevel` code or label.
+    pub level: String,
+}
+
+impl Write for CreatePost {
+    const ROUTE: &'static str = "/api/org/posts";
+    type Reply = Created;
+}
+
+/// 修改岗位: its title and level.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpdatePost {
+    pub title: String,
+    pub level: String,
+}
+
+impl Write for UpdatePost {
+    const ROUTE: &'static str = "/api/org/posts/{id}";
+    type Reply = Done;
+}
+
+/// 新建账号: an administrator creates an account with a temporary password that its owner must
+/// change at the first sign-in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateAccount {
+    pub username: String,
+    pub display_name: String,
+    pub unit_id: i64,
+    pub roles: Vec<crate::api::district::RoleGrant>,
+    pub temporary_password: String,
+}
+
+impl Write for CreateAccount {
+    const ROUTE: &'static str = "/api/users";
+    type Reply = Created;
+}
+
+/// An administrator sets an account's roles: the whole set, replacing the one it had.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetRoles {
+    pub username: String,
+    pub roles: Vec<crate::api::district::RoleGrant>,
+}
+
+/// How many roles were granted and revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolesSet {
+    pub granted: usize,
+    pub revoked: usize,
+}
+
+impl Write for SetRoles {
+    const ROUTE: &'static str = "/api/users/roles";
+    type Reply = RolesSet;
+}
+
+/// 区纪委设置: the notice period in working days and the 回头看 cadence in months by grade.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SaveSettings {
+    pub notice_days: i64,
+    pub cadence_first: i64,
+    pub cadence_second: i64,
+    pub cadence_third: i64,
+}
+
+impl Write for SaveSettings {
+    const ROUTE: &'static str = "/api/settings";
+    type Reply = Done;
+}
+
+/// 导入节假日: one date a line (`2027-01-01 放假 元旦`, `2027-02-07 上班 春节调休`); the years the
+/// list names are replaced by it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ImportCalendar {
+    pub days: String,
+}
+
+/// What a calendar import did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarImported {
+    pub years: Vec<u16>,
+    pub added: usize,
+    pub removed: u64,
+}
+
+impl Write for ImportCalendar {
+    const ROUTE: &'static str = "/api/settings/calendar";
+    type Reply = CalendarImported;
+}
+
+/// A round's rating matrix by thresholds on likelihood × impact: 一级 from `high_min`, 二级 from
+/// `medium_min`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetRoundMatrix {
+    pub high_min: i64,
+    pub medium_min: i64,
+}
+
+/// What changing a round's matrix did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatrixSet {
+    /// Sheets still in 自查 that took the new matrix.
+    pub drafts: u64,
+    /// Their points whose level changed.
+    pub levels_changed: usize,
+}
+
+impl Write for SetRoundMatrix {
+    const ROUTE: &'static str = "/api/rounds/{id}/matrix";
+    type Reply = MatrixSet;
+}
+
+/// The organisation or the roster uploaded for import: the body is the file, the query says
+/// which table and which slice, as for a risk table ([`ImportQuery`]). The answer is
+/// [`crate::api::district::RosterReportView`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RosterImportQuery {
+    pub table: crate::api::district::OrgTable,
+    #[serde(default)]
+    pub dry_run: bool,
+    #[serde(default)]
+    pub offset: usize,
+    pub limit: Option<usize>,
+}
+
+impl RosterImportQuery {
+    pub const ROUTE: &'static str = "/api/org/import";
+
+    /// The upload's address.
+    pub fn path(&self) -> String {
+        let mut path = format!("{}?table={}", Self::ROUTE, self.table.code());
+        if self.dry_run {
+            path.push_str("&dry_run=true");
+        } else {
+            path.push_str(&format!("&offset={}", self.offset));
+            if let Some(limit) = self.limit {
+                path.push_str(&format!("&limit={limit}"));
+            }
+        }
+        path
+    }
+}
+
+/// Where an export of the organisation or the roster is downloaded: `/api/org/export/units.xlsx`.
+pub fn org_export_path(table: crate::api::district::OrgTable, format: &str) -> String {
+    format!("/api/org/export/{}.{format}", table.code())
 }

@@ -141,6 +141,25 @@ impl Principal {
         self.roles.iter().any(|a| a.role == Role::Admin)
     }
 
+    /// 区纪委设置: the commission sets the notice period, the 回头看 cadence, the holiday
+    /// calendar and each round's rating matrix.
+    pub fn may_set_district_settings(&self) -> bool {
+        self.may_edit_commitment_template()
+    }
+
+    /// 组织机构: administrators set up the organisation tree, its posts and the staff roster.
+    pub fn may_manage_org(&self) -> bool {
+        self.may_manage_accounts()
+    }
+
+    /// 组织机构 (read only): the commission reads the whole tree and exports it and the roster;
+    /// administrators manage it.
+    pub fn may_view_org(&self) -> bool {
+        self.roles
+            .iter()
+            .any(|a| matches!(a.role, Role::CommissionReviewer | Role::Admin))
+    }
+
     pub fn may_check_audit_log(&self) -> bool {
         self.roles
             .iter()
@@ -295,6 +314,24 @@ mod tests {
         assert!(!unit_only.may_run_rounds(&tree(), &[OrgUnitId(2), OrgUnitId(4)]));
         for role in [Role::Admin, Role::UnitLiaison, Role::LeaderInCharge] {
             assert!(!principal(&[(role, 1)], &[]).may_run_rounds(&tree(), &[OrgUnitId(2)]));
+        }
+    }
+
+    #[test]
+    fn the_organisation_is_set_up_by_administrators_and_read_by_the_commission() {
+        let admin = principal(&[(Role::Admin, 1)], &[]);
+        let commission = principal(&[(Role::CommissionReviewer, 1)], &[]);
+        assert!(admin.may_manage_org() && admin.may_view_org());
+        assert!(!commission.may_manage_org() && commission.may_view_org());
+        assert!(commission.may_set_district_settings() && !admin.may_set_district_settings());
+        for role in [
+            Role::PostHolder,
+            Role::SectionHead,
+            Role::LeaderInCharge,
+            Role::UnitLiaison,
+        ] {
+            let someone = principal(&[(role, 1)], &[]);
+            assert!(!someone.may_manage_org() && !someone.may_view_org());
         }
     }
 

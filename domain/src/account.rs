@@ -170,6 +170,30 @@ pub fn check_deactivation(
     Ok(())
 }
 
+/// Whether an account's administrator role may be taken away: never one's own (the same reason
+/// as for deactivation), never the last active administrator's.
+pub fn check_admin_removal(
+    actor: Option<i64>,
+    target: i64,
+    active_admins: usize,
+) -> Result<(), FieldError> {
+    if actor == Some(target) {
+        return Err(FieldError::new(
+            "own_account",
+            "roles",
+            "不能取消自己的系统管理员角色，请由其他管理员操作",
+        ));
+    }
+    if active_admins <= 1 {
+        return Err(FieldError::new(
+            "last_admin",
+            "roles",
+            "这是唯一在用的系统管理员，取消其管理员角色后将无人能管理账号；请先为他人授予管理员角色",
+        ));
+    }
+    Ok(())
+}
+
 /// What a user may do, within the scope of an organisational unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Role {
@@ -221,6 +245,17 @@ impl Role {
 
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let raw = raw.trim();
+        // Shorter names rosters use for the same roles.
+        let alias = match raw {
+            "纪检联络员" | "联络员" => Some(Self::UnitLiaison),
+            "区纪委" | "审核人员" | "纪委审核人员" => Some(Self::CommissionReviewer),
+            "管理员" => Some(Self::Admin),
+            "科长" | "科室负责人员" => Some(Self::SectionHead),
+            _ => None,
+        };
+        if let Some(role) = alias {
+            return Ok(role);
+        }
         Self::ALL
             .into_iter()
             .find(|r| r.code() == raw || r.label() == raw)
@@ -288,6 +323,20 @@ mod deactivation_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nobody_takes_away_their_own_or_the_last_administrators_role() {
+        assert_eq!(
+            check_admin_removal(Some(1), 1, 3).unwrap_err().code,
+            "own_account"
+        );
+        assert_eq!(
+            check_admin_removal(Some(1), 2, 1).unwrap_err().code,
+            "last_admin"
+        );
+        assert!(check_admin_removal(Some(1), 2, 2).is_ok());
+        assert!(check_admin_removal(None, 2, 2).is_ok());
+    }
 
     #[test]
     fn usernames_are_lower_cased_and_limited_to_safe_characters() {

@@ -439,15 +439,6 @@ pub fn next_step(
     Some(NextStep { action, held })
 }
 
-/// The notice period (DESIGN §4): five working days.
-pub const NOTICE_WORKING_DAYS: u32 = 5;
-
-/// When a public notice that starts at `from` (Unix ms) ends: [`NOTICE_WORKING_DAYS`] working
-/// days (Monday to Friday, China time) later.
-pub fn notice_until(from: i64) -> i64 {
-    crate::time::add_working_days(from, NOTICE_WORKING_DAYS)
-}
-
 /// A post as peer review sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeerPost {
@@ -989,14 +980,6 @@ mod tests {
         .unwrap();
         assert_eq!(held.action, Action::Approve);
         assert_eq!(held.held.unwrap().code, "objections_open");
-    }
-
-    #[test]
-    fn the_notice_runs_five_working_days() {
-        // Friday 2026-11-27 10:00 China time: the notice ends on Friday 2026-12-04.
-        let friday = 1_795_831_673_000 - 86_400_000;
-        let until = notice_until(friday);
-        assert_eq!(crate::time::china_day(until), "2026-12-04");
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod org;
 pub mod post;
 pub mod risk;
 pub mod round;
+pub mod settings;
 pub mod stage;
 pub mod sync;
 pub mod text;

@@ -57,6 +57,55 @@ impl OrgUnitKind {
         }
     }
 
+    /// A kind as a person writes it: its code or its Chinese label (`科室`); `村/社区` and `单位`
+    /// synonyms seen in rosters are understood too.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let raw = raw.trim();
+        let synonym = match raw {
+            "部门" | "局" | "委" | "办" | "中心" => Some(Self::Unit),
+            "街道办事处" | "乡镇" | "镇" => Some(Self::SubDistrict),
+            "股室" | "科" | "处室" => Some(Self::Section),
+            _ => None,
+        };
+        synonym
+            .or_else(|| {
+                Self::ALL
+                    .into_iter()
+                    .find(|k| k.code() == raw || k.label() == raw)
+            })
+            .ok_or_else(|| {
+                FieldError::new(
+                    "unknown_value",
+                    "kind",
+                    format!("类型“{raw}”无效，应为 单位、科室、街道、村 或 社区"),
+                )
+            })
+    }
+
+    /// Checks that a unit of this kind may sit under `parent` (`None`: at the top, where only the
+    /// district sits), with a message that says where it may go instead.
+    pub fn check_placement(self, parent: Option<Self>) -> Result<(), FieldError> {
+        let fits = match parent {
+            None => self == Self::District,
+            Some(parent) => self.may_sit_under(parent),
+        };
+        if fits {
+            return Ok(());
+        }
+        let allowed = match self {
+            Self::District => "区只能是最上级，不能设在其他单位之下",
+            Self::Unit | Self::SubDistrict => "单位和街道须设在区或单位之下",
+            Self::Section => "科室须设在单位或街道之下",
+            Self::Village | Self::Community => "村和社区须设在街道之下",
+        };
+        let under = parent.map_or("最上级".to_owned(), |p| format!("{}之下", p.label()));
+        Err(FieldError::new(
+            "misplaced_unit",
+            "parent",
+            format!("{}不能设在{under}：{allowed}", self.label()),
+        ))
+    }
+
     pub fn from_code(code: &str) -> Result<Self, FieldError> {
         Self::ALL
             .into_iter()
@@ -83,6 +132,15 @@ impl OrgUnitKind {
         } else {
             Self::Unit
         }
+    }
+
+    /// The kind of a new unit named `name` under a unit of kind `parent`: guessed from the name
+    /// (`…街道办事处`, `…村`, `…社区`, `…科`), else the nearest kind the tree allows there.
+    pub fn guess_under(name: &str, parent: Self) -> Self {
+        [Self::guess_from_name(name), Self::Unit, Self::Section]
+            .into_iter()
+            .find(|kind| kind.may_sit_under(parent))
+            .unwrap_or(Self::Unit)
     }
 
     /// Whether a node of kind `self` may sit directly under a node of kind `parent`.
@@ -138,6 +196,30 @@ impl UnitLabel {
             leaf: UnitName::parse(raw)?,
         })
     }
+}
+
+/// The separators of a unit path (`区教育局/办公室`); `·` is how risk tables join a village to
+/// its sub-district, and exports of the organisation write `/`.
+pub const PATH_SEPARATORS: [char; 3] = ['/', '／', '·'];
+
+/// A path of unit names from the top down, as the organisation table and the roster write it:
+/// `区教育局/办公室`, `清河街道办事处/东村`. Every name is checked; an empty path is refused.
+pub fn parse_path(raw: &str, field: &str, label: &str) -> Result<Vec<UnitName>, FieldError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(FieldError::new(
+            "required",
+            field,
+            format!("{label}不能为空"),
+        ));
+    }
+    raw.split(PATH_SEPARATORS)
+        .map(|name| {
+            UnitName::parse(name).map_err(|e| {
+                FieldError::new(&e.code, field, format!("{label}“{raw}”：{}", e.message))
+            })
+        })
+        .collect()
 }
 
 /// The tree, for scope checks. Built from the full list of units.
@@ -230,6 +312,50 @@ mod tests {
         let village = UnitLabel::parse("清河街道·东村").unwrap();
         assert_eq!(village.parent.as_deref(), Some("清河街道"));
         assert_eq!(village.leaf.as_str(), "东村");
+    }
+
+    #[test]
+    fn a_path_names_units_from_the_top_down_and_refuses_an_empty_step() {
+        let path = parse_path(" 清河街道办事处/东村 ", "unit", "所在单位").unwrap();
+        let names: Vec<&str> = path.iter().map(UnitName::as_str).collect();
+        assert_eq!(names, ["清河街道办事处", "东村"]);
+        assert_eq!(
+            parse_path("区教育局／办公室", "unit", "所在单位")
+                .unwrap()
+                .len(),
+            2
+        );
+        let err = parse_path("区教育局//办公室", "unit", "所在单位").unwrap_err();
+        assert_eq!(
+            (err.code.as_str(), err.field.as_str()),
+            ("required", "unit")
+        );
+        assert!(
+            err.message.starts_with("所在单位“区教育局//办公室”："),
+            "{}",
+            err.message
+        );
+        assert_eq!(
+            parse_path("  ", "unit", "所在单位").unwrap_err().code,
+            "required"
+        );
+    }
+
+    #[test]
+    fn a_unit_is_placed_only_where_the_tree_allows_it_with_a_message_that_says_where() {
+        assert!(OrgUnitKind::District.check_placement(None).is_ok());
+        assert!(OrgUnitKind::Section
+            .check_placement(Some(OrgUnitKind::Unit))
+            .is_ok());
+        let err = OrgUnitKind::Village
+            .check_placement(Some(OrgUnitKind::Unit))
+            .unwrap_err();
+        assert_eq!(err.code, "misplaced_unit");
+        assert_eq!(err.message, "村不能设在单位之下：村和社区须设在街道之下");
+        assert!(OrgUnitKind::Unit.check_placement(None).is_err());
+        assert_eq!(OrgUnitKind::parse("社区").unwrap(), OrgUnitKind::Community);
+        assert_eq!(OrgUnitKind::parse("section").unwrap(), OrgUnitKind::Section);
+        assert_eq!(OrgUnitKind::parse("大队").unwrap_err().field, "kind");
     }
 
     #[test]

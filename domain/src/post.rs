@@ -85,15 +85,6 @@ impl SupervisionGrade {
         }
     }
 
-    /// Months between re-reviews (回头看).
-    pub fn cadence_months(self) -> u32 {
-        match self {
-            Self::First => 6,
-            Self::Second => 12,
-            Self::Third => 24,
-        }
-    }
-
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let raw = raw.trim();
         Self::ALL

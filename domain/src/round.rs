@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 use crate::{
     ids::{OrgUnitId, RoundId},
     org::OrgTree,
-    post::SupervisionGrade,
     risk::{IsoDate, RatingMatrix},
     stage::Stage,
     text::RoundName,
@@ -158,12 +157,6 @@ pub fn opening(round: i64, year: i64, re_review: bool, current: Option<CurrentSh
     }
 }
 
-/// 回头看: a key post's approved sheet is re-reviewed every so many months by its supervision
-/// grade (一级 6, 二级 12, 三级 24), counted from the day it was approved.
-pub fn re_review_due(grade: SupervisionGrade, approved_on: IsoDate) -> IsoDate {
-    approved_on.add_months(grade.cadence_months())
-}
-
 /// A re-review is listed this many days before it falls due.
 pub const RE_REVIEW_NOTICE_DAYS: i64 = 30;
 
@@ -265,6 +258,7 @@ impl Standing {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::post::SupervisionGrade;
 
     fn date(s: &str) -> IsoDate {
         IsoDate::parse(s, "d", "日期").unwrap()
@@ -352,6 +346,9 @@ mod tests {
     #[test]
     fn a_key_post_is_re_reviewed_by_its_grade_and_listed_a_month_ahead() {
         let approved = date("2026-08-31");
+        let re_review_due = |grade, approved| {
+            crate::settings::DistrictSettings::default().re_review_due(grade, approved)
+        };
         assert_eq!(
             re_review_due(SupervisionGrade::First, approved),
             date("2027-02-28")

@@ -166,6 +166,11 @@ bounded_text!(
     /// The name of a round of risk identification (排查批次名称).
     RoundName, field = "round_name", label = "排查批次名称", min = 2, max = 60
 );
+bounded_text!(
+    /// The district leader in charge of a unit (分管区领导), as the commission writes it:
+    /// `副区长 李明`.
+    LeaderName, field = "district_leader", label = "分管区领导", min = 1, max = 40
+);
 
 #[cfg(test)]
 mod tests {

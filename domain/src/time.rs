@@ -31,22 +31,6 @@ pub fn china_date(ms: i64) -> String {
     format!("{year}年{month}月{day}日")
 }
 
-/// `days` working days (Monday to Friday, China time) after `from`, in Unix ms. Public holidays
-/// are not known to the system; a notice that spans one runs that much shorter.
-pub fn add_working_days(from: i64, days: u32) -> i64 {
-    let mut at = from;
-    let mut left = days;
-    while left > 0 {
-        at += DAY;
-        // 1970-01-01 was a Thursday: (days since then + 4) % 7 is 0 on Sundays.
-        let weekday = ((at + CHINA_OFFSET).div_euclid(DAY) + 4).rem_euclid(7);
-        if (1..=5).contains(&weekday) {
-            left -= 1;
-        }
-    }
-    at
-}
-
 /// The civil (year, month, day) in China time of a Unix-ms instant.
 pub fn civil_of_instant(ms: i64) -> (i64, i64, i64) {
     civil((ms + CHINA_OFFSET).div_euclid(DAY))
@@ -79,13 +63,5 @@ mod tests {
         assert_eq!(china_time(1_835_451_000_000), "2028-02-29 23:30");
         assert_eq!(china_day(1_835_451_000_000), "2028-02-29");
         assert_eq!(china_date(1_795_831_673_000), "2026年11月28日");
-    }
-
-    #[test]
-    fn working_days_skip_the_weekend() {
-        // Saturday 2026-11-28: five working days later is Friday 2026-12-04.
-        let saturday = 1_795_831_673_000;
-        assert_eq!(china_day(add_working_days(saturday, 5)), "2026-12-04");
-        assert_eq!(add_working_days(saturday, 0), saturday);
     }
 }

@@ -105,3 +105,83 @@ test('the commission starts a pilot round for two units, then one for the whole 
   await expect(commission.locator('tr[data-unit="区交通局"]')).toBeVisible();
   await expect(commission.getByText('目前没有逾期或临近截止的排查表。')).toBeVisible();
 });
+
+test('the administrator creates a unit, imports a roster into it, and the new person signs in', async ({ browser }, info) => {
+  const base = info.project.use.baseURL as string;
+  const phone = info.project.name === 'phone';
+  const unit = phone ? '区民政局' : '区统计局';
+  const login = phone ? 'minzheng_phone' : 'tongji_desktop';
+  const admin = await person(browser, base, 'admin', '/');
+  await admin.getByRole('link', { name: '组织机构' }).click();
+  await expect(admin).toHaveURL(/\/admin\/org$/);
+  await hydrated(admin);
+
+  // A new unit directly under the district, with its district leader.
+  await admin.getByLabel('名称', { exact: true }).fill(unit);
+  await admin.getByLabel(/分管区领导/).fill('副区长 李明');
+  await admin.getByRole('button', { name: '建立', exact: true }).click();
+  await expect(admin.getByText(`已建立单位“${unit}”`)).toBeVisible();
+  const row = admin.locator(`li[data-unit="${unit}"]`);
+  await expect(row).toContainText('分管区领导：副区长 李明');
+  expect(sql(`SELECT kind FROM org_units WHERE name = '${unit}'`)).toBe('unit');
+  await noSidewaysScroll(admin);
+
+  // The roster: one good row, one naming a unit that does not exist.
+  await admin.getByRole('link', { name: '导入组织机构或花名册' }).click();
+  await expect(admin).toHaveURL(/\/admin\/org\/import$/);
+  await hydrated(admin);
+  await admin.getByLabel('人员花名册').check();
+  const file = [
+    '姓名,用户名,所在单位,岗位,岗位类别,任职日期,角色',
+    `冯新,${login},${unit},办公室主任,中层岗位,,科室负责人`,
+    `秦误,wrong_${login},不存在的局,科员,,,`,
+  ].join('\n');
+  await admin.getByLabel('选择文件').setInputFiles({ name: 'roster.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+  await admin.getByRole('button', { name: '试导入（不写入）' }).click();
+  await expect(admin.getByText('共 2 行：可导入 1 行，拒绝 1 行。')).toBeVisible();
+  const refused = admin.locator('table', { hasText: '被拒绝的行' });
+  await expect(refused).toContainText('3');
+  await expect(refused).toContainText('所在单位“不存在的局”不存在');
+  expect(sql(`SELECT COUNT(*) FROM users WHERE username = '${login}'`)).toBe('0');
+  await admin.getByRole('button', { name: '确认导入' }).click();
+  await expect(admin.getByText(/导入完成：已新建账号 1 个、岗位 1 个，登记任职 1 项/)).toBeVisible();
+  const slip = admin.locator(`tr[data-username="${login}"]`);
+  await expect(slip).toContainText('冯新');
+  const temporary = (await slip.locator('td.password').textContent())?.trim() ?? '';
+  expect(temporary).toMatch(/^[A-Za-z0-9]{12}$/);
+  await noSidewaysScroll(admin);
+
+  // The new person signs in with the temporary password and must set their own first.
+  const context = await browser.newContext({ baseURL: base, locale: 'zh-CN' });
+  const newcomer = await context.newPage();
+  await newcomer.goto('/login');
+  await hydrated(newcomer);
+  await newcomer.getByLabel('用户名').fill(login);
+  await newcomer.getByLabel('密码').fill(temporary);
+  await newcomer.getByRole('button', { name: '登录' }).click();
+  await expect(newcomer).toHaveURL(/\/account\?must_change=1$/);
+  expect(sql(`SELECT p.title FROM post_holders h JOIN posts p ON p.id = h.post_id JOIN users u ON u.id = h.user_id WHERE u.username = '${login}'`)).toBe('办公室主任');
+});
+
+test('the commission sets the notice period and imports the holiday calendar', async ({ browser }, info) => {
+  test.skip(info.project.name !== 'desktop', 'changes the district-wide settings once');
+  const base = info.project.use.baseURL as string;
+  const commission = await person(browser, base, 'shenhe', '/');
+  await commission.getByRole('link', { name: '区纪委设置' }).click();
+  await expect(commission).toHaveURL(/\/settings$/);
+  await hydrated(commission);
+  await commission.getByRole('spinbutton', { name: /公示期/ }).fill('7');
+  await commission.getByRole('button', { name: '保存设置' }).click();
+  await expect(commission.getByText('设置已保存')).toBeVisible();
+  expect(sql('SELECT notice_days FROM district_settings')).toBe('7');
+  const year = new Date().getFullYear() + 1;
+  await commission.getByLabel(/导入节假日清单/).fill(`${year}-01-01 放假 元旦\n${year}-02-20 上班 春节调休`);
+  await commission.getByRole('button', { name: '导入清单' }).click();
+  await expect(commission.getByText(`已导入 ${year} 年的节假日安排 2 天`)).toBeVisible();
+  await expect(commission.getByTestId('calendar')).toContainText(`${year}-02-20`);
+  await commission.getByLabel(/导入节假日清单/).fill(`${year}-13-01 放假`);
+  await commission.getByRole('button', { name: '导入清单' }).click();
+  await expect(commission.getByText(/第 1 行：/)).toBeVisible();
+  // Later tests count on the default notice period.
+  sql('UPDATE district_settings SET notice_days = 5');
+});

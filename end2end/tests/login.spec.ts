@@ -126,7 +126,7 @@ test('after an administrator resets a password, the user must set a new one firs
   await page.getByRole('button', { name: '登录' }).click();
   await expect(page).toHaveURL(/\/account\?must_change=1$/);
   await hydrated(page);
-  await expect(page.getByRole('alert')).toContainText('管理员已重置您的密码');
+  await expect(page.getByRole('alert')).toContainText('管理员设置的临时密码');
   await page.getByLabel('当前密码').fill('Temporary2026x');
   await page.getByLabel('新密码', { exact: true }).fill('NewSecret2026x');
   await page.getByLabel('再次输入新密码').fill('NewSecret2026x');

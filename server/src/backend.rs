@@ -12,13 +12,18 @@ use std::sync::Arc;
 
 use app::{
     api::{
-        backend::Backend, AccountView, AuditStatus, CommitmentView, HandbookView, HomeView,
-        PublicUnitLink, PublicUnitView, RollupView, RoundProgressView, RoundsView, SessionUser,
-        SessionView, SheetView, TemplateView, UnitPostsView, VerificationView,
+        backend::Backend,
+        district::{OrgView, RoleGrant, SettingsView},
+        AccountView, AuditStatus, CommitmentView, HandbookView, HomeView, PublicUnitLink,
+        PublicUnitView, RollupView, RoundProgressView, RoundsView, SessionUser, SessionView,
+        SheetView, TemplateView, UnitPostsView, VerificationView,
     },
     error::ApiError,
 };
-use domain::ids::{OrgUnitId, PostId};
+use domain::{
+    ids::{OrgUnitId, PostId},
+    post::PostLevel,
+};
 
 use crate::{
     db::Db,
@@ -140,11 +145,15 @@ impl Backend for DbBackend {
         .await)
     }
 
-    async fn template(&self, user: &SessionUser) -> Result<TemplateView, ApiError> {
+    async fn template(
+        &self,
+        user: &SessionUser,
+        post_level: Option<PostLevel>,
+    ) -> Result<TemplateView, ApiError> {
         api(async {
             let (person, _) = self.who(user).await?;
             let mut conn = self.db.pool().acquire().await?;
-            commitments::template(&mut conn, &person).await
+            commitments::template(&mut conn, &person, post_level).await
         }
         .await)
     }
@@ -187,12 +196,22 @@ impl Backend for DbBackend {
             }
             let mut conn = self.db.pool().acquire().await?;
             let rows = crate::store::accounts::all(&mut conn).await?;
+            let mut roles: std::collections::HashMap<i64, Vec<RoleGrant>> =
+                std::collections::HashMap::new();
+            for (user, role, scope_id) in crate::store::org::all_roles(&mut conn).await? {
+                roles
+                    .entry(user)
+                    .or_default()
+                    .push(RoleGrant { role, scope_id });
+            }
             Ok(rows
                 .into_iter()
                 .map(|r| AccountView {
+                    roles: roles.remove(&r.id).unwrap_or_default(),
                     username: r.username,
                     display_name: r.display_name,
                     unit: r.unit,
+                    unit_id: r.unit_id,
                     active: r.active,
                     admin: r.admin,
                     must_change_password: r.must_change,
@@ -200,6 +219,14 @@ impl Backend for DbBackend {
                 .collect())
         }
         .await)
+    }
+
+    async fn org(&self, user: &SessionUser) -> Result<OrgView, ApiError> {
+        api(crate::org::view(&self.db, crate::actor::Actor::User(user)).await)
+    }
+
+    async fn settings(&self, user: &SessionUser) -> Result<SettingsView, ApiError> {
+        api(crate::settings::view(&self.db, user, crate::db::now_ms()).await)
     }
 
     async fn unit_posts(

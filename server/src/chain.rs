@@ -128,8 +128,11 @@ pub async fn step(
         }
     };
     let content_hash = snap.facts.content_hash;
-    let notice_until =
-        (next.stage == Stage::PublicNotice).then(|| domain::chain::notice_until(now));
+    // The notice runs the commission's number of working days on the district's calendar.
+    let notice_until = match next.stage {
+        Stage::PublicNotice => Some(store::settings::load(conn).await?.notice_until(now)),
+        _ => None,
+    };
     let version = store::sheets::move_to(conn, sheet_id, next.stage, notice_until, now).await?;
     store::review::set_approvals(conn, sheet_id, &next.approvals, now).await?;
     let reason = match action {

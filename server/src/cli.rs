@@ -1,23 +1,22 @@
-//! The command line: `serve` (default), `migrate`, `seed-demo`, `create-user`.
+//! The command line: `serve` (default), `migrate`, `seed-demo`, accounts, the organisation and
+//! its roster, backups.
 
 use std::{io::BufRead as _, process::ExitCode};
 
 use anyhow::Context as _;
+use app::api::district::{OrgTable, RoleGrant};
 use clap::Parser as _;
-use domain::{
-    account::{NewPassword, Role, Username},
-    text::{PersonName, UnitName},
-};
+use domain::account::{NewPassword, Role};
 
 use crate::{
     accounts::Actor,
     auth::session::CookiePolicy,
     config::{Cli, Command, CreateUserArgs, ServeArgs},
-    db::{now_ms, Db},
+    db::Db,
     http::{router, serve, throttle::SyncRate, AppState, Settings},
     net::TrustedProxies,
     secret::ServerSecret,
-    seed, store,
+    seed,
 };
 
 /// Parses the command line, runs the command and turns any error into a message and exit code 1.
@@ -131,6 +130,37 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Deactivate(args) => set_active(&cli.db.database, &args.username, false).await,
         Command::Reactivate(args) => set_active(&cli.db.database, &args.username, true).await,
+        Command::AddUnit(args) => {
+            let db = Db::open(&cli.db.database).await?;
+            let parent = match &args.parent {
+                None => None,
+                Some(path) => Some(find_unit(&db, path).await?),
+            };
+            let new = crate::org::NewUnit {
+                parent_id: parent,
+                name: &args.name,
+                kind: args.kind.as_deref(),
+                district_leader: &args.leader,
+            };
+            let id = crate::org::create_unit(&db, Actor::Operator, &new)
+                .await
+                .map_err(cli_error)?;
+            println!("已建立单位“{}”，编号 {id}", args.name.trim());
+            Ok(())
+        }
+        Command::AddPost(args) => {
+            let db = Db::open(&cli.db.database).await?;
+            let unit = find_unit(&db, &args.unit).await?;
+            let id = crate::org::create_post(&db, Actor::Operator, unit, &args.title, &args.level)
+                .await
+                .map_err(cli_error)?;
+            println!("已建立岗位“{}”，编号 {id}", args.title.trim());
+            Ok(())
+        }
+        Command::ImportOrg(args) => import_org(&cli.db.database, OrgTable::Units, &args).await,
+        Command::ImportRoster(args) => import_org(&cli.db.database, OrgTable::Staff, &args).await,
+        Command::ExportOrg(args) => export_org(&cli.db.database, OrgTable::Units, &args).await,
+        Command::ExportRoster(args) => export_org(&cli.db.database, OrgTable::Staff, &args).await,
         Command::Unlock(args) => {
             let db = Db::open(&cli.db.database).await?;
             let forgotten = crate::accounts::unlock(&db, Actor::Operator, &args.username)
@@ -260,44 +290,145 @@ fn print_accounts(accounts: &[seed::DemoAccount]) {
 }
 
 async fn create_user(db: &Db, args: CreateUserArgs) -> anyhow::Result<()> {
-    let username = Username::parse(&args.username)?;
-    let display_name = PersonName::parse(&args.display_name)?;
-    let unit_name = UnitName::parse(&args.unit)?;
     let password = read_password(&format!(
         "请输入新用户的密码（至少 {} 位，含字母和数字），回车结束：",
         NewPassword::MIN_CHARS
     ))?;
-    let password = NewPassword::parse(&password)?;
-    let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(password.expose()))
-        .await??;
-
-    let mut tx = db.begin_write().await?;
-    let unit = find_unit(&mut tx, unit_name.as_str()).await?;
-    let mut grants = Vec::new();
+    let unit = find_unit(db, &args.unit).await?;
+    let mut roles = Vec::new();
     for spec in &args.roles {
         let (role, scope) = match spec.split_once('@') {
-            Some((role, scope)) => (Role::parse(role)?, find_unit(&mut tx, scope).await?),
+            Some((role, scope)) => (Role::parse(role)?, find_unit(db, scope).await?),
             None => (Role::parse(spec)?, unit),
         };
-        grants.push((role, scope));
+        roles.push(RoleGrant {
+            role,
+            scope_id: scope,
+        });
     }
-    let (name, display, now) = (username.as_str(), display_name.as_str(), now_ms());
-    let user_id = store::accounts::insert_user(&mut tx, name, display, &hash, unit, now)
-        .await?
-        .with_context(|| format!("用户名 {name} 已存在"))?;
-    for (role, scope) in grants {
-        store::org::grant(&mut tx, user_id, role, scope).await?;
-    }
-    tx.commit().await?;
-    println!("已创建用户 {name}（{display}），编号 {user_id}");
+    let new = crate::accounts::NewAccount {
+        username: &args.username,
+        display_name: &args.display_name,
+        unit_id: unit,
+        roles: &roles,
+        password: &password,
+        temporary: false,
+    };
+    let id = crate::accounts::create(db, Actor::Operator, &new)
+        .await
+        .map_err(cli_error)?;
+    println!(
+        "已创建用户 {}（{}），编号 {id}",
+        args.username.trim().to_ascii_lowercase(),
+        args.display_name.trim()
+    );
     Ok(())
 }
 
-async fn find_unit(conn: &mut store::Conn, name: &str) -> anyhow::Result<i64> {
-    let ids = store::org::units_named(conn, name).await?;
-    match ids.as_slice() {
+/// A unit by its name, when only one unit has it (`区卫生局`), or by its path from the district
+/// (`清河街道办事处/东村`).
+async fn find_unit(db: &Db, written: &str) -> anyhow::Result<i64> {
+    let view = crate::org::view(db, Actor::Operator)
+        .await
+        .map_err(cli_error)?;
+    let path = domain::org::parse_path(written, "unit", "单位")?;
+    let matches: Vec<i64> = view
+        .units
+        .iter()
+        .filter(|u| match path.as_slice() {
+            [only] => u.name == only.as_str(),
+            _ => view.path(u.id).replace(" / ", "/") == written.trim().replace(['／', '·'], "/"),
+        })
+        .map(|u| u.id)
+        .collect();
+    match matches.as_slice() {
         [id] => Ok(*id),
-        [] => anyhow::bail!("单位“{name}”不存在"),
-        _ => anyhow::bail!("有多个名为“{name}”的单位，请联系管理员"),
+        [] => anyhow::bail!("单位“{}”不存在", written.trim()),
+        _ => anyhow::bail!(
+            "有多个名为“{}”的单位，请写出上级单位，如“清河街道办事处/东村”",
+            written.trim()
+        ),
     }
+}
+
+async fn import_org(
+    database: &std::path::Path,
+    table: OrgTable,
+    args: &crate::config::ImportOrgArgs,
+) -> anyhow::Result<()> {
+    let db = Db::open(database).await?;
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("无法读取文件 {}", args.file.display()))?;
+    let mode = if args.apply {
+        crate::exchange::ImportMode::APPLY_ALL
+    } else {
+        crate::exchange::ImportMode::DryRun
+    };
+    let report = match crate::roster::import(&db, Actor::Operator, table, &bytes, mode).await {
+        Ok(report) => report,
+        Err(crate::roster::RosterError::Refused(e)) => return Err(cli_error(e)),
+    };
+    println!(
+        "{}：共 {} 行，可导入 {} 行，拒绝 {} 行。",
+        table.label(),
+        report.total_rows,
+        report.accepted_rows,
+        report.rejected_rows
+    );
+    for r in &report.rejected {
+        println!("  第 {} 行 [{}] {}", r.row, r.field, r.message);
+    }
+    let verb = if args.apply { "已" } else { "将" };
+    println!(
+        "{verb}新建单位 {} 个、更新单位 {} 个、新建岗位 {} 个、新建账号 {} 个、授予角色 {} 项、登记任职 {} 项；{} 行无需更改。",
+        report.counts.new_units,
+        report.counts.updated_units,
+        report.counts.new_posts,
+        report.counts.new_accounts,
+        report.counts.new_roles,
+        report.counts.new_holdings,
+        report.counts.unchanged_rows
+    );
+    if !args.apply {
+        println!("这是试导入，未写入任何内容；确认无误后加 --apply 导入。");
+    }
+    if !report.accounts.is_empty() {
+        println!("新账号的临时密码（仅显示这一次，请分发给本人，首次登录须修改）：");
+        for a in &report.accounts {
+            println!(
+                "  {}\t{}\t{}\t{}",
+                a.username, a.display_name, a.unit, a.temporary_password
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn export_org(
+    database: &std::path::Path,
+    table: OrgTable,
+    args: &crate::config::ExportOrgArgs,
+) -> anyhow::Result<()> {
+    let db = Db::open(database).await?;
+    let format = args
+        .file
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !matches!(format.as_str(), "xlsx" | "csv") {
+        anyhow::bail!("导出文件须以 .xlsx 或 .csv 结尾");
+    }
+    let exported = crate::roster::export(&db, Actor::Operator, table, &format)
+        .await
+        .map_err(cli_error)?;
+    std::fs::write(&args.file, &exported.bytes)
+        .with_context(|| format!("无法写入文件 {}", args.file.display()))?;
+    println!(
+        "已导出{}到 {}（{} KB）",
+        table.label(),
+        args.file.display(),
+        exported.bytes.len() / 1024
+    );
+    Ok(())
 }

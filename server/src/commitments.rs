@@ -4,7 +4,10 @@
 //! A signed commitment never changes; a changed sheet gets a new one.
 
 use anyhow::Context as _;
-use domain::audit::{self, SealInput};
+use domain::{
+    audit::{self, SealInput},
+    post::PostLevel,
+};
 use rand::RngCore as _;
 use serde_json::json;
 
@@ -78,10 +81,10 @@ pub async fn generate(
     content_hash: &str,
     now: i64,
 ) -> anyhow::Result<usize> {
-    let template = store::commitments::template(conn).await?;
     let post = store::org::post(conn, post_id)
         .await?
         .context("The post of an approved sheet is missing")?;
+    let template = store::commitments::template(conn, Some(post.level)).await?;
     let risks = risk_text(conn, sheet_id).await?;
     let date = domain::time::china_date(now);
     let mut created = 0;
@@ -392,7 +395,13 @@ pub async fn remind(db: &Db, user: &SessionUser, id: i64) -> Result<()> {
 
 /// The commission edits the template; each edit is a new version, and commitments already
 /// generated keep their text. Returns the new version's id.
-pub async fn save_template(db: &Db, user: &SessionUser, title: &str, body: &str) -> Result<i64> {
+pub async fn save_template(
+    db: &Db,
+    user: &SessionUser,
+    level: Option<PostLevel>,
+    title: &str,
+    body: &str,
+) -> Result<i64> {
     let person = db.directory().person(user.id).await?;
     if !person.principal.may_edit_commitment_template() {
         return Err(Error::refused(
@@ -427,13 +436,14 @@ pub async fn save_template(db: &Db, user: &SessionUser, title: &str, body: &str)
     }
     let mut tx = db.begin_write().await?;
     let now = now_ms();
-    let id = store::commitments::insert_template(&mut tx, &title, &text, user.id, now).await?;
+    let id =
+        store::commitments::insert_template(&mut tx, level, &title, &text, user.id, now).await?;
     log::append(
         &mut tx,
         "template_changed",
         Some(user.id),
         &format!("template:{id}"),
-        &json!({ "title": title, "body": text }),
+        &json!({ "post_level": level.map(PostLevel::code), "title": title, "body": text }),
         now,
     )
     .await?;

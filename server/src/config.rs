@@ -40,6 +40,64 @@ pub enum Command {
     /// Lift the failed-password delays of an account (an administrator's unlock); recorded in
     /// the audit log.
     Unlock(UnlockArgs),
+    /// Create a unit: the district itself (no --parent) on a new database, or a unit, section,
+    /// village or community under --parent. Audited.
+    AddUnit(AddUnitArgs),
+    /// Create a post in a unit. Audited.
+    AddPost(AddPostArgs),
+    /// Import the organisation table (组织机构表) from XLSX/CSV: a dry run unless --apply.
+    ImportOrg(ImportOrgArgs),
+    /// Import the staff roster (人员花名册) from XLSX/CSV: a dry run unless --apply; prints the
+    /// temporary passwords of new accounts.
+    ImportRoster(ImportOrgArgs),
+    /// Export the organisation table to FILE (.xlsx or .csv).
+    ExportOrg(ExportOrgArgs),
+    /// Export the staff roster to FILE (.xlsx or .csv).
+    ExportRoster(ExportOrgArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AddUnitArgs {
+    /// The unit's name, e.g. 区教育局.
+    #[arg(long)]
+    pub name: String,
+    /// The unit above it, as a path from the district (区教育局/办公室); none for the district.
+    #[arg(long)]
+    pub parent: Option<String>,
+    /// 单位, 科室, 街道, 村 or 社区 (guessed from the name when left out).
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// 分管区领导, e.g. "副区长 李明".
+    #[arg(long, default_value = "")]
+    pub leader: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AddPostArgs {
+    /// The unit, as a path from the district (区教育局/办公室).
+    #[arg(long)]
+    pub unit: String,
+    /// The post's title, e.g. 财务科科长.
+    #[arg(long)]
+    pub title: String,
+    /// 领导岗位, 中层岗位 or 其它岗位.
+    #[arg(long, default_value = "其它岗位")]
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportOrgArgs {
+    /// The file: XLSX, CSV or tab-separated text.
+    pub file: PathBuf,
+    /// Write the accepted rows (without it: report only).
+    #[arg(long)]
+    pub apply: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportOrgArgs {
+    /// Where to write: its extension (.xlsx or .csv) gives the format.
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -20,14 +20,17 @@ mod snapshot;
 mod write;
 
 pub use columns::Column;
+pub(crate) use columns::{is_blank, map_header, ColumnMap, TableColumn};
 pub use export::{export_unit, to_csv, to_xlsx, ExportRow, SHEET_NAME};
+pub(crate) use export::{table_csv, table_xlsx, Cell};
+pub(crate) use import::bounded;
 pub use import::{import, ImportError, ImportMode, ImportReport};
 pub(crate) use plan::Plan;
 pub use plan::{ImportCounts, ImportScope};
 pub use read::{read_table, MAX_ROWS};
+pub(crate) use read::{too_many_rows, Grid};
 pub use rows::{parse_table, ParsedTable, RejectedRow, TableRow};
 pub(crate) use snapshot::{RoundChoice, Snapshot};
-pub use snapshot::{DISTRICT_NAME, ROUND_NAME};
 pub(crate) use write::Writer;
 
 #[cfg(test)]

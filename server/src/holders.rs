@@ -104,7 +104,6 @@ pub async fn handover(
         .map(|(s, e)| span(s, e))
         .collect::<Result<Vec<_>>>()?;
     check_new_holding(&earlier, on, today)?;
-    let on_text = on.to_string();
     let mut done = HandedOver {
         commitment: false,
         withdrawn: 0,
@@ -142,12 +141,59 @@ pub async fn handover(
             Some(account.username)
         }
     };
-    store::holdings::start(&mut tx, post_id, to, &on_text).await?;
-    store::org::grant(&mut tx, to, Role::PostHolder, unit).await?;
+    let holder = NewHolder {
+        id: to,
+        username: request.to.trim(),
+        name: &to_name,
+    };
+    done.commitment = start_holding(
+        &mut tx,
+        Some(user_id),
+        post_id,
+        unit,
+        holder,
+        Some(on),
+        from.as_deref(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// Someone starting to hold a post.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NewHolder<'a> {
+    pub(crate) id: i64,
+    pub(crate) username: &'a str,
+    pub(crate) name: &'a str,
+}
+
+/// Starts `holder`'s holding of `post_id` (in `unit`) on `on` (`None`: the day is not known),
+/// with what follows from it, in the caller's transaction: the post-holder role, a commitment to
+/// sign when the post has an approved sheet (its points are the post's, 对岗不对人), the changes
+/// that bring the post to the holder's devices, and the audit entry. `from` names the holder
+/// handing over, if any. Returns whether a commitment was generated. The caller has checked the
+/// dates (`domain::post::check_new_holding`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn start_holding(
+    conn: &mut Conn,
+    by: Option<i64>,
+    post_id: i64,
+    unit: i64,
+    holder: NewHolder<'_>,
+    on: Option<IsoDate>,
+    from: Option<&str>,
+    now: i64,
+) -> Result<bool> {
+    let on_text = on.map(|d| d.to_string());
+    store::holdings::start(conn, post_id, holder.id, on_text.as_deref()).await?;
+    store::org::grant(conn, holder.id, Role::PostHolder, unit).await?;
     // The approved sheet's commitment, for the new holder (the others have theirs already).
-    if let Some(sheet) = store::holdings::approved_sheet(&mut tx, post_id).await? {
-        let hash = chain::content_hash(&mut tx, sheet).await?;
-        done.commitment = commitments::generate(&mut tx, sheet, post_id, &hash, now).await? > 0;
+    let mut commitment = false;
+    if let Some(sheet) = store::holdings::approved_sheet(conn, post_id).await? {
+        let hash = chain::content_hash(conn, sheet).await?;
+        commitment = commitments::generate(conn, sheet, post_id, &hash, now).await? > 0;
     }
     // The new holder's devices pull the post's sheet and points.
     let mut changes = vec![Change {
@@ -155,26 +201,25 @@ pub async fn handover(
         kind: Kind::Sheet,
         entity: post_id.to_string(),
     }];
-    for (_, id) in store::points::ids_on_current_sheets(&mut tx, &[post_id]).await? {
+    for (_, id) in store::points::ids_on_current_sheets(conn, &[post_id]).await? {
         changes.push(Change {
             post_id,
             kind: Kind::RiskPoint,
             entity: Uuid::to_string(&id),
         });
     }
-    store::changes::record(&mut tx, &changes, None, now).await?;
+    store::changes::record(conn, &changes, None, now).await?;
     audit::append(
-        &mut tx,
+        conn,
         "holder_started",
-        Some(user_id),
+        by,
         &format!("post:{post_id}"),
-        &json!({ "user": request.to.trim(), "name": to_name, "on": on_text, "from": from,
-                 "commitment": done.commitment }),
+        &json!({ "user": holder.username, "name": holder.name, "on": on_text, "from": from,
+                 "commitment": commitment }),
         now,
     )
     .await?;
-    tx.commit().await?;
-    Ok(done)
+    Ok(commitment)
 }
 
 /// A holder leaving a post.
@@ -313,6 +358,7 @@ pub async fn unit_posts(db: &Db, user_id: i64, unit_id: i64, now: i64) -> Result
         unit_id,
         unit: org.name(unit_id),
         today: IsoDate::of_instant(now).to_string(),
+        may_manage_posts: person.principal.may_manage_org(),
         posts,
     })
 }

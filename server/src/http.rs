@@ -8,9 +8,11 @@ mod error;
 mod exchange;
 mod guard;
 mod holders;
+mod org;
 mod review;
 mod rounds;
 mod server_fns;
+mod settings;
 mod state;
 mod sync;
 pub mod throttle;
@@ -20,10 +22,12 @@ use std::net::SocketAddr;
 use app::{
     shell,
     write::{
-        AcceptSuggestion, ChangePassword, DeclineSuggestion, EndHolding, EndOtherSessions,
-        Handover, ImportQuery, Login, PeerReview, RecordMeeting, RemindSigner, ResetPassword,
-        ResolveObjection, SaveTemplate, SetAccountActive, SetSupervision, SignCommitment,
-        StartRound, Suggestion, UnlockAccount, Write as _, SYNC_ROUTE,
+        AcceptSuggestion, ChangePassword, CreateAccount, CreatePost, CreateUnit, DeclineSuggestion,
+        EndHolding, EndOtherSessions, Handover, ImportCalendar, ImportQuery, Login, PeerReview,
+        RecordMeeting, RemindSigner, ResetPassword, ResolveObjection, RosterImportQuery,
+        SaveSettings, SaveTemplate, SetAccountActive, SetRoles, SetRoundMatrix, SetSupervision,
+        SignCommitment, StartRound, Suggestion, UnlockAccount, UpdatePost, UpdateUnit, Write as _,
+        SYNC_ROUTE,
     },
     App,
 };
@@ -55,96 +59,51 @@ pub fn router(state: AppState) -> Router {
         provide_context(app::api::backend::SiteOrigin(site.origin(&headers)));
     };
     let options = state.leptos.clone();
+    // Small JSON and form bodies: every write but sync, uploads and signatures.
+    let forms = Router::new()
+        .route(Login::ROUTE, post(account::login))
+        .route("/api/logout", post(account::logout))
+        .route(ChangePassword::ROUTE, post(accounts::change_password))
+        .route(EndOtherSessions::ROUTE, post(accounts::end_other_sessions))
+        .route(ResetPassword::ROUTE, post(accounts::reset_password))
+        .route(SetAccountActive::ROUTE, post(accounts::set_active))
+        .route(UnlockAccount::ROUTE, post(accounts::unlock))
+        .route(CreateAccount::ROUTE, post(accounts::create))
+        .route(SetRoles::ROUTE, post(accounts::set_roles))
+        .route(CreateUnit::ROUTE, post(org::create_unit))
+        .route(UpdateUnit::ROUTE, post(org::update_unit))
+        .route(CreatePost::ROUTE, post(org::create_post))
+        .route(UpdatePost::ROUTE, post(org::update_post))
+        .route(SaveSettings::ROUTE, post(settings::save))
+        .route(ImportCalendar::ROUTE, post(settings::calendar))
+        .route(SetRoundMatrix::ROUTE, post(settings::round_matrix))
+        .route(Handover::ROUTE, post(holders::handover))
+        .route(EndHolding::ROUTE, post(holders::end))
+        .route(StartRound::ROUTE, post(rounds::start))
+        .route(PeerReview::ROUTE, post(review::peer_review))
+        .route(Suggestion::ROUTE, post(review::suggest))
+        .route(AcceptSuggestion::ROUTE, post(review::accept_suggestion))
+        .route(DeclineSuggestion::ROUTE, post(review::decline_suggestion))
+        .route(RecordMeeting::ROUTE, post(review::record_meeting))
+        .route(ResolveObjection::ROUTE, post(review::resolve_objection))
+        .route(SetSupervision::ROUTE, post(review::set_supervision))
+        .route("/public/objections", post(review::file_objection))
+        .route(RemindSigner::ROUTE, post(commitments::remind))
+        .route(SaveTemplate::ROUTE, post(commitments::save_template))
+        .layer(DefaultBodyLimit::max(MAX_FORM_BYTES));
     Router::new()
-        .route(
-            Login::ROUTE,
-            post(account::login).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
-        )
-        .route(
-            "/api/logout",
-            post(account::logout).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
-        )
-        .route(
-            ChangePassword::ROUTE,
-            post(accounts::change_password).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
-        )
-        .route(
-            EndOtherSessions::ROUTE,
-            post(accounts::end_other_sessions).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
-        )
-        .route(
-            ResetPassword::ROUTE,
-            post(accounts::reset_password).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
-        )
-        .route(
-            SetAccountActive::ROUTE,
-            post(accounts::set_active).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
-        )
-        .route(
-            UnlockAccount::ROUTE,
-            post(accounts::unlock).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
-        )
-        .route(
-            Handover::ROUTE,
-            post(holders::handover).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
-        )
-        .route(
-            EndHolding::ROUTE,
-            post(holders::end).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
-        )
-        .route(
-            StartRound::ROUTE,
-            post(rounds::start).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
-        )
+        .merge(forms)
         .route(
             SYNC_ROUTE,
             post(sync::handle).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
-        .route(
-            PeerReview::ROUTE,
-            post(review::peer_review).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
-        )
-        .route(
-            Suggestion::ROUTE,
-            post(review::suggest).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
-        )
-        .route(
-            AcceptSuggestion::ROUTE,
-            post(review::accept_suggestion).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
-        )
-        .route(
-            DeclineSuggestion::ROUTE,
-            post(review::decline_suggestion).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
-        )
-        .route(
-            RecordMeeting::ROUTE,
-            post(review::record_meeting).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
-        )
-        .route(
-            ResolveObjection::ROUTE,
-            post(review::resolve_objection).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
-        )
-        .route(
-            SetSupervision::ROUTE,
-            post(review::set_supervision).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
-        )
-        .route(
-            "/public/objections",
-            post(review::file_objection).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
-        )
         .route("/api/units/{id}/{format}", get(exchange::export))
         .route(ImportQuery::ROUTE, post(exchange::import))
+        .route("/api/org/export/{file}", get(org::export))
+        .route(RosterImportQuery::ROUTE, post(org::import))
         .route(
             SignCommitment::ROUTE,
             post(commitments::sign).layer(DefaultBodyLimit::max(MAX_SIGNATURE_BYTES)),
-        )
-        .route(
-            RemindSigner::ROUTE,
-            post(commitments::remind).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
-        )
-        .route(
-            SaveTemplate::ROUTE,
-            post(commitments::save_template).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
         .route("/api/me", get(account::me))
         .route("/api/health", get(account::health))

@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 pub mod accounts;
+pub mod actor;
 pub mod audit;
 pub mod auth;
 pub mod backend;
@@ -20,9 +21,12 @@ pub mod exchange;
 pub mod holders;
 pub mod http;
 pub mod net;
+pub mod org;
 pub mod review;
+pub mod roster;
 pub mod rounds;
 pub mod secret;
 pub mod seed;
+pub mod settings;
 pub mod store;
 pub mod sync;

@@ -17,7 +17,7 @@ use domain::{
     ids::{OrgUnitId, RiskPointId},
     post::SupervisionGrade,
     risk::{IsoDate, RatingMatrix},
-    round::{check_request, opening, re_review_due, CurrentSheet, Opening, ReReview, Standing},
+    round::{check_request, opening, CurrentSheet, Opening, ReReview, Standing},
     stage::Stage,
 };
 use serde_json::json;
@@ -308,12 +308,13 @@ async fn re_review_posts(db: &Db, posts: &[i64]) -> Result<Vec<(i64, i64)>> {
 /// soonest due first.
 pub async fn re_reviews(db: &Db, org: &Org, today: IsoDate) -> Result<Vec<ReReviewView>> {
     let mut conn = db.pool().acquire().await?;
+    let settings = store::settings::load(&mut conn).await?;
     let mut out = Vec::new();
     for p in store::rounds::key_posts_approved(&mut conn).await? {
         let grade = SupervisionGrade::parse(&p.grade)
             .map_err(|e| Error::Internal(crate::error::corrupt("supervision grade", e)))?;
         let approved_on = IsoDate::of_instant(p.approved_at);
-        let due = re_review_due(grade, approved_on);
+        let due = settings.re_review_due(grade, approved_on);
         let standing = ReReview::of(due, today);
         if standing.listed() {
             out.push(ReReviewView {
@@ -370,6 +371,11 @@ pub async fn progress(
     }
     let deadline = IsoDate::parse(&row.deadline, "deadline", "截止日期")
         .map_err(|e| Error::Internal(crate::error::corrupt("round deadline", e)))?;
+    let matrix: RatingMatrix = match store::rounds::matrix_of(&mut conn, round).await? {
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| Error::Internal(crate::error::corrupt("round matrix", e)))?,
+        None => RatingMatrix::default(),
+    };
     let sheets = store::rounds::sheets(&mut conn, round).await?;
     let mut by_unit: Vec<RoundUnitProgress> = Vec::new();
     let mut late = Vec::new();
@@ -420,5 +426,7 @@ pub async fn progress(
         totals,
         units: by_unit,
         attention: late,
+        matrix: matrix.cells().iter().map(|row| row.to_vec()).collect(),
+        thresholds: matrix.thresholds(),
     })
 }

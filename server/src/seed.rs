@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use anyhow::Context as _;
 use domain::{account::Role, org::OrgUnitKind, risk::RatingMatrix, FieldError};
 
-pub use crate::exchange::{DISTRICT_NAME, ROUND_NAME};
 use crate::{
     db::{now_ms, Db},
     exchange::{self, ImportScope, ParsedTable, Plan, RoundChoice, Snapshot, TableRow, Writer},
@@ -20,6 +19,13 @@ use crate::{
 pub const DEFAULT_DEMO_DATA: &str = "server/demo/risk-points-demo.tsv";
 /// A copy of the demo table inside the binary, so the demo works from any directory.
 pub const BUILT_IN_DEMO_DATA: &str = include_str!("../demo/risk-points-demo.tsv");
+
+/// The demo district's name.
+pub const DISTRICT_NAME: &str = "示范区";
+/// The demo round, its year and deadline: the commission starts later rounds itself.
+pub const ROUND_NAME: &str = "2026 年度排查";
+const ROUND_YEAR: i64 = 2026;
+const ROUND_DEADLINE: &str = "2026-12-31";
 
 /// The password of every demo account. Demo only: it is printed on start.
 pub const DEMO_PASSWORD: &str = "lianfang2026";
@@ -194,6 +200,15 @@ pub async fn seed_demo(db: &Db, table: &str) -> anyhow::Result<Vec<DemoAccount>>
     Ok(accounts)
 }
 
+/// The demo district and its first round, as an administrator and the commission would set them
+/// up before any table is imported; returns the district's id.
+pub async fn demo_district(conn: &mut Conn) -> anyhow::Result<i64> {
+    let (district, _) =
+        store::org::ensure_unit(conn, None, OrgUnitKind::District, DISTRICT_NAME).await?;
+    store::sheets::ensure_round(conn, district, ROUND_NAME, ROUND_YEAR, ROUND_DEADLINE).await?;
+    Ok(district)
+}
+
 /// Writes the table as an import would (units, posts, sheets, duties, risk points, measures),
 /// then gives every post a holder and adds the reviewers, the commission and an administrator.
 async fn seed_in(
@@ -202,6 +217,7 @@ async fn seed_in(
     password_hash: &str,
 ) -> anyhow::Result<Vec<DemoAccount>> {
     let now = now_ms();
+    let district = demo_district(tx).await?;
     let snapshot = Snapshot::load(tx, RoundChoice::Named(ROUND_NAME)).await?;
     let total_rows = rows.len();
     let table = ParsedTable {
@@ -227,7 +243,6 @@ async fn seed_in(
     for planned in &plan.accepted {
         written.push(writer.write(tx, planned).await?);
     }
-    let district = writer.district(tx).await?;
     writer.finish(tx).await?;
 
     let mut accounts = Vec::new();

@@ -18,6 +18,7 @@ pub mod org;
 pub mod points;
 pub mod review;
 pub mod rounds;
+pub mod settings;
 pub mod sheets;
 pub mod sync_ops;
 

@@ -8,6 +8,7 @@ mod api {
     mod backup;
     mod chain;
     mod commitments;
+    mod district;
     mod exchange;
     mod hardening;
     pub mod helpers;

@@ -47,7 +47,7 @@ fn seed_demo_twice_prints_the_accounts_and_duplicates_nothing() {
         .output()
         .expect("sqlite3 runs");
     assert!(out.status.success());
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), "26\n31\n");
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "26\n46\n");
 }
 
 #[test]
@@ -87,7 +87,7 @@ fn create_user_checks_its_input_and_refuses_duplicates() {
 
     let again = create("xintongshi", "newcomer2026");
     assert!(!again.status.success());
-    assert!(String::from_utf8_lossy(&again.stderr).contains("用户名 xintongshi 已存在"));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("“xintongshi”已被 新同事 使用"));
 
     let weak = create("another", "short");
     assert!(!weak.status.success());
@@ -108,4 +108,110 @@ fn create_user_checks_its_input_and_refuses_duplicates() {
         .unwrap();
     assert!(!bad_unit.status.success());
     assert!(String::from_utf8_lossy(&bad_unit.stderr).contains("单位“不存在的局”不存在"));
+}
+
+#[test]
+fn a_district_is_set_up_from_the_command_line_on_an_empty_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let run = |args: &[&str]| {
+        let output = lianfang(&db)
+            .env("LIANFANG_NEW_PASSWORD", "Operator2026x")
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    // Nothing can sit above the district, and the district comes first.
+    let (ok, _, err) = run(&["add-unit", "--name", "区教育局", "--parent", "某某区"]);
+    assert!(!ok && err.contains("单位“某某区”不存在"), "{err}");
+    let (ok, out, err) = run(&["add-unit", "--name", "某某区"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("已建立单位“某某区”"), "{out}");
+    let (ok, _, err) = run(&[
+        "add-unit",
+        "--name",
+        "区教育局",
+        "--parent",
+        "某某区",
+        "--leader",
+        "副区长 李明",
+    ]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = run(&[
+        "add-unit",
+        "--name",
+        "东村",
+        "--parent",
+        "区教育局",
+        "--kind",
+        "村",
+    ]);
+    assert!(!ok && err.contains("村和社区须设在街道之下"), "{err}");
+    let (ok, _, err) = run(&[
+        "add-post",
+        "--unit",
+        "区教育局",
+        "--title",
+        "财务科科长",
+        "--level",
+        "中层岗位",
+    ]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = run(&[
+        "create-user",
+        "--username",
+        "admin",
+        "--display-name",
+        "管理员",
+        "--unit",
+        "某某区",
+        "--role",
+        "admin",
+    ]);
+    assert!(ok, "{err}");
+
+    let roster = dir.path().join("roster.csv");
+    std::fs::write(
+        &roster,
+        "姓名,用户名,所在单位,岗位,岗位类别,任职日期,角色\n周财,zhoucai,区教育局,财务科科长,,,\n错行,cuohang,区卫生局,,,,\n",
+    )
+    .unwrap();
+    let file = roster.to_str().unwrap();
+    let (ok, out, err) = run(&["import-roster", file]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("可导入 1 行，拒绝 1 行") && out.contains("第 3 行"),
+        "{out}"
+    );
+    assert!(out.contains("这是试导入"), "{out}");
+    let (ok, out, err) = run(&["import-roster", file, "--apply"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("已新建") && out.contains("zhoucai"), "{out}");
+    let (ok, out, _) = run(&["import-roster", file, "--apply"]);
+    assert!(ok && out.contains("新建账号 0 个"), "{out}");
+
+    let export = dir.path().join("units.csv");
+    let (ok, _, err) = run(&["export-org", export.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let text = std::fs::read_to_string(&export).unwrap();
+    assert!(
+        text.starts_with("\u{FEFF}上级单位,单位名称,类型,分管区领导\r\n"),
+        "{text}"
+    );
+    assert!(text.contains("某某区,区教育局,单位,副区长 李明"), "{text}");
+    // Every act is in the audit log, and the log verifies.
+    let (ok, out, err) = run(&["verify"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("审计记录链完整"), "{out}");
+    let count = Command::new("sqlite3")
+        .arg(&db)
+        .arg("SELECT COUNT(*) FROM audit_log WHERE kind IN ('unit_created', 'post_created', 'account_created', 'roster_imported')")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(count.stdout).unwrap(), "5\n");
 }

@@ -275,27 +275,10 @@ impl Store {
             "attention": self.attention.get_untracked(),
         });
         let text = serde_json::to_string_pretty(&payload).unwrap_or_default();
-        let parts = js_sys::Array::of1(&JsValue::from_str(&text));
-        let options = web_sys::BlobPropertyBag::new();
-        options.set_type("application/json");
-        let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
-            return;
-        };
-        let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-            return;
-        };
-        let document = web_sys::window().and_then(|w| w.document());
-        if let Some(a) = document
-            .and_then(|d| d.create_element("a").ok())
-            .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
-        {
-            a.set_href(&url);
-            a.set_download(&format!(
-                "lianfang-queue-{}.json",
-                self.username().unwrap_or_default()
-            ));
-            a.click();
-        }
-        let _ = web_sys::Url::revoke_object_url(&url);
+        let name = format!(
+            "lianfang-queue-{}.json",
+            self.username().unwrap_or_default()
+        );
+        crate::client::save_file(&name, "application/json", &text);
     }
 }

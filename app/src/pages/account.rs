@@ -69,7 +69,7 @@ pub fn AccountPage() -> impl IntoView {
             <h1>"账号与安全"</h1>
             {move || must_change().then(|| view! {
                 <p class="alert alert-error" role="alert">
-                    "管理员已重置您的密码。请先设置新密码，之后才能继续使用本系统。"
+                    "您正在使用管理员设置的临时密码（新建账号或重置密码时发放）。请先设置自己的新密码，之后才能继续使用本系统。"
                 </p>
             })}
             <form class="card stack" on:submit=change aria-labelledby="password-title">

@@ -7,10 +7,12 @@ use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 
 use super::widgets::{use_id_param, BackBar, ErrorBox, FeedbackLine, Refresh};
+use domain::post::PostLevel;
+
 use crate::{
     api::{load_unit_posts, HoldingView, PostHoldersView, UnitPostsView},
     client,
-    write::{EndHolding, Handover},
+    write::{CreatePost, EndHolding, Handover, UpdatePost},
 };
 
 #[component]
@@ -43,16 +45,18 @@ pub fn HoldersPage() -> impl IntoView {
 fn Posts(view: UnitPostsView, refresh: Refresh) -> impl IntoView {
     let title = format!("{} · 岗位与人员", view.unit);
     let today = view.today;
+    let manages = view.may_manage_posts;
     view! {
         <Title text=title.clone()/>
         <h1>{title}</h1>
         <p class="muted">"风险点属于岗位（对岗不对人）：新任人员接手岗位已审核通过的风险点和防控措施，并收到一份承诺书待签署；原任人员已签署的承诺书保留在记录和公开验证页上。"</p>
+        {manages.then(|| view! { <NewPostForm unit_id=view.unit_id unit=view.unit.clone() refresh/> })}
         {if view.posts.is_empty() {
             view! { <p class="empty">"本单位还没有岗位。"</p> }.into_any()
         } else {
             view.posts.into_iter().map(|post| {
                 let today = today.clone();
-                view! { <PostCard post today refresh/> }
+                view! { <PostCard post today manages refresh/> }
             }).collect_view().into_any()
         }}
     }
@@ -71,7 +75,12 @@ fn span(h: &HoldingView) -> String {
 }
 
 #[component]
-fn PostCard(post: PostHoldersView, today: String, refresh: Refresh) -> impl IntoView {
+fn PostCard(
+    post: PostHoldersView,
+    today: String,
+    manages: bool,
+    refresh: Refresh,
+) -> impl IntoView {
     let (current, former): (Vec<HoldingView>, Vec<HoldingView>) = post
         .holdings
         .into_iter()
@@ -106,7 +115,106 @@ fn PostCard(post: PostHoldersView, today: String, refresh: Refresh) -> impl Into
                 </ul>
             })}
             {form}
+            {manages.then(|| view! { <EditPostForm post_id=post.post_id title=post.title.clone() level=post.level refresh/> })}
         </section>
+    }
+}
+
+/// The post levels, for the forms.
+fn level_options(selected: PostLevel) -> impl IntoView {
+    PostLevel::ALL
+        .iter()
+        .map(|l| view! { <option value=l.code() selected=*l == selected>{l.label()}</option> })
+        .collect_view()
+}
+
+/// 新建岗位 in the page's unit (an administrator's).
+#[component]
+fn NewPostForm(unit_id: i64, unit: String, refresh: Refresh) -> impl IntoView {
+    let title = RwSignal::new(String::new());
+    let level = RwSignal::new(PostLevel::General.code().to_owned());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = CreatePost {
+            unit_id,
+            title: title.get_untracked(),
+            level: level.get_untracked(),
+        };
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match client::send(None, &body).await {
+                Ok(_) => {
+                    title.set(String::new());
+                    refresh.done(format!("已新建岗位“{}”", body.title.trim()));
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form class="card stack" on:submit=submit novalidate aria-labelledby="new-post">
+            <h2 id="new-post">{format!("在{unit}新建岗位")}</h2>
+            <label for="new-post-title">"岗位名称"</label>
+            <input id="new-post-title" maxlength="80" required autocomplete="off" placeholder="如：财务科科长"
+                prop:value=move || title.get() on:input=move |e| title.set(event_target_value(&e))/>
+            <label for="new-post-level">"岗位类别"</label>
+            <select id="new-post-level" on:change=move |e| level.set(event_target_value(&e))>
+                {level_options(PostLevel::General)}
+            </select>
+            {move || error.get().map(|m| view! { <p class="alert alert-error" role="alert">{m}</p> })}
+            <button type="submit" class="primary" disabled=move || busy.get()>"新建岗位"</button>
+        </form>
+    }
+}
+
+/// 修改岗位: its title and level (an administrator's).
+#[component]
+fn EditPostForm(post_id: i64, title: String, level: PostLevel, refresh: Refresh) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let new_title = RwSignal::new(title);
+    let new_level = RwSignal::new(level.code().to_owned());
+    let error = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = UpdatePost {
+            title: new_title.get_untracked(),
+            level: new_level.get_untracked(),
+        };
+        error.set(None);
+        spawn_local(async move {
+            match client::send(Some(post_id), &body).await {
+                Ok(_) => {
+                    open.set(false);
+                    refresh.done(format!("已保存岗位“{}”", body.title.trim()));
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    let ids = (
+        format!("post-title-{post_id}"),
+        format!("post-level-{post_id}"),
+    );
+    view! {
+        <button type="button" class="link-button" aria-expanded=move || open.get().to_string()
+            on:click=move |_| open.update(|o| *o = !*o)>"修改岗位"</button>
+        <Show when=move || open.get()>
+            <form class="stack inline-form" on:submit=submit novalidate>
+                <label for=ids.0.clone()>"岗位名称"</label>
+                <input id=ids.0.clone() maxlength="80" required
+                    prop:value=move || new_title.get() on:input=move |e| new_title.set(event_target_value(&e))/>
+                <label for=ids.1.clone()>"岗位类别（排查表进入审核后不能更改）"</label>
+                <select id=ids.1.clone() on:change=move |e| new_level.set(event_target_value(&e))>
+                    {level_options(level)}
+                </select>
+                {move || error.get().map(|m| view! { <p class="alert alert-error" role="alert">{m}</p> })}
+                <button type="submit" class="primary">"保存"</button>
+            </form>
+        </Show>
     }
 }
 

@@ -37,6 +37,8 @@ fn Home(view: HomeView) -> impl IntoView {
         audits,
         manages_accounts,
         runs_rounds,
+        views_org,
+        sets_district,
         staff_units,
         reminders,
     } = view;
@@ -83,10 +85,12 @@ fn Home(view: HomeView) -> impl IntoView {
                     {reminders.into_iter().map(|r| view! { <p>{r}</p> }).collect_view()}
                 </div>
             })}
-            {(edits_template || audits || manages_accounts || runs_rounds || !staff_units.is_empty()).then(|| view! {
+            {(edits_template || audits || manages_accounts || runs_rounds || views_org || !staff_units.is_empty()).then(|| view! {
                 <p class="unit-links">
+                    {views_org.then(|| view! { <a href="/admin/org">"组织机构"</a> })}
                     {staff_units.iter().map(|u| view! { <a href=format!("/units/{}/posts", u.id)>{format!("岗位与人员（{}）", u.name)}</a> }).collect_view()}
                     {runs_rounds.then(|| view! { <a href="/rounds">"排查批次"</a> })}
+                    {sets_district.then(|| view! { <a href="/settings">"区纪委设置"</a> })}
                     {edits_template.then(|| view! { <a href="/commitment-template">"承诺书模板"</a> })}
                     {audits.then(|| view! { <a href="/admin/audit">"审计记录校验"</a> })}
                     {manages_accounts.then(|| view! { <a href="/admin/accounts">"账号管理"</a> })}

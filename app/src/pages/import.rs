@@ -5,7 +5,10 @@
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 
-use super::widgets::{use_id_param, BackBar};
+use super::{
+    upload::{apply_in_slices, on_choose, ImportProgress, RefusedRows},
+    widgets::{use_id_param, BackBar},
+};
 use crate::{api::ImportReportView, client, write::ImportQuery};
 
 /// Accepted rows written per request while applying.
@@ -22,38 +25,10 @@ pub fn ImportPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
 
-    let choose = move |ev: leptos::ev::Event| {
+    let choose = on_choose(file, busy, error, move || {
         report.set(None);
         done.set(None);
-        error.set(None);
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast as _;
-            let Some(input) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            else {
-                return;
-            };
-            let Some(f) = input.files().and_then(|l| l.get(0)) else {
-                file.set(None);
-                return;
-            };
-            busy.set(true);
-            spawn_local(async move {
-                match wasm_bindgen_futures::JsFuture::from(f.array_buffer()).await {
-                    Ok(buffer) => {
-                        let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-                        file.set(Some((f.name(), bytes)));
-                    }
-                    Err(_) => error.set(Some("无法读取所选文件".to_owned())),
-                }
-                busy.set(false);
-            });
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (ev, file);
-    };
+    });
 
     let dry_run = move |_| {
         let Some((_, bytes)) = file.get_untracked() else {
@@ -70,7 +45,7 @@ pub fn ImportPage() -> impl IntoView {
             ..ImportQuery::default()
         };
         spawn_local(async move {
-            match client::upload(unit, &query, &bytes).await {
+            match client::upload(&query.path(unit), &bytes).await {
                 Ok(r) => report.set(Some(r)),
                 Err(e) => error.set(Some(e.message)),
             }
@@ -91,43 +66,37 @@ pub fn ImportPage() -> impl IntoView {
         busy.set(true);
         let unit = unit_id();
         spawn_local(async move {
-            let mut offset = Some(0);
             let mut total = plan.clone();
             total.new_units = 0;
             total.new_posts = 0;
             total.new_risk_points = 0;
             total.new_measures = 0;
             total.existing_risk_points = 0;
-            progress.set(Some((0, plan.accepted_rows)));
-            while let Some(at) = offset {
+            let slice = |offset| {
                 let query = ImportQuery {
                     dry_run: false,
-                    offset: at,
+                    offset,
                     limit: Some(SLICE),
                 };
-                let answer = client::upload(unit, &query, &bytes).await;
-                match answer {
-                    Ok(r) => {
-                        total.new_units += r.new_units;
-                        total.new_posts += r.new_posts;
-                        total.new_risk_points += r.new_risk_points;
-                        total.new_measures += r.new_measures;
-                        total.existing_risk_points += r.existing_risk_points;
-                        progress.set(Some((r.offset + r.applied_rows, r.accepted_rows)));
-                        offset = r.next_offset;
-                    }
-                    Err(e) => {
-                        // Rows already written stay; importing again skips them.
-                        error.set(Some(format!(
-                            "导入中断：{}。已导入的行会保留，重新导入同一文件不会重复。",
-                            e.message
-                        )));
-                        break;
-                    }
-                }
-            }
-            if error.get_untracked().is_none() {
-                done.set(Some(total));
+                query.path(unit)
+            };
+            let applied = apply_in_slices(
+                &bytes,
+                plan.accepted_rows,
+                slice,
+                progress,
+                |r: ImportReportView| {
+                    total.new_units += r.new_units;
+                    total.new_posts += r.new_posts;
+                    total.new_risk_points += r.new_risk_points;
+                    total.new_measures += r.new_measures;
+                    total.existing_risk_points += r.existing_risk_points;
+                },
+            )
+            .await;
+            match applied {
+                Ok(()) => done.set(Some(total)),
+                Err(e) => error.set(Some(e)),
             }
             busy.set(false);
         });
@@ -148,10 +117,7 @@ pub fn ImportPage() -> impl IntoView {
                         disabled=move || busy.get() || report.with(|r| r.as_ref().is_none_or(|r| r.accepted_rows == 0))>"确认导入"</button>
                 </div>
                 {move || error.get().map(|e| view! { <p class="alert alert-error" role="alert">{e}</p> })}
-                {move || progress.get().map(|(at, of)| view! {
-                    <label for="import-progress">{format!("导入进度：{at} / {of} 行")}</label>
-                    <progress id="import-progress" max=of.to_string() value=at.to_string()></progress>
-                })}
+                <ImportProgress progress/>
             </section>
             {move || report.get().map(|r| view! { <Report report=r/> })}
             {move || done.get().map(|r| view! {
@@ -174,24 +140,7 @@ fn Report(report: ImportReportView) -> impl IntoView {
                 report.total_rows, report.accepted_rows, report.rejected_rows, report.new_units,
                 report.new_posts, report.new_risk_points, report.new_measures, report.existing_risk_points
             )}</p>
-            {(!report.rejected.is_empty()).then(|| view! {
-                <table class="handbook-table">
-                    <caption>"被拒绝的行"</caption>
-                    <thead><tr><th scope="col">"行号"</th><th scope="col">"字段"</th><th scope="col">"规则"</th><th scope="col">"原因"</th></tr></thead>
-                    <tbody>
-                        {report.rejected.into_iter().map(|r| view! {
-                            <tr><td>{r.row}</td><td>{r.field}</td><td>{r.code}</td><td>{r.message}</td></tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            })}
-            {(!report.rejected_omitted.is_empty()).then(|| view! {
-                <ul class="omitted-refusals">
-                    {report.rejected_omitted.into_iter().map(|o| view! {
-                        <li>{format!("规则 {} 另有 {} 处问题未逐条列出（每条规则列出前 20 处），请按上表修改同类问题后重新试导入。", o.code, o.count)}</li>
-                    }).collect_view()}
-                </ul>
-            })}
+            <RefusedRows rejected=report.rejected omitted=report.rejected_omitted/>
         </section>
     }
 }

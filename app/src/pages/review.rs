@@ -66,7 +66,10 @@ pub fn ReviewPanel(sheet: SheetView, refresh: Refresh) -> impl IntoView {
                 </ul>
             </section>
         })}
-        {review.may_grade.then(|| view! { <GradePanel sheet=sheet.clone() refresh/> })}
+        {review.may_grade.then(|| {
+            let cadence = review.cadence.unwrap_or_default();
+            view! { <GradePanel sheet=sheet.clone() cadence refresh/> }
+        })}
     }
     .into_any()
 }
@@ -414,7 +417,11 @@ fn ObjectionPanel(
 
 /// 重点岗位认定: the commission marks a key post and its supervision grade.
 #[component]
-fn GradePanel(sheet: SheetView, refresh: Refresh) -> impl IntoView {
+fn GradePanel(
+    sheet: SheetView,
+    cadence: domain::settings::Cadence,
+    refresh: Refresh,
+) -> impl IntoView {
     let feedback: Feedback = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let post_id = sheet.post_id;
@@ -449,7 +456,7 @@ fn GradePanel(sheet: SheetView, refresh: Refresh) -> impl IntoView {
                     <option value="" selected=current.is_none()>"未定级"</option>
                     {SupervisionGrade::ALL.iter().map(|g| view! {
                         <option value=g.code() selected=current == Some(*g)>
-                            {format!("{}（每 {} 个月回头看）", g.label(), g.cadence_months())}
+                            {format!("{}（每 {} 个月回头看）", g.label(), cadence.months(*g))}
                         </option>
                     }).collect_view()}
                 </select>

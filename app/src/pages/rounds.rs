@@ -2,14 +2,17 @@
 //! (pilot units first, then the whole district), and each round's progress by unit and stage with
 //! the sheets that are late or due within a week.
 
+use domain::risk::RiskLevel;
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 
-use super::widgets::{use_id_param, BackBar, ErrorBox, FeedbackLine, Refresh};
+use super::widgets::{
+    level_class, use_id_param, BackBar, ErrorBox, Feedback, FeedbackLine, Refresh,
+};
 use crate::{
     api::{load_round, load_rounds, ReReviewView, RoundProgressView, RoundsView},
     client,
-    write::StartRound,
+    write::{SetRoundMatrix, StartRound},
 };
 
 /// Adds `id` to or removes it from a list of checked boxes.
@@ -282,14 +285,16 @@ pub fn RoundPage() -> impl IntoView {
             None => Err(crate::error::ApiError::not_found("该批次")),
         }
     });
+    let refresh = Refresh::new(move || data.refetch());
     view! {
         <BackBar/>
         <main id="main" class="page">
             <p><a href="/rounds">"← 全部批次"</a></p>
+            <FeedbackLine feedback=refresh.notice/>
             <Suspense fallback=|| view! { <p class="loading" role="status">"正在加载…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(view) => view! { <Progress view/> }.into_any(),
+                        Ok(view) => view! { <Progress view refresh/> }.into_any(),
                         Err(error) => view! { <Title text="排查批次"/><ErrorBox error/> }.into_any(),
                     }
                 })}
@@ -299,8 +304,11 @@ pub fn RoundPage() -> impl IntoView {
 }
 
 #[component]
-fn Progress(view: RoundProgressView) -> impl IntoView {
+fn Progress(view: RoundProgressView, refresh: Refresh) -> impl IntoView {
     let RoundProgressView {
+        id,
+        matrix,
+        thresholds,
         name,
         year,
         deadline,
@@ -379,6 +387,77 @@ fn Progress(view: RoundProgressView) -> impl IntoView {
                     </ul>
                 }.into_any()
             }}
+        </section>
+        <MatrixCard round=id matrix thresholds refresh/>
+    }
+}
+
+/// 风险评级标准: the round's likelihood × impact matrix, and for the commission the thresholds
+/// to change it by. A change rates the round's drafts (sheets still in 自查) again; sheets
+/// further up the chain keep the matrix they were rated with.
+#[component]
+fn MatrixCard(
+    round: i64,
+    matrix: Vec<Vec<RiskLevel>>,
+    thresholds: Option<(u8, u8)>,
+    refresh: Refresh,
+) -> impl IntoView {
+    let (high, medium) = thresholds.unwrap_or((15, 8));
+    let high = RwSignal::new(high.to_string());
+    let medium = RwSignal::new(medium.to_string());
+    let feedback: Feedback = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = SetRoundMatrix {
+            high_min: high.get_untracked().trim().parse().unwrap_or(0),
+            medium_min: medium.get_untracked().trim().parse().unwrap_or(0),
+        };
+        if !client::confirm("保存后，本批次仍在自查环节的排查表将按新标准重新定级；已提交审核或已公示的排查表保持原定级。确定保存吗？") {
+            return;
+        }
+        busy.set(true);
+        feedback.set(None);
+        spawn_local(async move {
+            match client::send(Some(round), &body).await {
+                Ok(done) => refresh.done(format!(
+                    "评级标准已保存：{} 张自查中的排查表已按新标准定级，{} 个风险点的等级随之改变",
+                    done.drafts, done.levels_changed
+                )),
+                Err(e) => feedback.set(Some(Err(e.message))),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="round-matrix">
+            <h2 id="round-matrix">"风险评级标准"</h2>
+            <p class="muted">{match thresholds {
+                Some((h, m)) => format!("可能性 × 危害程度 ≥ {h} 为一级，{m}–{} 为二级，≤ {} 为三级。", h - 1, m - 1),
+                None => "本批次使用逐格设定的评级矩阵。".to_owned(),
+            }}</p>
+            <table class="matrix-table">
+                <caption>"评级矩阵（行：可能性，列：危害程度）"</caption>
+                <thead><tr><th scope="col">""</th>{(1..=5).map(|i| view! { <th scope="col">{i}</th> }).collect_view()}</tr></thead>
+                <tbody>
+                    {matrix.into_iter().enumerate().map(|(l, row)| view! {
+                        <tr>
+                            <th scope="row">{l + 1}</th>
+                            {row.into_iter().map(|level| view! { <td class=level_class(level)>{level.label()}</td> }).collect_view()}
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <form class="stack" on:submit=save novalidate>
+                <label for="matrix-high">"一级（高风险）起始分值"</label>
+                <input id="matrix-high" type="number" inputmode="numeric" min="2" max="25" required
+                    prop:value=move || high.get() on:input=move |e| high.set(event_target_value(&e))/>
+                <label for="matrix-medium">"二级（中风险）起始分值"</label>
+                <input id="matrix-medium" type="number" inputmode="numeric" min="1" max="24" required
+                    prop:value=move || medium.get() on:input=move |e| medium.set(event_target_value(&e))/>
+                <button type="submit" class="primary" disabled=move || busy.get()>"保存评级标准"</button>
+                <FeedbackLine feedback/>
+            </form>
         </section>
     }
 }

@@ -195,6 +195,31 @@ impl RatingMatrix {
         Ok(Self { cells })
     }
 
+    /// The level of every likelihood × impact cell: `cells()[likelihood - 1][impact - 1]`.
+    pub fn cells(&self) -> &[[RiskLevel; 5]; 5] {
+        &self.cells
+    }
+
+    /// The score thresholds (一级 from, 二级 from) this matrix was built from, when it is a
+    /// threshold matrix (the commission's settings page edits those).
+    pub fn thresholds(&self) -> Option<(u8, u8)> {
+        let lowest = |level: RiskLevel| {
+            (1..=25u8).find(|score| {
+                (1..=5u8).any(|l| {
+                    (1..=5u8).any(|i| {
+                        l * i == *score
+                            && self.cells[usize::from(l - 1)][usize::from(i - 1)] == level
+                    })
+                })
+            })
+        };
+        let (high, medium) = (lowest(RiskLevel::High)?, lowest(RiskLevel::Medium)?);
+        Self::from_thresholds(high, medium)
+            .ok()
+            .filter(|m| m == self)
+            .map(|_| (high, medium))
+    }
+
     /// The level of a risk with these ratings.
     pub fn level(&self, ratings: &Ratings) -> RiskLevel {
         self.cells[usize::from(ratings.likelihood.get()) - 1][usize::from(ratings.impact.get()) - 1]
@@ -261,6 +286,19 @@ mod tests {
         let json = serde_json::to_string(&strict).unwrap();
         let back: RatingMatrix = serde_json::from_str(&json).unwrap();
         assert_eq!(back, strict);
+    }
+
+    #[test]
+    fn a_threshold_matrix_tells_its_thresholds() {
+        assert_eq!(RatingMatrix::default().thresholds(), Some((15, 8)));
+        assert_eq!(
+            RatingMatrix::from_thresholds(12, 6).unwrap().thresholds(),
+            Some((12, 6))
+        );
+        let mut cells = *RatingMatrix::default().cells();
+        cells[4][4] = RiskLevel::High;
+        cells[0][4] = RiskLevel::Medium; // 1 × 5 = 5 is 二级 here, but 2 × 3 = 6 stays 三级
+        assert_eq!(RatingMatrix::from_cells(cells).unwrap().thresholds(), None);
     }
 
     #[test]

@@ -48,9 +48,37 @@ pub fn dummy_hash() -> &'static str {
     })
 }
 
+/// A temporary password for a new account: twelve characters from letters and digits that are
+/// hard to misread when handed over on paper (no 0/O, 1/l/I), with at least one of each kind, so
+/// it passes the password policy. It must be changed at the first sign-in.
+pub fn temporary() -> String {
+    use rand::seq::SliceRandom as _;
+    const LETTERS: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
+    const DIGITS: &[u8] = b"23456789";
+    let mut rng = rand::thread_rng();
+    let mut chars: Vec<u8> = (0..12)
+        .map(|i| {
+            let set = if i < 3 { DIGITS } else { LETTERS };
+            *set.choose(&mut rng).expect("the sets are not empty")
+        })
+        .collect();
+    chars.shuffle(&mut rng);
+    String::from_utf8(chars).expect("ASCII")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_temporary_password_passes_the_policy_and_is_never_the_same_twice() {
+        let (a, b) = (temporary(), temporary());
+        assert_ne!(a, b);
+        for p in [a, b] {
+            assert!(domain::account::NewPassword::parse(&p).is_ok(), "{p}");
+            assert!(!p.contains(['0', 'O', '1', 'l', 'I']), "{p}");
+        }
+    }
 
     #[test]
     fn a_hash_is_argon2id_and_verifies_only_the_right_password() {

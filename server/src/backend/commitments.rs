@@ -8,7 +8,7 @@ use app::{
     },
     error::ApiError,
 };
-use domain::{ids::OrgUnitId, time::china_time};
+use domain::{ids::OrgUnitId, post::PostLevel, time::china_time};
 use sqlx::SqlitePool;
 
 use super::views;
@@ -210,13 +210,19 @@ pub async fn rollup(
     })
 }
 
-/// The template in force, for the commission.
-pub async fn template(conn: &mut Conn, person: &Person) -> Result<TemplateView> {
+/// The template in force for posts of `level` (`None`: the general one), for the commission.
+pub async fn template(
+    conn: &mut Conn,
+    person: &Person,
+    level: Option<PostLevel>,
+) -> Result<TemplateView> {
     if !person.principal.may_edit_commitment_template() {
         return Err(ApiError::forbidden().into());
     }
-    let t = store::commitments::template(conn).await?;
+    let t = store::commitments::template(conn, level).await?;
     Ok(TemplateView {
+        post_level: level,
+        inherited: level.is_some() && t.post_level.is_none(),
         title: t.title,
         body: t.body,
         placeholders: crate::commitments::PLACEHOLDERS

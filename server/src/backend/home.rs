@@ -150,6 +150,8 @@ pub async fn home(
         audits: principal.may_check_audit_log(),
         manages_accounts: principal.may_manage_accounts(),
         runs_rounds: principal.may_run_rounds(tree, &[]),
+        views_org: principal.may_view_org(),
+        sets_district: principal.may_set_district_settings(),
         staff_units: principal
             .roles
             .iter()

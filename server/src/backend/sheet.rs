@@ -186,6 +186,11 @@ pub async fn review_info(
             minutes_ref: m.minutes_ref,
         })
         .collect();
+    let may_grade = principal.may_grade_post(tree, post, unit);
+    let cadence = match may_grade {
+        true => Some(store::settings::numbers(conn).await?.1),
+        false => None,
+    };
     Ok(ReviewInfo {
         actions,
         return_targets,
@@ -197,7 +202,8 @@ pub async fn review_info(
         suggestions,
         objections,
         may_resolve_objections,
-        may_grade: principal.may_grade_post(tree, post, unit),
+        may_grade,
+        cadence,
         meetings,
     })
 }

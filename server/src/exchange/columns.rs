@@ -3,11 +3,11 @@
 use domain::FieldError;
 
 /// Title rows (`某某局廉政风险点台账`) often stand above the header; it is looked for this far down.
-pub(super) const HEADER_SEARCH_ROWS: usize = 10;
+pub(crate) const HEADER_SEARCH_ROWS: usize = 10;
 /// A row is taken for the header once it names this many known columns.
 const HEADER_MIN_COLUMNS: usize = 3;
 /// What Excel would read as the start of a formula in a CSV cell.
-pub(super) const FORMULA_STARTS: [char; 4] = ['=', '+', '-', '@'];
+pub(crate) const FORMULA_STARTS: [char; 4] = ['=', '+', '-', '@'];
 
 /// A column of the risk table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -145,35 +145,74 @@ impl Column {
             Self::MeasureStatus => &["落实情况"],
         }
     }
+}
 
-    pub(super) fn index(self) -> usize {
-        self as usize
+impl TableColumn for Column {
+    fn all() -> &'static [Self] {
+        &Self::ALL
     }
+    fn key(self) -> &'static str {
+        Column::key(self)
+    }
+    fn heading(self) -> &'static str {
+        Column::heading(self)
+    }
+    fn aliases(self) -> &'static [&'static str] {
+        Column::aliases(self)
+    }
+    fn required(self) -> bool {
+        Column::required(self)
+    }
+}
 
-    /// The column a header cell names, ignoring spaces and the case of English names.
-    pub(super) fn from_heading(raw: &str) -> Option<Self> {
-        let heading: String = raw
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        Self::ALL.into_iter().find(|column| {
-            column.key() == heading
-                || column.heading() == heading
-                || column.aliases().contains(&heading.as_str())
-        })
-    }
+/// The columns of a table a file is read into: the risk table's, the organisation's, the
+/// roster's. One header finder serves them all.
+pub trait TableColumn: Copy + PartialEq + 'static {
+    /// Every column, in the order of exports.
+    fn all() -> &'static [Self];
+    /// The English name: the `field` of row errors.
+    fn key(self) -> &'static str;
+    /// The Chinese header of files and exports.
+    fn heading(self) -> &'static str;
+    /// Other headers seen for the same column.
+    fn aliases(self) -> &'static [&'static str];
+    /// Whether a file must have the column.
+    fn required(self) -> bool;
+}
+
+/// The column a header cell names, ignoring spaces and the case of English names.
+pub(crate) fn from_heading<C: TableColumn>(raw: &str) -> Option<C> {
+    let heading: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    C::all().iter().copied().find(|column| {
+        column.key() == heading
+            || column.heading() == heading
+            || column.aliases().contains(&heading.as_str())
+    })
+}
+
+fn position<C: TableColumn>(column: C) -> usize {
+    C::all()
+        .iter()
+        .position(|c| *c == column)
+        .expect("a column is one of its table's")
 }
 
 /// Where each column sits in the file; `None` for an optional column the file does not have.
 #[derive(Debug, Clone)]
-pub(super) struct ColumnMap([Option<usize>; COLUMNS]);
+pub(crate) struct ColumnMap<C = Column> {
+    found: Vec<Option<usize>>,
+    table: std::marker::PhantomData<C>,
+}
 
-impl ColumnMap {
+impl<C: TableColumn> ColumnMap<C> {
     /// The cell of `column`, without the guard a CSV export puts before text Excel would take
     /// for a formula. A short row has empty cells at its end; a column the file lacks is empty.
-    pub(super) fn cell<'a, C: AsRef<str>>(&self, cells: &'a [C], column: Column) -> &'a str {
-        let raw = self.0[column.index()]
+    pub(crate) fn cell<'a, T: AsRef<str>>(&self, cells: &'a [T], column: C) -> &'a str {
+        let raw = self.found[position(column)]
             .and_then(|i| cells.get(i))
             .map_or("", AsRef::as_ref);
         match raw.strip_prefix('\'') {
@@ -183,43 +222,46 @@ impl ColumnMap {
     }
 
     /// Whether the file has `column`.
-    pub(super) fn has(&self, column: Column) -> bool {
-        self.0[column.index()].is_some()
+    pub(crate) fn has(&self, column: C) -> bool {
+        self.found[position(column)].is_some()
     }
 }
 
 /// Finds the header among the first rows and maps every column. A missing column makes the whole
 /// file unusable, so all missing ones are named at once.
-pub(super) fn map_header<C: AsRef<str>>(grid: &[Vec<C>]) -> Result<(usize, ColumnMap), FieldError> {
-    let known = |cells: &Vec<C>| {
+pub(crate) fn map_header<C: TableColumn, T: AsRef<str>>(
+    grid: &[Vec<T>],
+) -> Result<(usize, ColumnMap<C>), FieldError> {
+    let known = |cells: &Vec<T>| {
         cells
             .iter()
-            .filter(|c| Column::from_heading(c.as_ref()).is_some())
+            .filter(|c| from_heading::<C>(c.as_ref()).is_some())
             .count()
     };
     let header = grid
         .iter()
         .take(HEADER_SEARCH_ROWS)
-        .position(|cells| known(cells) >= HEADER_MIN_COLUMNS)
+        .position(|cells| known(cells) >= HEADER_MIN_COLUMNS.min(C::all().len()))
         .or_else(|| grid.iter().position(|cells| !is_blank(cells)))
         .ok_or_else(|| FieldError::new("empty_file", "file", "文件中没有任何内容"))?;
-    let mut found: [Option<usize>; COLUMNS] = [None; COLUMNS];
+    let mut found: Vec<Option<usize>> = vec![None; C::all().len()];
     for (index, cell) in grid[header].iter().enumerate() {
-        let Some(column) = Column::from_heading(cell.as_ref()) else {
+        let Some(column) = from_heading::<C>(cell.as_ref()) else {
             continue;
         };
-        if found[column.index()].is_some() {
+        if found[position(column)].is_some() {
             return Err(FieldError::new(
                 "duplicate_column",
                 column.key(),
                 format!("表头中“{}”列出现了不止一次", column.heading()),
             ));
         }
-        found[column.index()] = Some(index);
+        found[position(column)] = Some(index);
     }
-    let missing: Vec<Column> = Column::ALL
-        .into_iter()
-        .filter(|c| c.required() && found[c.index()].is_none())
+    let missing: Vec<C> = C::all()
+        .iter()
+        .copied()
+        .filter(|c| c.required() && found[position(*c)].is_none())
         .collect();
     if let Some(first) = missing.first() {
         let names: Vec<String> = missing
@@ -232,9 +274,15 @@ pub(super) fn map_header<C: AsRef<str>>(grid: &[Vec<C>]) -> Result<(usize, Colum
             format!("第 {} 行表头缺少以下列：{}", header + 1, names.join("、")),
         ));
     }
-    Ok((header, ColumnMap(found)))
+    Ok((
+        header,
+        ColumnMap {
+            found,
+            table: std::marker::PhantomData,
+        },
+    ))
 }
 
-pub(super) fn is_blank<C: AsRef<str>>(cells: &[C]) -> bool {
+pub(crate) fn is_blank<C: AsRef<str>>(cells: &[C]) -> bool {
     cells.iter().all(|c| c.as_ref().trim().is_empty())
 }

@@ -77,7 +77,7 @@ impl ExportRow {
     }
 }
 
-pub(super) enum Cell<'a> {
+pub(crate) enum Cell<'a> {
     Text(&'a str),
     Number(u8),
 }
@@ -279,13 +279,21 @@ impl UnitLabels {
 /// the demo table, RFC 4180 quoting, CRLF line ends. A text cell Excel would run as a formula
 /// gets a leading `'`, which import drops again.
 pub fn to_csv(rows: &[ExportRow]) -> Vec<u8> {
-    let mut out = String::from("\u{FEFF}");
     let header: Vec<&str> = Column::ALL.iter().map(|c| c.key()).collect();
+    table_csv(&header, rows.iter().map(|r| r.cells()))
+}
+
+/// Any table as CSV, written as [`to_csv`] writes the risk table.
+pub(crate) fn table_csv<'a, R>(header: &[&str], rows: impl Iterator<Item = R>) -> Vec<u8>
+where
+    R: AsRef<[Cell<'a>]>,
+{
+    let mut out = String::from("\u{FEFF}");
     out.push_str(&header.join(","));
     out.push_str("\r\n");
     for row in rows {
         let cells: Vec<String> = row
-            .cells()
+            .as_ref()
             .iter()
             .map(|cell| match cell {
                 Cell::Text(text) => csv_field(text),
@@ -322,12 +330,30 @@ pub(super) const COLUMN_WIDTHS: [f64; COLUMNS] = [
 /// Chinese column names, frozen, with a filter; text wraps; ratings are numbers. Text is always
 /// written as text, never as a formula.
 pub fn to_xlsx(rows: &[ExportRow]) -> anyhow::Result<Vec<u8>> {
+    let header: Vec<(&str, f64)> = Column::ALL
+        .iter()
+        .map(|c| c.heading())
+        .zip(COLUMN_WIDTHS)
+        .collect();
+    table_xlsx(SHEET_NAME, &header, rows.iter().map(|r| r.cells()))
+}
+
+/// Any table as an Excel workbook, written as [`to_xlsx`] writes the risk table: `header` gives
+/// each column's heading and width.
+pub(crate) fn table_xlsx<'a, R>(
+    sheet_name: &str,
+    header: &[(&str, f64)],
+    rows: impl Iterator<Item = R>,
+) -> anyhow::Result<Vec<u8>>
+where
+    R: AsRef<[Cell<'a>]>,
+{
     use rust_xlsxwriter::{Format, FormatAlign, Workbook};
 
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
-    sheet.set_name(SHEET_NAME)?;
-    let header = Format::new()
+    sheet.set_name(sheet_name)?;
+    let bold = Format::new()
         .set_bold()
         .set_align(FormatAlign::Center)
         .set_align(FormatAlign::VerticalCenter);
@@ -335,14 +361,16 @@ pub fn to_xlsx(rows: &[ExportRow]) -> anyhow::Result<Vec<u8>> {
     let number = Format::new()
         .set_align(FormatAlign::Center)
         .set_align(FormatAlign::Top);
-    for (col, (column, width)) in Column::ALL.iter().zip(COLUMN_WIDTHS).enumerate() {
+    for (col, (heading, width)) in header.iter().enumerate() {
         let col = u16::try_from(col)?;
-        sheet.set_column_width(col, width)?;
-        sheet.write_string_with_format(0, col, column.heading(), &header)?;
+        sheet.set_column_width(col, *width)?;
+        sheet.write_string_with_format(0, col, *heading, &bold)?;
     }
-    for (index, row) in rows.iter().enumerate() {
+    let mut last_row = 0;
+    for (index, row) in rows.enumerate() {
         let r = u32::try_from(index + 1)?;
-        for (col, cell) in row.cells().iter().enumerate() {
+        last_row = r;
+        for (col, cell) in row.as_ref().iter().enumerate() {
             let col = u16::try_from(col)?;
             match cell {
                 Cell::Text(value) => sheet.write_string_with_format(r, col, *value, &text)?,
@@ -353,7 +381,6 @@ pub fn to_xlsx(rows: &[ExportRow]) -> anyhow::Result<Vec<u8>> {
         }
     }
     sheet.set_freeze_panes(1, 0)?;
-    let last_row = u32::try_from(rows.len())?;
-    sheet.autofilter(0, 0, last_row, u16::try_from(Column::ALL.len() - 1)?)?;
+    sheet.autofilter(0, 0, last_row, u16::try_from(header.len().max(1) - 1)?)?;
     Ok(book.save_to_buffer()?)
 }

@@ -69,7 +69,7 @@ pub struct OmittedRefusals {
 }
 
 /// The first problems of each rule, and counts of the rest.
-fn bounded(rejected: &[RejectedRow]) -> (Vec<RejectedRow>, Vec<OmittedRefusals>) {
+pub(crate) fn bounded(rejected: &[RejectedRow]) -> (Vec<RejectedRow>, Vec<OmittedRefusals>) {
     let mut shown = Vec::new();
     let mut per_rule: Vec<(String, usize)> = Vec::new();
     for problem in rejected {
@@ -115,9 +115,9 @@ impl From<sqlx::Error> for ImportError {
 }
 
 /// Imports a risk table: checks every row, and in [`ImportMode::Apply`] writes the accepted rows
-/// of the slice in one write transaction. Works on an empty database: the district root
-/// ([`DISTRICT_NAME`]) and the round ([`ROUND_NAME`]) are created when missing; rows go into the
-/// current round otherwise. Users are never created.
+/// of the slice in one write transaction. Rows go into the current round under the district root;
+/// while either is missing, every row is refused saying what to set up first. Users are never
+/// created.
 pub async fn import(
     db: &Db,
     bytes: &[u8],

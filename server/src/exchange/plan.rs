@@ -19,7 +19,7 @@ use domain::{
 use super::{
     columns::Column,
     rows::{ParsedTable, RejectedRow, TableRow},
-    snapshot::{Snapshot, StoredPost, StoredRound, DISTRICT_NAME},
+    snapshot::{Snapshot, StoredPost, StoredRound},
 };
 
 /// What an import created (or, in a dry run, would create).
@@ -79,10 +79,8 @@ pub(crate) struct Plan {
     pub(super) total_rows: usize,
     pub(crate) accepted: Vec<PlannedRow>,
     pub(crate) rejected: Vec<RejectedRow>,
-    pub(super) root: UnitRef,
     pub(super) new_units: Vec<NewUnit>,
     pub(super) round: Option<StoredRound>,
-    pub(super) round_name: String,
 }
 
 /// Builds a [`Plan`]: resolves units (creating new ones in memory), and checks scope, levels,
@@ -145,21 +143,36 @@ impl Plan {
                 }),
             added: HashMap::new(),
         };
-        planner.root = match &snapshot.root {
-            Some((id, _)) => UnitRef::Stored(*id),
-            None => {
-                planner.new_units.push(NewUnit {
-                    parent: None,
-                    kind: OrgUnitKind::District,
-                    name: DISTRICT_NAME.to_owned(),
-                });
-                UnitRef::New(0)
-            }
+        // Rows go into the district's current round: both are set up first (the organisation
+        // by an administrator, the round by the commission), never invented by an import.
+        let missing = match (&snapshot.root, &snapshot.round) {
+            (None, _) => Some(FieldError::new(
+                "no_district",
+                "unit",
+                "尚未建立本区的组织机构：请系统管理员先在“组织机构”中建立本区，再导入风险台账",
+            )),
+            (Some(_), None) => Some(FieldError::new(
+                "no_round",
+                "unit",
+                "尚未启动排查批次：请区纪委先在“排查批次”中启动本年度排查，再导入风险台账",
+            )),
+            _ => None,
         };
+        if let Some((id, _)) = &snapshot.root {
+            planner.root = UnitRef::Stored(*id);
+        }
         let mut accepted = Vec::new();
         let mut rejected = table.rejected;
         for row in table.rows {
             let number = row.row;
+            if let Some(missing) = &missing {
+                rejected.push(RejectedRow::new(
+                    number,
+                    Column::Unit.key(),
+                    missing.clone(),
+                ));
+                continue;
+            }
             match planner.plan_row(row) {
                 Ok(planned) => accepted.push(planned),
                 Err(problems) => rejected.extend(
@@ -174,10 +187,8 @@ impl Plan {
             total_rows: table.total_rows,
             accepted,
             rejected,
-            root: planner.root,
             new_units: planner.new_units,
             round: snapshot.round.clone(),
-            round_name: snapshot.round_name.clone(),
         }
     }
 
@@ -417,7 +428,7 @@ impl Planner<'_> {
             .snapshot
             .root
             .as_ref()
-            .map_or(DISTRICT_NAME, |(_, name)| name.as_str());
+            .map_or("", |(_, name)| name.as_str());
         let path = match path {
             [first, rest @ ..] if first.as_str() == root_name => rest,
             _ => path,
@@ -475,7 +486,7 @@ impl Planner<'_> {
         if let Some(index) = self.new_index.get(&key) {
             return UnitRef::New(*index);
         }
-        let kind = kind_under(name, self.kind_of(parent));
+        let kind = OrgUnitKind::guess_under(name, self.kind_of(parent));
         self.new_units.push(NewUnit {
             parent: Some(parent),
             kind,
@@ -515,17 +526,4 @@ impl Planner<'_> {
             }
         }
     }
-}
-
-/// The kind of a new unit named `name` under a unit of kind `parent`: guessed from the name
-/// (`…街道办事处`, `…村`, `…社区`, `…科`), else the nearest kind the tree allows there.
-pub(super) fn kind_under(name: &str, parent: OrgUnitKind) -> OrgUnitKind {
-    [
-        OrgUnitKind::guess_from_name(name),
-        OrgUnitKind::Unit,
-        OrgUnitKind::Section,
-    ]
-    .into_iter()
-    .find(|kind| kind.may_sit_under(parent))
-    .unwrap_or(OrgUnitKind::Unit)
 }

@@ -123,7 +123,7 @@ fn empty() -> Cell {
     Arc::from("")
 }
 
-pub(super) fn too_many_rows() -> FieldError {
+pub(crate) fn too_many_rows() -> FieldError {
     FieldError::new(
         "too_many_rows",
         "file",

@@ -107,7 +107,7 @@ pub struct RejectedRow {
 const MAX_MESSAGE_CHARS: usize = 200;
 
 impl RejectedRow {
-    pub(super) fn new(row: usize, field: &str, error: FieldError) -> Self {
+    pub(crate) fn new(row: usize, field: &str, error: FieldError) -> Self {
         let message = match error.message.char_indices().nth(MAX_MESSAGE_CHARS) {
             Some((cut, _)) => format!("{}…", &error.message[..cut]),
             None => error.message,

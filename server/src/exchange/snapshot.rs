@@ -15,21 +15,12 @@ use crate::{
     store::{self, Conn},
 };
 
-/// The name of the district root an import into an empty database creates.
-pub const DISTRICT_NAME: &str = "示范区";
-/// The name of the round an import into a database without rounds creates.
-pub const ROUND_NAME: &str = "2026 年度排查";
-/// The year and deadline of that round.
-pub(super) const DEFAULT_ROUND_YEAR: i64 = 2026;
-pub(super) const DEFAULT_ROUND_DEADLINE: &str = "2026-12-31";
-
 /// Which round rows go into.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum RoundChoice<'a> {
-    /// The current round (the latest by year, then id, as sync and export see it); the demo
-    /// round is created when there is none.
+    /// The current round (the latest by year, then id, as sync and export see it).
     Current,
-    /// The round of this name, created when missing.
+    /// The round of this name.
     Named(&'a str),
 }
 
@@ -60,15 +51,14 @@ pub(super) struct StoredSheet {
 
 /// What planning needs from the database, read in one transaction.
 pub(crate) struct Snapshot {
-    /// The district root: the one named [`DISTRICT_NAME`], else the oldest root.
+    /// The district root (the oldest root); rows are refused while there is none.
     pub(super) root: Option<(i64, String)>,
     pub(super) units: HashMap<i64, StoredUnit>,
     /// (parent, name) → unit.
     pub(super) children: HashMap<(i64, String), i64>,
     pub(super) tree: OrgTree,
+    /// The round rows go into; rows are refused while there is none.
     pub(super) round: Option<StoredRound>,
-    /// The name of the round to create when `round` is `None`.
-    pub(super) round_name: String,
     /// (unit, title) → post.
     pub(super) posts: HashMap<(i64, String), StoredPost>,
     /// post → its sheet in the round.
@@ -90,10 +80,6 @@ impl Snapshot {
                     .map(|u| (OrgUnitId(u.id), u.parent.map(OrgUnitId))),
             ),
             round: None,
-            round_name: match round {
-                RoundChoice::Current => ROUND_NAME.to_owned(),
-                RoundChoice::Named(name) => name.to_owned(),
-            },
             posts: HashMap::new(),
             sheets: HashMap::new(),
             points: HashSet::new(),
@@ -103,7 +89,7 @@ impl Snapshot {
                 Some(parent) => {
                     snapshot.children.insert((parent, unit.name), unit.id);
                 }
-                None if snapshot.root.is_none() || unit.name == DISTRICT_NAME => {
+                None if snapshot.root.is_none() => {
                     snapshot.root = Some((unit.id, unit.name));
                 }
                 None => {}

@@ -6,10 +6,7 @@ use std::collections::HashMap;
 use anyhow::Context as _;
 use domain::{ids::RiskPointId, post::PostMarks, sync::RiskPointRecord};
 
-use super::{
-    plan::{ImportCounts, Plan, PlannedRow, UnitRef},
-    snapshot::{DEFAULT_ROUND_DEADLINE, DEFAULT_ROUND_YEAR},
-};
+use super::plan::{ImportCounts, Plan, PlannedRow, UnitRef};
 use crate::{
     db::now_ms,
     store::{self, Conn},
@@ -86,11 +83,6 @@ impl<'p> Writer<'p> {
         Ok(Written { unit, post })
     }
 
-    /// The district root's id, created if missing.
-    pub(crate) async fn district(&mut self, conn: &mut Conn) -> anyhow::Result<i64> {
-        self.unit_id(conn, self.plan.root).await
-    }
-
     /// Records on each sheet that already existed that its content changed, as sync does, so a
     /// reviewer's decision based on the old content is refused as stale; and on every sheet
     /// that got points, its next free position, which is never handed out again.
@@ -137,29 +129,18 @@ impl<'p> Writer<'p> {
         parent.context("A unit resolved to nothing")
     }
 
-    pub(super) async fn round(&mut self, conn: &mut Conn) -> anyhow::Result<(i64, String)> {
-        if let Some(round) = &self.round {
-            return Ok(round.clone());
-        }
-        let district = self.district(conn).await?;
-        let round = store::sheets::ensure_round(
-            conn,
-            district,
-            &self.plan.round_name,
-            DEFAULT_ROUND_YEAR,
-            DEFAULT_ROUND_DEADLINE,
-        )
-        .await?;
-        let round = (round.id, round.matrix_json);
-        self.round = Some(round.clone());
-        Ok(round)
+    /// The round rows go into; a plan accepts no row without one.
+    pub(super) fn round(&self) -> anyhow::Result<(i64, String)> {
+        self.round
+            .clone()
+            .context("An import row was accepted without a round")
     }
 
     pub(super) async fn sheet(&mut self, conn: &mut Conn, post: i64) -> anyhow::Result<SheetSlot> {
         if let Some(slot) = self.sheets.get(&post) {
             return Ok(*slot);
         }
-        let (round, matrix_json) = self.round(conn).await?;
+        let (round, matrix_json) = self.round()?;
         let (id, fresh, next_position) =
             store::sheets::ensure(conn, round, post, &matrix_json, self.now).await?;
         let slot = SheetSlot {

@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use app::{
     api::SessionUser,
     write::{
-        ChangePassword, Done, EndOtherSessions, ResetPassword, SessionsEnded, SetAccountActive,
-        UnlockAccount,
+        ChangePassword, CreateAccount, Created, Done, EndOtherSessions, ResetPassword, RolesSet,
+        SessionsEnded, SetAccountActive, SetRoles, UnlockAccount,
     },
 };
 use axum::{
@@ -107,4 +107,35 @@ pub async fn unlock(
     let user = signed_in(user)?;
     accounts::unlock(&state.db, Actor::User(&user), &body.username).await?;
     Ok(DONE)
+}
+
+/// `POST /api/users`: an administrator creates an account with a temporary password.
+pub async fn create(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    Json(body): Json<CreateAccount>,
+) -> Result<Json<Created>, HttpError> {
+    let user = signed_in(user)?;
+    let new = accounts::NewAccount {
+        username: &body.username,
+        display_name: &body.display_name,
+        unit_id: body.unit_id,
+        roles: &body.roles,
+        password: &body.temporary_password,
+        temporary: true,
+    };
+    let id = accounts::create(&state.db, Actor::User(&user), &new).await?;
+    Ok(Json(Created { id }))
+}
+
+/// `POST /api/users/roles`: an administrator sets an account's roles.
+pub async fn set_roles(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    Json(body): Json<SetRoles>,
+) -> Result<Json<RolesSet>, HttpError> {
+    let user = signed_in(user)?;
+    let (granted, revoked) =
+        accounts::set_roles(&state.db, Actor::User(&user), &body.username, &body.roles).await?;
+    Ok(Json(RolesSet { granted, revoked }))
 }

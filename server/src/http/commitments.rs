@@ -57,6 +57,7 @@ pub async fn save_template(
     Json(body): Json<SaveTemplate>,
 ) -> Result<Json<TemplateSaved>, HttpError> {
     let user = signed_in(user)?;
-    let id = commitments::save_template(&state.db, &user, &body.title, &body.body).await?;
+    let id = commitments::save_template(&state.db, &user, body.post_level, &body.title, &body.body)
+        .await?;
     Ok(Json(TemplateSaved { ok: true, id }))
 }

@@ -37,27 +37,41 @@ pub async fn export(
     let name = org.name(unit_id);
     let rows = exchange::export_unit(state.db.pool(), unit_id).await?;
     let (bytes, mime, ext) = match format.as_str() {
-        "export.csv" => (exchange::to_csv(&rows), "text/csv; charset=utf-8", "csv"),
-        "export.xlsx" => (
-            exchange::to_xlsx(&rows)?,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "xlsx",
-        ),
+        "export.csv" => (exchange::to_csv(&rows), mime_of("csv"), "csv"),
+        "export.xlsx" => (exchange::to_xlsx(&rows)?, mime_of("xlsx"), "xlsx"),
         _ => return Err(ApiError::not_found("该导出格式").into()),
     };
     let file = format!("{name}岗位廉政风险台账.{ext}");
+    Ok(download(
+        &file,
+        &format!("lianfang-{unit_id}.{ext}"),
+        mime,
+        bytes,
+    ))
+}
+
+/// The MIME type of an export by its extension.
+pub(super) fn mime_of(ext: &str) -> &'static str {
+    match ext {
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        _ => "text/csv; charset=utf-8",
+    }
+}
+
+/// A file to save: its Chinese name for browsers that read `filename*`, and an ASCII fallback.
+pub(super) fn download(file: &str, fallback: &str, mime: &str, bytes: Vec<u8>) -> Response {
     let disposition = format!(
-        "attachment; filename=\"lianfang-{unit_id}.{ext}\"; filename*=UTF-8''{}",
-        super::guard::encode_query_value(&file)
+        "attachment; filename=\"{fallback}\"; filename*=UTF-8''{}",
+        super::guard::encode_query_value(file)
     );
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, mime.to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 /// `POST /api/units/{id}/import?dry_run=true` (report only) or `?offset=N&limit=M` (apply a

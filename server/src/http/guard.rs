@@ -167,7 +167,7 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
         if !allowed && path.starts_with("/api/") && request.method() != Method::GET {
             return HttpError(ApiError::new(
                 ErrorCode::Forbidden,
-                "管理员已重置您的密码：请先修改密码，再继续操作",
+                "您正在使用管理员设置的临时密码：请先设置自己的新密码，再继续操作",
             ))
             .into_response();
         }

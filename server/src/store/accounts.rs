@@ -14,7 +14,8 @@ pub async fn ping(conn: &mut Conn) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A new user; `None` when the username is taken.
+/// A new user; `None` when the username is taken. `must_change`: the password is a temporary
+/// one, to be changed at the first sign-in.
 #[tracing::instrument(level = "debug", skip(conn, password_hash))]
 pub async fn insert_user(
     conn: &mut Conn,
@@ -22,15 +23,18 @@ pub async fn insert_user(
     display_name: &str,
     password_hash: &str,
     unit_id: i64,
+    must_change: bool,
     now: i64,
 ) -> anyhow::Result<Option<i64>> {
     sqlx::query_scalar!(
-        r#"INSERT INTO users (username, display_name, password_hash, unit_id, created_at) VALUES (?, ?, ?, ?, ?)
+        r#"INSERT INTO users (username, display_name, password_hash, unit_id, must_change_password, created_at)
+           VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT (username) DO NOTHING RETURNING id AS "id!: i64""#,
         username,
         display_name,
         password_hash,
         unit_id,
+        must_change,
         now
     )
     .fetch_optional(&mut *conn)
@@ -47,7 +51,16 @@ pub async fn ensure_user(
     password_hash: &str,
     now: i64,
 ) -> anyhow::Result<i64> {
-    if let Some(id) = insert_user(conn, username, display_name, password_hash, unit_id, now).await?
+    if let Some(id) = insert_user(
+        conn,
+        username,
+        display_name,
+        password_hash,
+        unit_id,
+        false,
+        now,
+    )
+    .await?
     {
         return Ok(id);
     }
@@ -365,6 +378,7 @@ pub async fn clear_failures(conn: &mut Conn, username: &str) -> anyhow::Result<u
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
     pub id: i64,
+    pub unit_id: i64,
     pub username: String,
     pub display_name: String,
     pub active: bool,
@@ -375,7 +389,8 @@ pub struct Account {
 /// The account with this login name, active or not.
 pub async fn account(conn: &mut Conn, username: &str) -> anyhow::Result<Option<Account>> {
     Ok(sqlx::query!(
-        r#"SELECT id AS "id!: i64", username, display_name, password_hash, active AS "active: bool",
+        r#"SELECT id AS "id!: i64", unit_id AS "unit_id!: i64", username, display_name, password_hash,
+                  active AS "active: bool",
                   EXISTS (SELECT 1 FROM role_assignments r WHERE r.user_id = users.id AND r.role = 'admin') AS "admin!: bool"
            FROM users WHERE username = ?"#,
         username
@@ -385,12 +400,25 @@ pub async fn account(conn: &mut Conn, username: &str) -> anyhow::Result<Option<A
     .context("Failed to load an account")?
     .map(|r| Account {
         id: r.id,
+        unit_id: r.unit_id,
         username: r.username,
         display_name: r.display_name,
         active: r.active,
         admin: r.admin,
         password_hash: r.password_hash,
     }))
+}
+
+/// The account with this id, active or not.
+pub async fn account_by_id(conn: &mut Conn, id: i64) -> anyhow::Result<Option<Account>> {
+    let Some(username) = sqlx::query_scalar!("SELECT username FROM users WHERE id = ?", id)
+        .fetch_optional(&mut *conn)
+        .await
+        .context("Failed to find an account")?
+    else {
+        return Ok(None);
+    };
+    account(conn, &username).await
 }
 
 /// How many active accounts hold the administrator role.
@@ -453,6 +481,8 @@ pub async fn delete_other_sessions(
 /// An account in the administrator's list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listed {
+    pub id: i64,
+    pub unit_id: i64,
     pub username: String,
     pub display_name: String,
     pub unit: String,
@@ -464,7 +494,8 @@ pub struct Listed {
 /// Every account, by unit and login name.
 pub async fn all(conn: &mut Conn) -> anyhow::Result<Vec<Listed>> {
     Ok(sqlx::query!(
-        r#"SELECT u.username, u.display_name, o.name AS unit, u.active AS "active: bool",
+        r#"SELECT u.id AS "id!: i64", u.unit_id AS "unit_id!: i64", u.username, u.display_name,
+                  o.name AS unit, u.active AS "active: bool",
                   u.must_change_password AS "must_change: bool",
                   EXISTS (SELECT 1 FROM role_assignments r WHERE r.user_id = u.id AND r.role = 'admin') AS "admin!: bool"
            FROM users u JOIN org_units o ON o.id = u.unit_id
@@ -475,6 +506,8 @@ pub async fn all(conn: &mut Conn) -> anyhow::Result<Vec<Listed>> {
     .context("Failed to list accounts")?
     .into_iter()
     .map(|r| Listed {
+        id: r.id,
+        unit_id: r.unit_id,
         username: r.username,
         display_name: r.display_name,
         unit: r.unit,

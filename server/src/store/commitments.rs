@@ -2,46 +2,80 @@
 //! changed (a trigger refuses it).
 
 use anyhow::Context as _;
+use domain::post::PostLevel;
 
 use super::Conn;
+use crate::error::corrupt;
 
-/// The template: every edit is a new row; the newest is in force.
+/// A template: every edit is a new row; the newest of a post level is in force for it.
 #[derive(Debug, Clone)]
 pub struct Template {
     pub id: i64,
+    /// The level it is for; `None`: every level without a template of its own.
+    pub post_level: Option<PostLevel>,
     pub title: String,
     pub body: String,
     pub updated_at: i64,
 }
 
-/// The template in force.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn template(conn: &mut Conn) -> anyhow::Result<Template> {
+/// The template in force for posts of `level`: the newest of that level, else the newest
+/// general one (`level` `None` asks for the general one).
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn template(conn: &mut Conn, level: Option<PostLevel>) -> anyhow::Result<Template> {
+    let level = level.map(PostLevel::code);
     let t = sqlx::query!(
-        r#"SELECT id AS "id!: i64", title, body, updated_at AS "updated_at!: i64" FROM commitment_templates ORDER BY id DESC LIMIT 1"#
+        r#"SELECT id AS "id!: i64", post_level, title, body, updated_at AS "updated_at!: i64"
+           FROM commitment_templates WHERE post_level IS ? OR post_level IS NULL
+           ORDER BY post_level IS NULL, id DESC LIMIT 1"#,
+        level
     )
     .fetch_one(&mut *conn)
     .await
     .context("Failed to load the commitment template")?;
     Ok(Template {
         id: t.id,
+        post_level: t
+            .post_level
+            .as_deref()
+            .map(PostLevel::parse)
+            .transpose()
+            .map_err(|e| corrupt("template post level", e))?,
         title: t.title,
         body: t.body,
         updated_at: t.updated_at,
     })
 }
 
-/// A new version of the template; returns its id.
+/// The post levels that have a template of their own.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn levels_with_templates(conn: &mut Conn) -> anyhow::Result<Vec<PostLevel>> {
+    sqlx::query_scalar!(
+        r#"SELECT DISTINCT post_level AS "post_level!: String" FROM commitment_templates
+           WHERE post_level IS NOT NULL"#
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("Failed to list the templates' post levels")?
+    .iter()
+    .map(|l| PostLevel::parse(l).map_err(|e| corrupt("template post level", e)))
+    .collect()
+}
+
+/// A new version of the template for `level` (`None`: the general one); returns its id.
 #[tracing::instrument(level = "debug", skip(conn, body))]
 pub async fn insert_template(
     conn: &mut Conn,
+    level: Option<PostLevel>,
     title: &str,
     body: &str,
     by: i64,
     now: i64,
 ) -> anyhow::Result<i64> {
+    let level = level.map(PostLevel::code);
     sqlx::query_scalar!(
-        r#"INSERT INTO commitment_templates (title, body, updated_by, updated_at) VALUES (?, ?, ?, ?) RETURNING id AS "id!: i64""#,
+        r#"INSERT INTO commitment_templates (post_level, title, body, updated_by, updated_at)
+           VALUES (?, ?, ?, ?, ?) RETURNING id AS "id!: i64""#,
+        level,
         title,
         body,
         by,

@@ -65,9 +65,14 @@ pub async fn of(
     .collect())
 }
 
-/// Starts a holding on `started_on`.
+/// Starts a holding on `started_on` (`None`: the day is not known).
 #[tracing::instrument(level = "debug", skip(conn))]
-pub async fn start(conn: &mut Conn, post: i64, user: i64, started_on: &str) -> anyhow::Result<()> {
+pub async fn start(
+    conn: &mut Conn,
+    post: i64,
+    user: i64,
+    started_on: Option<&str>,
+) -> anyhow::Result<()> {
     sqlx::query!(
         "INSERT INTO post_holdings (post_id, user_id, started_on) VALUES (?, ?, ?)",
         post,
@@ -94,6 +99,35 @@ pub async fn end(conn: &mut Conn, post: i64, user: i64, ended_on: &str) -> anyho
     .context("Failed to end a holding")?
     .rows_affected()
         > 0)
+}
+
+/// A holding as the roster sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub post_id: i64,
+    pub user_id: i64,
+    pub started_on: Option<String>,
+    pub ended_on: Option<String>,
+}
+
+/// Every holding, past and current, by post then start.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn all(conn: &mut Conn) -> anyhow::Result<Vec<Span>> {
+    Ok(sqlx::query!(
+        r#"SELECT post_id AS "post!: i64", user_id AS "user!: i64", started_on, ended_on
+           FROM post_holdings ORDER BY post_id, id"#
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("Failed to load the holdings")?
+    .into_iter()
+    .map(|r| Span {
+        post_id: r.post,
+        user_id: r.user,
+        started_on: r.started_on,
+        ended_on: r.ended_on,
+    })
+    .collect())
 }
 
 /// The post's approved sheet on the public record (its latest at 审核通过), if any.

@@ -22,25 +22,155 @@ pub struct Unit {
     pub parent: Option<i64>,
     pub kind: OrgUnitKind,
     pub name: String,
+    /// 分管区领导, as the commission wrote it.
+    pub district_leader: Option<String>,
 }
 
 /// Every unit, by id.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn units(conn: &mut Conn) -> anyhow::Result<Vec<Unit>> {
-    sqlx::query!(r#"SELECT id AS "id!: i64", parent_id, kind, name FROM org_units ORDER BY id"#)
-        .fetch_all(&mut *conn)
-        .await
-        .context("Failed to load the units")?
-        .into_iter()
-        .map(|u| {
-            Ok(Unit {
-                id: u.id,
-                parent: u.parent_id,
-                kind: OrgUnitKind::from_code(&u.kind).map_err(|e| corrupt("unit kind", e))?,
-                name: u.name,
-            })
+    sqlx::query!(
+        r#"SELECT id AS "id!: i64", parent_id, kind, name, district_leader FROM org_units ORDER BY id"#
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("Failed to load the units")?
+    .into_iter()
+    .map(|u| {
+        Ok(Unit {
+            id: u.id,
+            parent: u.parent_id,
+            kind: OrgUnitKind::from_code(&u.kind).map_err(|e| corrupt("unit kind", e))?,
+            name: u.name,
+            district_leader: u.district_leader,
         })
-        .collect()
+    })
+    .collect()
+}
+
+/// A new unit; `None` when its parent already has a unit of that name.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn insert_unit(
+    conn: &mut Conn,
+    parent: Option<i64>,
+    kind: OrgUnitKind,
+    name: &str,
+    district_leader: Option<&str>,
+) -> anyhow::Result<Option<i64>> {
+    let kind = kind.code();
+    sqlx::query_scalar!(
+        r#"INSERT INTO org_units (parent_id, kind, name, district_leader) VALUES (?, ?, ?, ?)
+           ON CONFLICT DO NOTHING RETURNING id AS "id!: i64""#,
+        parent,
+        kind,
+        name,
+        district_leader
+    )
+    .fetch_optional(&mut *conn)
+    .await
+    .with_context(|| format!("Failed to insert the unit {name}"))
+}
+
+/// Renames a unit and sets its 分管区领导; `false` when a sibling already has the name.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn update_unit(
+    conn: &mut Conn,
+    id: i64,
+    name: &str,
+    district_leader: Option<&str>,
+) -> anyhow::Result<bool> {
+    Ok(sqlx::query!(
+        "UPDATE OR IGNORE org_units SET name = ?, district_leader = ? WHERE id = ?",
+        name,
+        district_leader,
+        id
+    )
+    .execute(&mut *conn)
+    .await
+    .context("Failed to update a unit")?
+    .rows_affected()
+        > 0)
+}
+
+/// Sets a unit's 分管区领导.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn set_district_leader(
+    conn: &mut Conn,
+    id: i64,
+    district_leader: &str,
+) -> anyhow::Result<()> {
+    sqlx::query!(
+        "UPDATE org_units SET district_leader = ? WHERE id = ?",
+        district_leader,
+        id
+    )
+    .execute(&mut *conn)
+    .await
+    .context("Failed to set a unit's district leader")?;
+    Ok(())
+}
+
+/// How many posts and active people each unit has directly: unit → (posts, people).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn unit_counts(conn: &mut Conn) -> anyhow::Result<HashMap<i64, (i64, i64)>> {
+    let mut counts: HashMap<i64, (i64, i64)> = HashMap::new();
+    for r in sqlx::query!(
+        r#"SELECT unit_id AS "unit!: i64", COUNT(*) AS "n!: i64" FROM posts GROUP BY unit_id"#
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("Failed to count posts by unit")?
+    {
+        counts.entry(r.unit).or_default().0 = r.n;
+    }
+    for r in sqlx::query!(
+        r#"SELECT unit_id AS "unit!: i64", COUNT(*) AS "n!: i64" FROM users WHERE active = 1 GROUP BY unit_id"#
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("Failed to count people by unit")?
+    {
+        counts.entry(r.unit).or_default().1 = r.n;
+    }
+    Ok(counts)
+}
+
+/// Every role of every user: (user, role, scope).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn all_roles(conn: &mut Conn) -> anyhow::Result<Vec<(i64, Role, i64)>> {
+    sqlx::query!(
+        r#"SELECT user_id AS "user!: i64", role, scope_unit_id AS "scope!: i64"
+           FROM role_assignments ORDER BY user_id, role, scope_unit_id"#
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("Failed to load every role")?
+    .into_iter()
+    .map(|r| {
+        Ok((
+            r.user,
+            Role::parse(&r.role).map_err(|e| corrupt("role", e))?,
+            r.scope,
+        ))
+    })
+    .collect()
+}
+
+/// Takes a role away from `user` within `scope`; returns whether they had it.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn revoke(conn: &mut Conn, user: i64, role: Role, scope: i64) -> anyhow::Result<bool> {
+    let role = role.code();
+    Ok(sqlx::query!(
+        "DELETE FROM role_assignments WHERE user_id = ? AND role = ? AND scope_unit_id = ?",
+        user,
+        role,
+        scope
+    )
+    .execute(&mut *conn)
+    .await
+    .context("Failed to revoke a role")?
+    .rows_affected()
+        > 0)
 }
 
 /// The organisation tree, and each unit's name.
@@ -353,6 +483,28 @@ pub async fn ensure_post(
     .await
     .context("Failed to find a post")?;
     Ok((id, created))
+}
+
+/// Renames a post and sets its level; `false` when the unit already has a post of that title.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn update_post(
+    conn: &mut Conn,
+    post_id: i64,
+    title: &str,
+    level: PostLevel,
+) -> anyhow::Result<bool> {
+    let level = level.code();
+    Ok(sqlx::query!(
+        "UPDATE OR IGNORE posts SET title = ?, level = ? WHERE id = ?",
+        title,
+        level,
+        post_id
+    )
+    .execute(&mut *conn)
+    .await
+    .context("Failed to update a post")?
+    .rows_affected()
+        > 0)
 }
 
 /// Sets the commission's marks on a post.

@@ -330,3 +330,95 @@ pub async fn key_posts_approved(conn: &mut Conn) -> anyhow::Result<Vec<KeyPostAp
     })
     .collect())
 }
+
+/// The rating matrix of a round (as stored JSON), if the round exists.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn matrix_of(conn: &mut Conn, round: i64) -> anyhow::Result<Option<String>> {
+    sqlx::query_scalar!("SELECT matrix_json FROM rounds WHERE id = ?", round)
+        .fetch_optional(&mut *conn)
+        .await
+        .context("Failed to load a round's matrix")
+}
+
+/// A risk point on a draft (自查) sheet of a round, with what its level is computed from.
+#[derive(Debug, Clone)]
+pub struct DraftPoint {
+    pub id: String,
+    pub post_id: i64,
+    pub likelihood: i64,
+    pub impact: i64,
+    pub frequency: i64,
+    pub level: String,
+}
+
+/// Gives a round a new matrix, and with it every sheet of the round still in 自查 (drafts):
+/// sheets further up the chain or published keep the matrix they were rated with. Returns the
+/// drafts' points, to be rated again, and how many sheets took the matrix.
+#[tracing::instrument(level = "debug", skip(conn, matrix_json))]
+pub async fn set_matrix(
+    conn: &mut Conn,
+    round: i64,
+    matrix_json: &str,
+    now: i64,
+) -> anyhow::Result<(Vec<DraftPoint>, u64)> {
+    sqlx::query!(
+        "UPDATE rounds SET matrix_json = ? WHERE id = ?",
+        matrix_json,
+        round
+    )
+    .execute(&mut *conn)
+    .await
+    .context("Failed to set a round's matrix")?;
+    let sheets = sqlx::query!(
+        "UPDATE risk_sheets SET matrix_json = ?, updated_at = ? WHERE round_id = ? AND stage = 'self_check'",
+        matrix_json,
+        now,
+        round
+    )
+    .execute(&mut *conn)
+    .await
+    .context("Failed to set the matrix of a round's drafts")?
+    .rows_affected();
+    let points = sqlx::query!(
+        r#"SELECT p.id AS "id!", rs.post_id AS "post_id!: i64", p.likelihood AS "likelihood!: i64",
+                  p.impact AS "impact!: i64", p.frequency AS "frequency!: i64", p.level
+           FROM risk_points p JOIN risk_sheets rs ON rs.id = p.sheet_id
+           WHERE rs.round_id = ? AND rs.stage = 'self_check' ORDER BY p.sheet_id, p.position"#,
+        round
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("Failed to load the points of a round's drafts")?
+    .into_iter()
+    .map(|r| DraftPoint {
+        id: r.id,
+        post_id: r.post_id,
+        likelihood: r.likelihood,
+        impact: r.impact,
+        frequency: r.frequency,
+        level: r.level,
+    })
+    .collect();
+    Ok((points, sheets))
+}
+
+/// Sets the levels of points: (point id, level code).
+#[tracing::instrument(level = "debug", skip_all, fields(points = levels.len()))]
+pub async fn set_levels(
+    conn: &mut Conn,
+    levels: &[(String, &str)],
+    now: i64,
+) -> anyhow::Result<()> {
+    for (id, level) in levels {
+        sqlx::query!(
+            "UPDATE risk_points SET level = ?, updated_at = ? WHERE id = ?",
+            level,
+            now,
+            id
+        )
+        .execute(&mut *conn)
+        .await
+        .context("Failed to set a point's level")?;
+    }
+    Ok(())
+}

@@ -147,6 +147,83 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
             Body::Form(leak(format!("id={round}"))),
             Some(&["shenhe"]),
         ),
+        // 组织机构 and 区纪委设置: input that fails the first check after the permission check, so
+        // those allowed get a 400 and nothing changes.
+        call(
+            Method::POST,
+            "/api/org/units",
+            Body::Json(json!({ "parent_id": unit, "name": "" })),
+            Some(&["admin"]),
+        ),
+        call(
+            Method::POST,
+            &format!("/api/org/units/{unit}"),
+            Body::Json(json!({ "name": "" })),
+            Some(&["admin"]),
+        ),
+        call(
+            Method::POST,
+            "/api/org/posts",
+            Body::Json(json!({ "unit_id": unit, "title": "", "level": "general" })),
+            Some(&["admin"]),
+        ),
+        call(
+            Method::POST,
+            &format!("/api/org/posts/{post}"),
+            Body::Json(json!({ "title": "", "level": "general" })),
+            Some(&["admin"]),
+        ),
+        call(
+            Method::POST,
+            "/api/users",
+            Body::Json(json!({ "username": "x", "display_name": "某人", "unit_id": unit,
+                               "roles": [], "temporary_password": "Temporary2026x" })),
+            Some(&["admin"]),
+        ),
+        call(
+            Method::POST,
+            "/api/users/roles",
+            Body::Json(json!({ "username": "zhaolei", "roles": [{ "role": "Admin", "scope_id": 999_999 }] })),
+            Some(&["admin"]),
+        ),
+        call(
+            Method::POST,
+            "/api/org/import?table=units&dry_run=true",
+            Body::Bytes("上级单位,单位名称\n".as_bytes().to_vec()),
+            Some(&["admin"]),
+        ),
+        call(
+            Method::GET,
+            "/api/org/export/units.csv",
+            Body::None,
+            Some(&["admin", "shenhe"]),
+        ),
+        call(
+            Method::GET,
+            "/api/org/export/staff.xlsx",
+            Body::None,
+            Some(&["admin", "shenhe"]),
+        ),
+        call(Method::POST, "/api/fn/org", Body::Form(""), Some(&["admin", "shenhe"])),
+        call(Method::POST, "/api/fn/settings", Body::Form(""), Some(&["admin", "shenhe"])),
+        call(
+            Method::POST,
+            "/api/settings",
+            Body::Json(json!({ "notice_days": 0, "cadence_first": 6, "cadence_second": 12, "cadence_third": 24 })),
+            Some(&["shenhe"]),
+        ),
+        call(
+            Method::POST,
+            "/api/settings/calendar",
+            Body::Json(json!({ "days": "" })),
+            Some(&["shenhe"]),
+        ),
+        call(
+            Method::POST,
+            &format!("/api/rounds/{round}/matrix"),
+            Body::Json(json!({ "high_min": 5, "medium_min": 9 })),
+            Some(&["shenhe"]),
+        ),
         call(Method::GET, "/api/health", Body::None, None),
         // A wrong current password is the user's own mistake (400), not a refusal.
         call(
@@ -293,6 +370,12 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
             Some(READERS),
         ),
         call(Method::POST, "/api/fn/template", Body::Form(""), Some(&["shenhe"])),
+        call(
+            Method::POST,
+            "/api/fn/template",
+            Body::Form("post_level=Leadership"),
+            Some(&["shenhe"]),
+        ),
         call(Method::POST, "/api/fn/audit", Body::Form(""), Some(&["shenhe", "admin"])),
         call(
             Method::POST,
@@ -373,6 +456,9 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
         "/rounds".to_owned(),
         format!("/units/{unit}/posts"),
         format!("/rounds/{round}"),
+        "/admin/org".to_owned(),
+        "/admin/org/import".to_owned(),
+        "/settings".to_owned(),
     ] {
         let r = app.client.get(app.url(&page)).send().await.unwrap();
         assert!(r.status().is_redirection(), "{page}: {}", r.status());
