@@ -149,7 +149,10 @@ async fn a_reset_password_must_be_changed_before_anything_else() {
     )
     .await;
     assert_eq!(status, 403);
-    assert!(body["message"].as_str().unwrap().contains("请先设置自己的新密码"));
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("请先设置自己的新密码"));
 
     let change = |current: &str, new: &str| {
         let body = json!({ "current_password": current, "new_password": new });
