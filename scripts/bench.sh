@@ -16,7 +16,7 @@ printf '\n==> 审计记录链校验（1,000,000 条）\n'
 cargo bench -p server --bench verify 2>&1 | grep -E '^verify:'
 
 printf '\n==> 浏览器清空 10,000 条待同步操作\n'
-cargo leptos build --release 2>&1 | tail -n 1
+cargo leptos build --release --split 2>&1 | tail -n 1
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT

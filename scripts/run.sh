@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH" SQLX_OFFLINE=true
 
 printf '\n==> 构建服务器与 wasm（发布模式；首次约 10 分钟，之后约 1 分钟）\n'
-cargo leptos build --release
+cargo leptos build --release --split
 
 target_dir=${CARGO_TARGET_DIR:-target}
 printf '\n==> 启动：http://127.0.0.1:3000\n'

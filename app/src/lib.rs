@@ -11,19 +11,30 @@ mod fetch;
 #[cfg(feature = "hydrate")]
 pub mod offline;
 mod pages;
+mod routes;
 pub mod write;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
+
+use routes::*;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     provide_request_nonce();
+    #[cfg(feature = "ssr")]
+    let path = use_context::<http::request::Parts>()
+        .map(|parts| parts.uri.path().to_owned())
+        .unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    let path = String::new();
+    // Records anyone may read come complete from the server: no wasm, a few lines for printing.
+    let without_wasm = reads_without_wasm(&path);
     view! {
         <!DOCTYPE html>
         <html lang="zh-CN">
@@ -32,7 +43,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <HydrationScripts options/>
+                {(!without_wasm).then(|| view! { <HydrationScripts options/> })}
+                {without_wasm.then(|| view! { <script src="/print.js" defer=true></script> })}
                 <MetaTags/>
             </head>
             <body>
@@ -62,47 +74,46 @@ pub fn App() -> impl IntoView {
         <Title formatter=|text: String| if text.is_empty() { "廉防 · 岗位廉政风险排查防范".to_owned() } else { format!("{text} · 廉防") }/>
         <Router>
             <a class="skip-link" href="#main">"跳到主要内容"</a>
-            <Routes fallback=pages::NotFound>
-                <Route path=path!("/") view=pages::HomePage/>
-                <Route path=path!("/login") view=pages::LoginPage/>
+            <Routes fallback=|| view! { <pages::NotFound/><routes::Hydrated/> }>
+                <Route path=path!("/") view={Lazy::<HomeRoute>::new()}/>
+                <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
                 // A page for one record renders whole before answering, so that a missing record
                 // answers 404 (the status is sent with the first byte).
-                <Route path=path!("/posts/:id") view=pages::SheetPage ssr=SsrMode::Async/>
-                <Route path=path!("/check") view=pages::CheckPage/>
-                <Route path=path!("/units/:id/meeting") view=pages::MeetingPage ssr=SsrMode::Async/>
-                <Route path=path!("/units/:id/import") view=pages::ImportPage ssr=SsrMode::Async/>
-                <Route path=path!("/units/:id/commitments") view=pages::RollupPage ssr=SsrMode::Async/>
-                <Route path=path!("/units/:id/posts") view=pages::HoldersPage/>
-                <Route path=path!("/commitments/:id") view=pages::CommitmentPage ssr=SsrMode::Async/>
-                <Route path=path!("/commitment-template") view=pages::TemplatePage/>
-                <Route path=path!("/admin/audit") view=pages::AuditPage/>
-                <Route path=path!("/account") view=pages::AccountPage/>
-                <Route path=path!("/admin/accounts") view=pages::AccountsPage/>
-                <Route path=path!("/admin/org") view=pages::OrgPage/>
-                <Route path=path!("/admin/org/import") view=pages::RosterImportPage/>
-                <Route path=path!("/settings") view=pages::SettingsPage/>
-                <Route path=path!("/rounds") view=pages::RoundsPage/>
-                <Route path=path!("/rounds/:id") view=pages::RoundPage ssr=SsrMode::Async/>
-                <Route path=path!("/verify/:token") view=pages::VerifyPage ssr=SsrMode::Async/>
+                <Route path=path!("/posts/:id") view={Lazy::<SheetRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/check") view={Lazy::<CheckRoute>::new()}/>
+                <Route path=path!("/units/:id/meeting") view={Lazy::<MeetingRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/units/:id/import") view={Lazy::<ImportRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/units/:id/commitments") view={Lazy::<RollupRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/units/:id/posts") view={Lazy::<HoldersRoute>::new()}/>
+                <Route path=path!("/commitments/:id") view={Lazy::<CommitmentRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/commitment-template") view={Lazy::<TemplateRoute>::new()}/>
+                <Route path=path!("/admin/audit") view={Lazy::<AuditRoute>::new()}/>
+                <Route path=path!("/account") view={Lazy::<AccountRoute>::new()}/>
+                <Route path=path!("/admin/accounts") view={Lazy::<AccountsRoute>::new()}/>
+                <Route path=path!("/admin/org") view={Lazy::<OrgRoute>::new()}/>
+                <Route path=path!("/admin/org/import") view={Lazy::<RosterImportRoute>::new()}/>
+                <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()}/>
+                <Route path=path!("/rounds") view={Lazy::<RoundsRoute>::new()}/>
+                <Route path=path!("/rounds/:id") view={Lazy::<RoundRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/verify/:token") view={Lazy::<VerifyRoute>::new()} ssr=SsrMode::Async/>
                 // These render completely before the first byte: readable without wasm, and ready
                 // for print.
-                <Route path=path!("/units/:id/handbook") view=pages::HandbookPage ssr=SsrMode::Async/>
-                <Route path=path!("/public") view=pages::PublicIndexPage ssr=SsrMode::Async/>
-                <Route path=path!("/public/units/:id") view=pages::PublicUnitPage ssr=SsrMode::Async/>
+                <Route path=path!("/units/:id/handbook") view={Lazy::<HandbookRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/public") view={Lazy::<PublicIndexRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/public/units/:id") view={Lazy::<PublicUnitRoute>::new()} ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }
 }
 
-/// Sets `data-hydrated` on `<body>`; called by the wasm entry point once hydration is done.
-#[cfg(feature = "hydrate")]
-pub fn mark_hydrated() {
-    if let Some(body) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.body())
-    {
-        let _ = body.set_attribute("data-hydrated", "true");
-    }
+/// Whether a page is a record anyone may read and print (the public notice, a unit's handbook, a
+/// commitment's verification page), which the server sends without the app's wasm when it is
+/// opened directly: it is complete HTML, and a phone on a weak signal shows it at once.
+pub fn reads_without_wasm(path: &str) -> bool {
+    path == "/public"
+        || path.starts_with("/public/")
+        || path.starts_with("/verify/")
+        || (path.starts_with("/units/") && path.ends_with("/handbook"))
 }
 
 /// Whether a page needs a signed-in user; the server redirects to the login page otherwise.

@@ -1,12 +1,12 @@
-//! The wasm entry point: hydrates the server-rendered page, then marks `<body data-hydrated>` so
+//! The wasm entry point: hydrates the server-rendered page. The page marks
+//! `<body data-hydrated>` itself once it is interactive (its code may arrive later, in a chunk of
+//! its own), so that tests and scripts know when it is.
 #![recursion_limit = "256"]
-//! that tests (and scripts) know the page is interactive.
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
 #[wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    app::mark_hydrated();
+    leptos::mount::hydrate_lazy(app::App);
 }

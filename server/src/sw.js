@@ -3,14 +3,9 @@
 // server: a new deploy is a new version, which replaces the old cache.
 const VERSION = '__VERSION__';
 const CACHE = 'lianfang-' + VERSION;
-const PRECACHE = [
-  '/check',
-  '/login',
-  '/pkg/lianfang.js',
-  '/pkg/lianfang.wasm',
-  '/pkg/lianfang.css',
-  '/favicon.svg',
-];
+// The pages kept for offline use, and every built file: the app's core and each page's chunk
+// (listed by the server from the site's pkg folder).
+const PRECACHE = ['/check', '/login', '/favicon.svg'].concat(__BUILT_FILES__);
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

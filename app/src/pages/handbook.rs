@@ -42,7 +42,7 @@ fn Handbook(book: HandbookView) -> impl IntoView {
         <Title text=title.clone()/>
         <div class="no-print handbook-tools">
             <a href="/">"返回首页"</a>
-            <button type="button" on:click=print>"打印 / 另存为 PDF"</button>
+            <button type="button" data-print="" on:click=print>"打印 / 另存为 PDF"</button>
             <a class="button" href=format!("/api/units/{unit_id}/export.xlsx") download>"导出 Excel"</a>
             <a class="button" href=format!("/api/units/{unit_id}/export.csv") download>"导出 CSV"</a>
         </div>

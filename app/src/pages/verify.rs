@@ -68,7 +68,7 @@ fn Verification(v: VerificationView) -> impl IntoView {
     };
     view! {
         <p class=status.0 role="status" data-testid="verify-status">{status.1}</p>
-        <p class="no-print"><button type="button" on:click=print>"打印承诺书（A4）"</button></p>
+        <p class="no-print"><button type="button" data-print="" on:click=print>"打印承诺书（A4）"</button></p>
         <article class="card commitment">
             <h1>{v.title.clone()}</h1>
             <p class="muted">{format!("{} · {}", v.unit, v.post)}</p>

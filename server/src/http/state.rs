@@ -150,15 +150,36 @@ pub async fn who(
 /// deploy replaces the cached files and nothing else does.
 fn service_worker_script(options: &LeptosOptions) -> String {
     use sha2::{Digest as _, Sha256};
-    let pkg = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let pkg_dir = options.site_pkg_dir.as_ref();
+    let pkg = std::path::Path::new(options.site_root.as_ref()).join(pkg_dir);
+    // Every built file: the core wasm, JS and CSS, and the chunks of a split build with their
+    // loader and manifest. Precompressed copies are the same files again.
+    let mut files: Vec<String> = std::fs::read_dir(&pkg)
+        .map(|dir| {
+            dir.filter_map(|entry| entry.ok())
+                .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                .filter(|name| {
+                    [".wasm", ".js", ".css", ".json"]
+                        .iter()
+                        .any(|ext| name.ends_with(ext))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
     let mut hasher = Sha256::new();
-    for ext in ["wasm", "js", "css"] {
-        if let Ok(bytes) = std::fs::read(pkg.join(format!("{}.{ext}", options.output_name))) {
+    for name in &files {
+        hasher.update(name.as_bytes());
+        if let Ok(bytes) = std::fs::read(pkg.join(name)) {
             hasher.update(&bytes);
         }
     }
     let version = hex::encode(&hasher.finalize()[..8]);
-    include_str!("../sw.js").replace("__VERSION__", &version)
+    let urls: Vec<String> = files.iter().map(|f| format!("/{pkg_dir}/{f}")).collect();
+    let list = serde_json::to_string(&urls).unwrap_or_else(|_| "[]".to_owned());
+    include_str!("../sw.js")
+        .replace("__VERSION__", &version)
+        .replace("__BUILT_FILES__", &list)
 }
 
 /// `GET /sw.js`.

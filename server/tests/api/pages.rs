@@ -194,3 +194,39 @@ async fn a_page_for_a_record_that_does_not_exist_is_a_404_page() {
         assert_eq!(response.status(), 200, "{path}");
     }
 }
+
+#[tokio::test]
+async fn records_anyone_may_read_come_without_the_wasm_and_staff_pages_with_it() {
+    let app = spawn_app().await;
+    let unit: i64 = app
+        .count("SELECT id FROM org_units WHERE name = '区交通局'")
+        .await;
+    let liaison = app.session_cookie("lianluo").await;
+    let page = |path: String, cookie: Option<String>| {
+        let app = &app;
+        async move {
+            let mut request = app.client.get(app.url(&path));
+            if let Some(cookie) = cookie {
+                request = request.header(reqwest::header::COOKIE, cookie);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200, "{path}");
+            response.text().await.unwrap()
+        }
+    };
+    for (path, cookie) in [
+        ("/public".to_owned(), None),
+        (format!("/public/units/{unit}"), None),
+        (format!("/units/{unit}/handbook"), Some(liaison.clone())),
+    ] {
+        let html = page(path.clone(), cookie).await;
+        assert!(
+            !html.contains("lianfang.wasm") && !html.contains("__wasm_split"),
+            "{path}"
+        );
+        assert!(html.contains(r#"<script src="/print.js" defer"#), "{path}");
+    }
+    let home = page("/".to_owned(), Some(liaison)).await;
+    assert!(home.contains("mod.hydrate()"), "the app's pages hydrate");
+    assert!(!home.contains("/print.js"));
+}

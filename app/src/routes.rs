@@ -1,0 +1,199 @@
+//! The routes' pages, loaded when first shown. The pages are grouped by who opens them together,
+//! and each group is a chunk of the wasm of its own (`cargo leptos build --split` splits at each
+//! `#[lazy]` function): a browser downloads the app's core and the group of the page it opens,
+//! never every page there is. Code that groups share is split into chunks of its own. A village
+//! cadre's phone, which only ever signs in and fills in the self-check, never downloads the
+//! administration pages.
+//!
+//! Each page ends with [`Hydrated`], which marks `<body>` once the page itself (not just the
+//! shell) is interactive.
+
+use std::future::Future;
+
+use leptos::prelude::*;
+use leptos_router::LazyRoute;
+
+use crate::pages;
+
+/// Every page of the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Page {
+    Login,
+    Check,
+    Home,
+    Sheet,
+    Meeting,
+    Import,
+    Rollup,
+    Holders,
+    Commitment,
+    Account,
+    Accounts,
+    Org,
+    RosterImport,
+    Settings,
+    Audit,
+    Template,
+    Rounds,
+    Round,
+    Verify,
+    Handbook,
+    PublicIndex,
+    PublicUnit,
+}
+
+/// A page's view, marked [`Hydrated`] at its end.
+fn with_mark(page: impl IntoView + 'static) -> AnyView {
+    view! { {page}<Hydrated/> }.into_any()
+}
+
+/// 登录: the first page anyone sees, kept for offline sign-in.
+#[leptos::lazy]
+fn sign_in(_page: Page) -> AnyView {
+    with_mark(view! { <pages::LoginPage/> })
+}
+
+/// 岗位自查: the offline self-check, with its local store and sync engine.
+#[leptos::lazy]
+fn self_check(_page: Page) -> AnyView {
+    with_mark(view! { <pages::CheckPage/> })
+}
+
+/// Everyday work: the home page and inbox, a sheet with its review, meetings, imports, the
+/// commitment roll-up, posts and holders, a commitment to sign, one's own account.
+#[leptos::lazy]
+fn work(page: Page) -> AnyView {
+    match page {
+        Page::Sheet => with_mark(view! { <pages::SheetPage/> }),
+        Page::Meeting => with_mark(view! { <pages::MeetingPage/> }),
+        Page::Import => with_mark(view! { <pages::ImportPage/> }),
+        Page::Rollup => with_mark(view! { <pages::RollupPage/> }),
+        Page::Holders => with_mark(view! { <pages::HoldersPage/> }),
+        Page::Commitment => with_mark(view! { <pages::CommitmentPage/> }),
+        Page::Account => with_mark(view! { <pages::AccountPage/> }),
+        _ => with_mark(view! { <pages::HomePage/> }),
+    }
+}
+
+/// The commission's and the administrator's desk: accounts, the organisation and its roster,
+/// settings, the audit log, the commitment templates, rounds.
+#[leptos::lazy]
+fn administration(page: Page) -> AnyView {
+    match page {
+        Page::Org => with_mark(view! { <pages::OrgPage/> }),
+        Page::RosterImport => with_mark(view! { <pages::RosterImportPage/> }),
+        Page::Settings => with_mark(view! { <pages::SettingsPage/> }),
+        Page::Audit => with_mark(view! { <pages::AuditPage/> }),
+        Page::Template => with_mark(view! { <pages::TemplatePage/> }),
+        Page::Rounds => with_mark(view! { <pages::RoundsPage/> }),
+        Page::Round => with_mark(view! { <pages::RoundPage/> }),
+        _ => with_mark(view! { <pages::AccountsPage/> }),
+    }
+}
+
+/// Records anyone may read and print: the public notice, a unit's handbook, a commitment's
+/// verification page. Opened directly they need no wasm at all (the server sends them without
+/// it); this chunk serves them when reached from another page of the app.
+#[leptos::lazy]
+fn records(page: Page) -> AnyView {
+    match page {
+        Page::Handbook => with_mark(view! { <pages::HandbookPage/> }),
+        Page::PublicIndex => with_mark(view! { <pages::PublicIndexPage/> }),
+        Page::PublicUnit => with_mark(view! { <pages::PublicUnitPage/> }),
+        _ => with_mark(view! { <pages::VerifyPage/> }),
+    }
+}
+
+/// The route of each page: which group it is loaded with. The router preloads the group's chunk
+/// before it hydrates or shows the page (`__preload_…` is what `#[lazy]` generates for the
+/// browser; the server has every page at hand).
+macro_rules! routes {
+    ($($route:ident => $group:ident($page:ident)),* $(,)?) => {
+        $(
+            #[doc = concat!("The route of `Page::", stringify!($page), "`, loaded with `", stringify!($group), "`.")]
+            pub(crate) struct $route;
+
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    $route
+                }
+
+                fn view(_this: Self) -> impl Future<Output = AnyView> {
+                    $group(Page::$page)
+                }
+
+                #[allow(clippy::manual_async_fn)]
+                fn preload() -> impl Future<Output = ()> {
+                    async {
+                        #[cfg(feature = "hydrate")]
+                        paste_preload!($group).await;
+                    }
+                }
+            }
+        )*
+    };
+}
+
+/// The chunk loader `#[lazy]` generates for a group, in the browser.
+#[cfg(feature = "hydrate")]
+macro_rules! paste_preload {
+    (sign_in) => {
+        __preload_sign_in()
+    };
+    (self_check) => {
+        __preload_self_check()
+    };
+    (work) => {
+        __preload_work()
+    };
+    (administration) => {
+        __preload_administration()
+    };
+    (records) => {
+        __preload_records()
+    };
+}
+
+routes! {
+    LoginRoute => sign_in(Login),
+    CheckRoute => self_check(Check),
+    HomeRoute => work(Home),
+    SheetRoute => work(Sheet),
+    MeetingRoute => work(Meeting),
+    ImportRoute => work(Import),
+    RollupRoute => work(Rollup),
+    HoldersRoute => work(Holders),
+    CommitmentRoute => work(Commitment),
+    AccountRoute => work(Account),
+    AccountsRoute => administration(Accounts),
+    OrgRoute => administration(Org),
+    RosterImportRoute => administration(RosterImport),
+    SettingsRoute => administration(Settings),
+    AuditRoute => administration(Audit),
+    TemplateRoute => administration(Template),
+    RoundsRoute => administration(Rounds),
+    RoundRoute => administration(Round),
+    VerifyRoute => records(Verify),
+    HandbookRoute => records(Handbook),
+    PublicIndexRoute => records(PublicIndex),
+    PublicUnitRoute => records(PublicUnit),
+}
+
+/// Marks `<body data-hydrated>` once the page it ends is interactive: its effect runs after the
+/// page has hydrated (for a page in a chunk, after the chunk has arrived).
+#[component]
+pub(crate) fn Hydrated() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| mark_hydrated());
+}
+
+/// Sets `data-hydrated` on `<body>`; [`Hydrated`] calls it once the page is interactive.
+#[cfg(feature = "hydrate")]
+fn mark_hydrated() {
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+}
