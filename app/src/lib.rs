@@ -43,6 +43,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                // Installable: phones offer 添加到主屏幕, which opens the self-check.
+                <link rel="manifest" href="/manifest.webmanifest"/>
+                <meta name="theme-color" content="#b3261e"/>
+                <link rel="apple-touch-icon" href="/icon-192.png"/>
                 {(!without_wasm).then(|| view! { <HydrationScripts options/> })}
                 {without_wasm.then(|| view! { <script src="/print.js" defer=true></script> })}
                 <MetaTags/>

@@ -5,7 +5,8 @@ const VERSION = '__VERSION__';
 const CACHE = 'lianfang-' + VERSION;
 // The pages kept for offline use, and every built file: the app's core and each page's chunk
 // (listed by the server from the site's pkg folder).
-const PRECACHE = ['/check', '/login', '/favicon.svg'].concat(__BUILT_FILES__);
+const PRECACHE = ['/check', '/login', '/favicon.svg', '/manifest.webmanifest', '/icon-192.png', '/icon-512.png']
+  .concat(__BUILT_FILES__);
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

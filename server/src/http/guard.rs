@@ -31,8 +31,7 @@ pub async fn security_headers(
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let nonce = base64::engine::general_purpose::STANDARD.encode(bytes);
     request.extensions_mut().insert(CspNonce(nonce.clone()));
-    let is_static =
-        request.uri().path().starts_with("/pkg/") || request.uri().path().starts_with("/static/");
+    let is_static = is_built_file(request.uri().path());
 
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -67,11 +66,31 @@ pub async fn security_headers(
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
-    // Pages and API answers carry personal data: never keep them in shared caches.
-    if !is_static && !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Pages and API answers carry personal data: never keep them in shared caches. Built files
+    // keep their names from one deploy to the next, so a browser asks each time whether they
+    // changed (a 304 when not), and never pairs a new page with an old wasm; the service worker
+    // keeps them for offline use.
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        let policy = if is_static { "no-cache" } else { "no-store" };
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     }
     response
+}
+
+/// The site's built and static files: the wasm, its chunks, JS and CSS under `/pkg/`, and the
+/// icons, manifest and print script at the root (`public/`).
+fn is_built_file(path: &str) -> bool {
+    path.starts_with("/pkg/")
+        || path.starts_with("/static/")
+        || matches!(
+            path,
+            "/favicon.svg"
+                | "/print.js"
+                | "/manifest.webmanifest"
+                | "/icon-192.png"
+                | "/icon-512.png"
+                | "/icon-maskable.svg"
+        )
 }
 
 /// Refuses state-changing requests that a browser sent on behalf of another site. A request that

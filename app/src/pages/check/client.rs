@@ -25,10 +25,23 @@ use form::*;
 use sheets::*;
 use status::*;
 
+/// Whether this device can open the self-check with no network: the service worker has stored
+/// the page and every built file, and controls the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum OfflineReadiness {
+    Preparing,
+    Ready,
+    /// The browser keeps no service worker here (an old browser, or a site not served over
+    /// HTTPS): the page works online only.
+    Unavailable,
+}
+
 pub fn view() -> impl IntoView {
     let store = Store::load();
     provide_context(store);
-    register_service_worker();
+    let readiness = RwSignal::new(OfflineReadiness::Preparing);
+    provide_context(readiness);
+    register_service_worker(readiness);
     start_sync_triggers(store);
     move || {
         match store.user.get() {
@@ -61,32 +74,45 @@ pub fn view() -> impl IntoView {
 }
 
 /// The service worker keeps the shell, wasm, JS and CSS so the app opens with no network.
-pub(super) fn register_service_worker() {
+pub(super) fn register_service_worker(readiness: RwSignal<OfflineReadiness>) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let container = window.navigator().service_worker();
+    let navigator = window.navigator();
+    if !js_sys::Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false) {
+        readiness.set(OfflineReadiness::Unavailable);
+        return;
+    }
+    let container = navigator.service_worker();
     let registration = container.register("/sw.js");
     let ready = container.ready();
     spawn_local(async move {
-        let _ = wasm_bindgen_futures::JsFuture::from(registration).await;
+        if wasm_bindgen_futures::JsFuture::from(registration)
+            .await
+            .is_err()
+        {
+            readiness.set(OfflineReadiness::Unavailable);
+            return;
+        }
         if let Ok(ready) = ready {
             let _ = wasm_bindgen_futures::JsFuture::from(ready).await;
         }
-        mark_offline_ready();
+        mark_offline_ready(readiness);
     });
 }
 
-/// Marks `<body data-offline-ready>` once a service worker controls the page, which is when
-/// a reload without network will still open it. A first visit is claimed a moment after the
-/// worker activates, so that waits for `controllerchange`.
-pub(super) fn mark_offline_ready() {
+/// Marks `<body data-offline-ready>` and tells the user once a service worker controls the page,
+/// which is when a reload without network will still open it (the worker activates only after
+/// it has stored every file). A first visit is claimed a moment after the worker activates, so
+/// that waits for `controllerchange`.
+pub(super) fn mark_offline_ready(readiness: RwSignal<OfflineReadiness>) {
     use wasm_bindgen::{closure::Closure, JsCast as _};
     let Some(window) = web_sys::window() else {
         return;
     };
     let container = window.navigator().service_worker();
-    let mark = || {
+    let mark = move || {
+        readiness.set(OfflineReadiness::Ready);
         if let Some(body) = web_sys::window()
             .and_then(|w| w.document())
             .and_then(|d| d.body())

@@ -6,6 +6,7 @@ use super::*;
 #[component]
 pub(super) fn SyncBar() -> impl IntoView {
     let store = expect_context::<Store>();
+    let readiness = expect_context::<RwSignal<OfflineReadiness>>();
     let queued = move || store.outbox.with(|o| o.ops.len());
     let used = move || store.used.get();
     let status = move || {
@@ -29,6 +30,12 @@ pub(super) fn SyncBar() -> impl IntoView {
                 <dt>"待同步"</dt><dd data-testid="queued">{move || format!("{} 条", queued())}</dd>
                 <dt>"上次同步"</dt>
                 <dd>{move || store.meta.with(|m| m.last_sync.map(time_of).unwrap_or_else(|| "尚未同步".to_owned()))}</dd>
+                <dt>"离线使用"</dt>
+                <dd data-testid="offline-ready">{move || match readiness.get() {
+                    OfflineReadiness::Ready => "本机已可离线使用",
+                    OfflineReadiness::Preparing => "正在准备离线使用…（请保持联网片刻）",
+                    OfflineReadiness::Unavailable => "本浏览器无法离线使用，请联网填报",
+                }}</dd>
                 <dt>"本机存储"</dt>
                 <dd>{move || format!("已用 {} KB / 约 {} KB（{}%）", used() / 1024, offline::QUOTA_BYTES / 1024, used() * 100 / offline::QUOTA_BYTES)}</dd>
             </dl>
