@@ -1,5 +1,5 @@
-//! The browser's requests to this site: a POST with the session cookie that answers with the
-//! status and the text, or why the network failed. Browser only.
+//! The browser's requests to this site: a GET or POST with the session cookie that answers with
+//! the status and the text, or why the network failed. Browser only.
 
 use wasm_bindgen::{JsCast as _, JsValue};
 
@@ -32,15 +32,30 @@ pub async fn post_body(
         .map(|a| (a.status, a.text))
 }
 
+/// A GET of `path` on this site with the session cookie; `Err` carries a Chinese message.
+pub async fn get(path: &str) -> Result<(u16, String), String> {
+    let init = web_sys::RequestInit::new();
+    init.set_method("GET");
+    send(path, init, None).await.map(|a| (a.status, a.text))
+}
+
 async fn post_full(
     path: &str,
     body: &JsValue,
     content_type: Option<&str>,
 ) -> Result<Answer, String> {
-    let window = web_sys::window().ok_or("浏览器环境不可用")?;
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     init.set_body(body);
+    send(path, init, content_type).await
+}
+
+async fn send(
+    path: &str,
+    init: web_sys::RequestInit,
+    content_type: Option<&str>,
+) -> Result<Answer, String> {
+    let window = web_sys::window().ok_or("浏览器环境不可用")?;
     init.set_credentials(web_sys::RequestCredentials::SameOrigin);
     if let Some(content_type) = content_type {
         let headers = web_sys::Headers::new().map_err(|_| "无法创建请求")?;

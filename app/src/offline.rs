@@ -35,7 +35,9 @@ use local::*;
 use storage::*;
 pub use storage::{current_user, new_id, now_ms, storage_used};
 use sync::*;
-pub use unlock::{forget_session, login, remember_login, unlock_offline};
+pub use unlock::{
+    can_unlock_offline, forget_session, login, remember_login, session_user, unlock_offline,
+};
 
 /// Local storage holds about 5 MB per origin; count 2 bytes per UTF-16 unit as browsers do.
 pub const QUOTA_BYTES: usize = 5 * 1024 * 1024;

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, person } from './support';
+import { hydrated, PASSWORD, person } from './support';
 
 // The phone offers 添加到主屏幕: the manifest names the app, opens the self-check standalone and
 // has the icons an installed app needs; and the self-check says when this device can open it
@@ -41,4 +41,70 @@ test('the app is installable and the self-check says when the device is ready fo
   const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
   expect(installabilityErrors.map((e: { errorId: string }) => e.errorId).filter((id: string) => id !== 'in-incognito')).toEqual([]);
   await hydrated(page);
+});
+
+// On a weak signal the sign-in form is sent before the app's code has arrived: the plain form
+// still lands on /check, which shows a moving bar while the code downloads and then opens the
+// signed-in person's data from their session (not "请先登录"); the device then offers to keep
+// the password check it could not keep yet, so that the person can unlock offline later.
+test('signing in before the app has loaded reaches a working self-check', async ({ browser }, info) => {
+  const base = info.project.use.baseURL as string;
+  const context = await browser.newContext({ baseURL: base, locale: 'zh-CN' });
+  const page = await context.newPage();
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  // The style sheet (3 KB) gets through; the code does not, yet.
+  await page.route(/\/pkg\/.*\.(wasm|js)$/, async (route) => {
+    await held;
+    // A request the page abandoned when it moved on cannot be continued; nothing to do then.
+    await route.continue().catch(() => {});
+  });
+  // Until the code arrives the page never finishes loading: wait only for it to be drawn.
+  await page.goto('/login?next=/check', { waitUntil: 'commit' });
+  await page.getByLabel('用户名').fill('lina');
+  await page.getByLabel('密码').fill(PASSWORD);
+  await page.getByRole('button', { name: '登录' }).click({ noWaitAfter: true });
+  await expect(page).toHaveURL(/\/check$/);
+  await expect(page.getByRole('progressbar', { name: '正在下载离线填报程序' })).toBeVisible();
+  await expect(page.getByRole('status').first()).toHaveText('正在下载离线填报程序…');
+
+  release();
+  await hydrated(page);
+  await expect(page.locator('.topbar .user-name')).toHaveText('李娜');
+  await expect(page.getByRole('heading', { name: '工程计量支付岗' })).toBeVisible();
+  await expect(page.getByText('请先登录')).toHaveCount(0);
+  const setup = page.getByTestId('offline-unlock');
+  await expect(setup).toContainText('本机尚未保存您的离线解锁信息');
+  expect(await page.evaluate(() => localStorage.getItem('lianfang.user.lina.auth'))).toBeNull();
+  await setup.getByLabel('密码').fill(PASSWORD);
+  await setup.getByRole('button', { name: '保存离线解锁' }).click();
+  await expect(setup).toHaveCount(0);
+  const auth = await page.evaluate(() => localStorage.getItem('lianfang.user.lina.auth'));
+  expect(auth).not.toBeNull();
+  expect(auth).not.toContain(PASSWORD);
+  await context.close();
+});
+
+// A shared tablet: whoever signed in last is the one whose data the self-check opens, even when
+// the previous person never signed out on the device; the previous person's queue stays theirs.
+test('the self-check follows the session when another person signs in on a shared tablet', async ({ browser }, info) => {
+  const base = info.project.use.baseURL as string;
+  const page = await person(browser, base, 'zhoujie', '/check');
+  await expect(page.getByTestId('sync-status')).toHaveText('已全部同步');
+  const before = await page.locator('.topbar .user-name').textContent();
+  expect(before).not.toBe('李娜');
+  // The second person signs in with the plain form, as before the app has loaded.
+  const answer = await page.request.post('/api/login', {
+    form: { username: 'lina', password: PASSWORD, next: '/check' },
+    headers: { Origin: base },
+    maxRedirects: 0,
+  });
+  expect(answer.status()).toBe(303);
+  await page.goto('/check');
+  await hydrated(page);
+  await expect(page.locator('.topbar .user-name')).toHaveText('李娜');
+  await expect(page.getByRole('heading', { name: '工程计量支付岗' })).toBeVisible();
+  expect(await page.evaluate(() => JSON.parse(localStorage.getItem('lianfang.session') ?? '{}').username)).toBe('lina');
+  // The first person's data on the device is still theirs, untouched.
+  expect(await page.evaluate(() => localStorage.getItem('lianfang.user.zhoujie.replica'))).not.toBeNull();
 });

@@ -3,32 +3,63 @@
 
 use super::*;
 
+/// One user's values in local storage, or fresh ones for a user this device has not seen.
+struct LocalData {
+    replica: Replica,
+    outbox: Outbox,
+    attention: Vec<Attention>,
+    meta: SyncMeta,
+}
+
+impl LocalData {
+    fn read(user: Option<&LocalUser>) -> Self {
+        let name = user.map(|u| u.username.as_str()).unwrap_or_default();
+        Self {
+            replica: load(&key(name, "replica")).unwrap_or_default(),
+            outbox: load::<Outbox>(&key(name, "outbox")).unwrap_or_else(|| Outbox {
+                client_id: new_id(),
+                next_seq: 1,
+                ops: Vec::new(),
+            }),
+            attention: load(&key(name, "attention")).unwrap_or_default(),
+            meta: load(&key(name, "meta")).unwrap_or_default(),
+        }
+    }
+}
+
 impl Store {
     /// Loads the signed-in user's data from local storage.
     pub fn load() -> Self {
         let user = current_user();
-        let name = user
-            .as_ref()
-            .map(|u| u.username.clone())
-            .unwrap_or_default();
-        let outbox = load::<Outbox>(&key(&name, "outbox")).unwrap_or_else(|| Outbox {
-            client_id: new_id(),
-            next_seq: 1,
-            ops: Vec::new(),
-        });
+        let data = LocalData::read(user.as_ref());
         let online = web_sys::window()
             .map(|w| w.navigator().on_line())
             .unwrap_or(true);
         Self {
             user: RwSignal::new(user),
-            replica: RwSignal::new(load(&key(&name, "replica")).unwrap_or_default()),
-            outbox: RwSignal::new(outbox),
-            attention: RwSignal::new(load(&key(&name, "attention")).unwrap_or_default()),
-            meta: RwSignal::new(load(&key(&name, "meta")).unwrap_or_default()),
+            replica: RwSignal::new(data.replica),
+            outbox: RwSignal::new(data.outbox),
+            attention: RwSignal::new(data.attention),
+            meta: RwSignal::new(data.meta),
             online: RwSignal::new(online),
             syncing: RwSignal::new(false),
             used: RwSignal::new(storage_used()),
         }
+    }
+
+    /// Opens another user's data on this page: the one the server's session belongs to, when they
+    /// signed in before this page's code had loaded, or while someone else was still signed in
+    /// on this device. Their own queue and replica are read; nobody else's is touched.
+    pub fn switch_to(&self, user: LocalUser) -> Result<(), String> {
+        save(SESSION_KEY, &user)?;
+        let data = LocalData::read(Some(&user));
+        self.replica.set(data.replica);
+        self.outbox.set(data.outbox);
+        self.attention.set(data.attention);
+        self.meta.set(data.meta);
+        self.user.set(Some(user));
+        self.used.set(storage_used());
+        Ok(())
     }
 
     fn username(&self) -> Option<String> {

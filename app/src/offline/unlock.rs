@@ -53,6 +53,26 @@ pub fn unlock_offline(username: &str, password: &str) -> Result<LocalUser, Strin
     Ok(user)
 }
 
+/// Whether this device keeps the check for unlocking `username` offline: it does after they
+/// signed in here through the app, not after a sign-in made before the app had loaded.
+pub fn can_unlock_offline(username: &str) -> bool {
+    load::<LocalAuth>(&key(username, "auth")).is_some()
+}
+
+/// The user the server's session cookie belongs to, when the server answers and someone is
+/// signed in; `None` offline or signed out.
+pub async fn session_user() -> Option<LocalUser> {
+    let (status, text) = crate::fetch::get("/api/me").await.ok()?;
+    if status != 200 {
+        return None;
+    }
+    let user: crate::api::SessionUser = serde_json::from_str(&text).ok()?;
+    Some(LocalUser {
+        username: user.username,
+        display_name: user.display_name,
+    })
+}
+
 /// Signs the user out on this device; their queue stays for when they return.
 pub fn forget_session() {
     LocalStorage::delete(SESSION_KEY);

@@ -14,7 +14,12 @@ pub fn CheckPage() -> impl IntoView {
         <Show
             when=move || mounted.get()
             fallback=|| view! {
-                <main id="main" class="page"><p class="loading" role="status">"正在打开本机数据…"</p></main>
+                <main id="main" class="page narrow">
+                    <h1>"岗位自查"</h1>
+                    <p class="loading" role="status">"正在下载离线填报程序…"</p>
+                    <progress class="download" aria-label="正在下载离线填报程序"></progress>
+                    <p class="fine-print">"首次打开需要下载一次，信号弱时可能要半分钟以上，请不要关闭本页。下载完成后，没有网络也能打开本页。"</p>
+                </main>
             }
         >
             {client::view()}

@@ -42,7 +42,14 @@ pub fn view() -> impl IntoView {
     let readiness = RwSignal::new(OfflineReadiness::Preparing);
     provide_context(readiness);
     register_service_worker(readiness);
-    start_sync_triggers(store);
+    spawn_local(async move {
+        // Asking the server whose session this is comes first, so that nothing is pulled or
+        // pushed for the wrong person; it shows as syncing meanwhile.
+        store.syncing.set(true);
+        follow_session(store).await;
+        store.syncing.set(false);
+        start_sync_triggers(store);
+    });
     move || {
         match store.user.get() {
         None => view! {
@@ -70,6 +77,26 @@ pub fn view() -> impl IntoView {
         }
         .into_any(),
     }
+    }
+}
+
+/// Opens the data of whoever the server's session belongs to when this device shows someone
+/// else or no one: a sign-in through the plain form (before the app had loaded, likely on a weak
+/// signal) reaches a working page, and on a shared tablet the person who just signed in never
+/// sees, or syncs, the previous user's queue. Offline, or signed out on the server, the device
+/// keeps its own signed-in user (unlocked with their password).
+async fn follow_session(store: Store) {
+    if !store.online.get_untracked() {
+        return;
+    }
+    let Some(user) = offline::session_user().await else {
+        return;
+    };
+    let shown = store.user.get_untracked().map(|u| u.username);
+    if shown.as_deref() != Some(user.username.as_str()) {
+        if let Err(message) = store.switch_to(user) {
+            store.meta.update(|m| m.last_error = Some(message));
+        }
     }
 }
 
