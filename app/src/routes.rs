@@ -180,11 +180,29 @@ routes! {
 }
 
 /// Marks `<body data-hydrated>` once the page it ends is interactive: its effect runs after the
-/// page has hydrated (for a page in a chunk, after the chunk has arrived).
+/// page has hydrated (for a page in a chunk, after the chunk has arrived). It also tells the
+/// person when a new version has been deployed and offers to reload into it.
 #[component]
 pub(crate) fn Hydrated() -> impl IntoView {
+    let update = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
-    Effect::new(|_| mark_hydrated());
+    Effect::new(move |_| {
+        mark_hydrated();
+        update::watch(update);
+    });
+    move || {
+        update.get().then(|| {
+            view! {
+                <div class="update-banner" role="status" data-testid="update-ready">
+                    <p>"廉防已发布新版本。保存好正在填写的内容后，点击“立即更新”即可使用新版本。"</p>
+                    <button type="button" on:click=move |_| {
+                        #[cfg(feature = "hydrate")]
+                        update::apply();
+                    }>"立即更新"</button>
+                </div>
+            }
+        })
+    }
 }
 
 /// Sets `data-hydrated` on `<body>`; [`Hydrated`] calls it once the page is interactive.
@@ -195,5 +213,110 @@ fn mark_hydrated() {
         .and_then(|d| d.body())
     {
         let _ = body.set_attribute("data-hydrated", "true");
+    }
+}
+
+/// A new version of the app: the service worker of a new deploy installs beside the old one and
+/// waits (see `sw.js`); the page shows it and, when the person asks, lets it take over and
+/// reloads. A page never runs with files of two versions.
+#[cfg(feature = "hydrate")]
+mod update {
+    use leptos::prelude::*;
+    use wasm_bindgen::{closure::Closure, JsCast as _};
+    use web_sys::{ServiceWorkerRegistration, ServiceWorkerState};
+
+    thread_local! {
+        /// This page asked for the new version: reload once it has taken over.
+        static REQUESTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    fn container() -> Option<web_sys::ServiceWorkerContainer> {
+        let navigator = web_sys::window()?.navigator();
+        js_sys::Reflect::has(&navigator, &"serviceWorker".into())
+            .unwrap_or(false)
+            .then(|| navigator.service_worker())
+    }
+
+    /// Shows the notice when a new worker is waiting, now or later while the page is open.
+    pub(super) fn watch(update: RwSignal<bool>) {
+        let Some(container) = container() else {
+            return;
+        };
+        // The first version on a device has nothing to replace.
+        if container.controller().is_none() {
+            return;
+        }
+        let changed = Closure::<dyn FnMut()>::new(move || {
+            if REQUESTED.with(|r| r.get()) {
+                if let Some(w) = web_sys::window() {
+                    let _ = w.location().reload();
+                }
+            } else {
+                // Another page took the new version: this one now runs beside it.
+                update.set(true);
+            }
+        });
+        container.set_oncontrollerchange(Some(changed.as_ref().unchecked_ref()));
+        changed.forget();
+        let registration = container.get_registration();
+        leptos::task::spawn_local(async move {
+            let Ok(found) = wasm_bindgen_futures::JsFuture::from(registration).await else {
+                return;
+            };
+            let Ok(registration) = found.dyn_into::<ServiceWorkerRegistration>() else {
+                return;
+            };
+            if registration.waiting().is_some() {
+                update.set(true);
+            }
+            let watched = registration.clone();
+            let found = Closure::<dyn FnMut()>::new(move || {
+                let Some(installing) = watched.installing() else {
+                    return;
+                };
+                let seen = installing.clone();
+                let state = Closure::<dyn FnMut()>::new(move || {
+                    if seen.state() == ServiceWorkerState::Installed {
+                        update.set(true);
+                    }
+                });
+                installing.set_onstatechange(Some(state.as_ref().unchecked_ref()));
+                state.forget();
+            });
+            registration.set_onupdatefound(Some(found.as_ref().unchecked_ref()));
+            found.forget();
+            // A page left open for days: ask for a newer worker now.
+            let _ = registration.update();
+        });
+    }
+
+    /// Lets the waiting worker take over; the page reloads when it has.
+    pub(super) fn apply() {
+        let Some(container) = container() else {
+            return;
+        };
+        REQUESTED.with(|r| r.set(true));
+        let registration = container.get_registration();
+        leptos::task::spawn_local(async move {
+            let waiting = wasm_bindgen_futures::JsFuture::from(registration)
+                .await
+                .ok()
+                .and_then(|r| r.dyn_into::<ServiceWorkerRegistration>().ok())
+                .and_then(|r| r.waiting());
+            match waiting {
+                Some(worker) => {
+                    let message = js_sys::Object::new();
+                    let _ =
+                        js_sys::Reflect::set(&message, &"type".into(), &"lianfang-update".into());
+                    let _ = worker.post_message(&message);
+                }
+                // Already taken over (by another page): a reload is all that is left.
+                None => {
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.location().reload();
+                    }
+                }
+            }
+        });
     }
 }

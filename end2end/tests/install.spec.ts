@@ -1,3 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { hydrated, PASSWORD, person } from './support';
 
@@ -108,3 +113,71 @@ test('the self-check follows the session when another person signs in on a share
   // The first person's data on the device is still theirs, untouched.
   expect(await page.evaluate(() => localStorage.getItem('lianfang.user.zhoujie.replica'))).not.toBeNull();
 });
+
+// A deploy while a page is open: the server is replaced by one serving another build (a copy
+// of this build with one file changed), on the same address and database. The new version is
+// fetched and kept, but it never takes over the open page; the page says so and reloads into it
+// only when the person asks.
+test('a new version is announced and taken only when the person reloads into it', async ({ browser }, info) => {
+  test.skip(info.project.name !== 'phone', 'the installed app on a phone is what outlives a deploy');
+  const work = mkdtempSync(path.join(tmpdir(), 'lianfang-deploy-'));
+  const built = process.env.LEPTOS_SITE_ROOT ?? path.resolve(__dirname, '../../target/site');
+  const [before, after] = ['before', 'after'].map((name) => {
+    const site = path.join(work, name);
+    cpSync(built, site, { recursive: true });
+    return site;
+  });
+  appendFileSync(path.join(after, 'pkg', 'lianfang.css'), '\n/* the next build */\n');
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const serve = async (site: string): Promise<ChildProcess> => {
+    const server = spawn(process.env.LIANFANG_E2E_BIN ?? path.resolve(__dirname, '../../target/release/lianfang'), ['serve', '--seed-demo'], {
+      env: { ...process.env, LIANFANG_DATABASE: path.join(work, 'deploy.db'), LIANFANG_ADDR: `127.0.0.1:${port}`, LIANFANG_LOG: 'warn', LEPTOS_SITE_ROOT: site },
+      stdio: 'ignore',
+    });
+    await expect.poll(async () => (await fetch(`${base}/api/health`).catch(() => null))?.status, { timeout: 30_000 }).toBe(200);
+    return server;
+  };
+  const stop = (server: ChildProcess) => new Promise((resolve) => { server.once('exit', resolve); server.kill(); });
+  let server = await serve(before);
+  try {
+    const page = await person(browser, base, 'lina', '/check');
+    await expect(page.locator('body')).toHaveAttribute('data-offline-ready', 'true');
+    // Read again while the page reloads: the reading is then lost and tried again.
+    const cachesNow = () => page.evaluate(async () => (await caches.keys()).sort()).catch(() => [] as string[]);
+    const [old] = await cachesNow();
+    expect(old).toMatch(/^lianfang-/);
+
+    await stop(server);
+    server = await serve(after);
+    await page.reload();
+    await hydrated(page);
+    const banner = page.getByTestId('update-ready');
+    await expect(banner).toContainText('廉防已发布新版本');
+    // Until then the open page keeps the files of its own version beside the new ones.
+    await expect.poll(cachesNow).toHaveLength(2);
+    const next = (await cachesNow()).find((k) => k !== old);
+    await expect(page.getByRole('heading', { name: '工程计量支付岗' })).toBeVisible();
+
+    await banner.getByRole('button', { name: '立即更新' }).click();
+    await expect.poll(cachesNow).toEqual([next]);
+    await expect(page.getByTestId('update-ready')).toHaveCount(0);
+    await hydrated(page);
+    await expect(page.getByRole('heading', { name: '工程计量支付岗' })).toBeVisible();
+    await page.context().close();
+  } finally {
+    await stop(server);
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}

@@ -125,7 +125,12 @@ test('offline self-check: entries survive reloads, sync exactly once, and stay w
   await page.close();
   const again = await context.newPage();
   again.on('dialog', (d) => d.accept());
-  await again.goto(link.url('/check'));
+  // A page that needs the network says so, never shows another page in its place.
+  await again.goto(link.url('/'));
+  await expect(again.getByRole('heading', { name: '此页需要联网' })).toBeVisible();
+  await expect(again.locator('main')).toContainText('“/”不能离线打开');
+  await again.getByRole('link', { name: '打开岗位自查' }).click();
+  await expect(again).toHaveURL(/\/check$/);
   await hydrated(again);
   await expect(again.getByTestId('queued')).toHaveText('3 条');
   for (const n of [1, 2, 3]) await expect(again.getByText(`离线新增风险点 ${n}：审批材料把关不严`)).toBeVisible();

@@ -1,6 +1,10 @@
 // Lianfang service worker: keeps the app shell, the wasm, the JS and the CSS so that the
 // self-check opens with no network. The version below is a hash of the built files, set by the
-// server: a new deploy is a new version, which replaces the old cache.
+// server: a new deploy is a new version, with a cache of its own.
+//
+// A new version never takes over pages that run the old one: it waits until the person chooses
+// to reload (the page offers it), or until every page of the old one is closed. A page is never
+// served a chunk of one build and the core of another.
 const VERSION = '__VERSION__';
 const CACHE = 'lianfang-' + VERSION;
 // The pages kept for offline use, and every built file: the app's core and each page's chunk
@@ -12,8 +16,14 @@ self.addEventListener('install', (event) => {
   event.waitUntil(
     caches.open(CACHE)
       .then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { credentials: 'same-origin' }))))
-      .then(() => self.skipWaiting()),
+      // The first version on this device has no pages to disturb: it takes over at once.
+      .then(() => (self.registration.active ? undefined : self.skipWaiting())),
   );
+});
+
+self.addEventListener('message', (event) => {
+  // The person chose 立即更新 on a page.
+  if (event.data && event.data.type === 'lianfang-update') self.skipWaiting();
 });
 
 self.addEventListener('activate', (event) => {
@@ -24,6 +34,21 @@ self.addEventListener('activate', (event) => {
   );
 });
 
+// What an offline visit to a page that needs the network sees, instead of another page.
+function needsNetwork(path) {
+  const safe = path.replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
+  const body = `<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>需要联网 · 廉防</title><link rel="stylesheet" href="/pkg/lianfang.css"></head>
+<body><main id="main" class="page narrow">
+<h1>此页需要联网</h1>
+<p>本设备目前没有网络，“${safe}”不能离线打开。联网后刷新本页即可。</p>
+<p>岗位自查可以离线填报，联网后自动同步：</p>
+<p><a class="button" href="/check">打开岗位自查</a></p>
+</main></body></html>`;
+  return new Response(body, { status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' } });
+}
+
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
@@ -33,7 +58,8 @@ self.addEventListener('fetch', (event) => {
 
   if (request.mode === 'navigate') {
     // Pages: the network when there is one (fresh data, fresh login state); offline, the kept
-    // shell. Every offline page is the self-check, which works from local data.
+    // self-check and sign-in, which work from local data, and for any other page a plain
+    // "needs the network" page (never a different page in its place).
     event.respondWith(
       fetch(request).catch(async () => {
         const cache = await caches.open(CACHE);
@@ -43,15 +69,17 @@ self.addEventListener('fetch', (event) => {
           const login = await cache.match('/login');
           if (login) return login;
         }
-        const shell = await cache.match('/check');
-        if (!shell) return Response.error();
-        return url.pathname === '/check' ? shell : Response.redirect('/check', 302);
+        if (url.pathname === '/check') {
+          const shell = await cache.match('/check');
+          if (shell) return shell;
+        }
+        return needsNetwork(url.pathname);
       }),
     );
     return;
   }
 
-  // Built files: from the cache, else the network (and keep it).
+  // Built files: from this version's cache, else the network (and keep it).
   event.respondWith(
     caches.open(CACHE).then(async (cache) => {
       const hit = await cache.match(request);
