@@ -216,6 +216,16 @@ fn mark_hydrated() {
     }
 }
 
+/// This browser's service workers, where it keeps them (not in an old browser, nor on a site
+/// that is not served over HTTPS or from this machine).
+#[cfg(feature = "hydrate")]
+pub(crate) fn service_worker() -> Option<web_sys::ServiceWorkerContainer> {
+    let navigator = web_sys::window()?.navigator();
+    js_sys::Reflect::has(&navigator, &"serviceWorker".into())
+        .unwrap_or(false)
+        .then(|| navigator.service_worker())
+}
+
 /// A new version of the app: the service worker of a new deploy installs beside the old one and
 /// waits (see `sw.js`); the page shows it and, when the person asks, lets it take over and
 /// reloads. A page never runs with files of two versions.
@@ -225,16 +235,11 @@ mod update {
     use wasm_bindgen::{closure::Closure, JsCast as _};
     use web_sys::{ServiceWorkerRegistration, ServiceWorkerState};
 
+    use super::service_worker as container;
+
     thread_local! {
         /// This page asked for the new version: reload once it has taken over.
         static REQUESTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    }
-
-    fn container() -> Option<web_sys::ServiceWorkerContainer> {
-        let navigator = web_sys::window()?.navigator();
-        js_sys::Reflect::has(&navigator, &"serviceWorker".into())
-            .unwrap_or(false)
-            .then(|| navigator.service_worker())
     }
 
     /// Shows the notice when a new worker is waiting, now or later while the page is open.
@@ -256,7 +261,9 @@ mod update {
                 update.set(true);
             }
         });
-        container.set_oncontrollerchange(Some(changed.as_ref().unchecked_ref()));
+        // A listener beside others: the self-check's offline mark listens for the same event.
+        let _ = container
+            .add_event_listener_with_callback("controllerchange", changed.as_ref().unchecked_ref());
         changed.forget();
         let registration = container.get_registration();
         leptos::task::spawn_local(async move {

@@ -7,10 +7,9 @@
 // served a chunk of one build and the core of another.
 const VERSION = '__VERSION__';
 const CACHE = 'lianfang-' + VERSION;
-// The pages kept for offline use, and every built file: the app's core and each page's chunk
-// (listed by the server from the site's pkg folder).
-const PRECACHE = ['/check', '/login', '/favicon.svg', '/manifest.webmanifest', '/icon-192.png', '/icon-512.png']
-  .concat(__BUILT_FILES__);
+// The pages kept for offline use, the site's icons and manifest, and every built file: the
+// app's core and each page's chunk (listed by the server from the site's pkg folder).
+const PRECACHE = ['/check', '/login'].concat(__SITE_FILES__, __BUILT_FILES__);
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

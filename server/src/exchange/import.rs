@@ -30,6 +30,15 @@ impl ImportMode {
         offset: 0,
         limit: None,
     };
+
+    /// The mode an upload's query string asks for: a dry run, or the slice to apply.
+    pub fn asked(dry_run: bool, offset: usize, limit: Option<usize>) -> Self {
+        if dry_run {
+            Self::DryRun
+        } else {
+            Self::Apply { offset, limit }
+        }
+    }
 }
 
 /// The answer to an import, the same for a dry run and for applying.

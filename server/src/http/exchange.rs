@@ -93,14 +93,7 @@ pub async fn import(
         )
         .into());
     }
-    let mode = if query.dry_run {
-        ImportMode::DryRun
-    } else {
-        ImportMode::Apply {
-            offset: query.offset,
-            limit: query.limit,
-        }
-    };
+    let mode = ImportMode::asked(query.dry_run, query.offset, query.limit);
     let scope = ImportScope::Units {
         units: vec![unit],
         marks_posts: person.principal.may_mark_posts(&org.tree, unit),

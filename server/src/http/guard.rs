@@ -16,7 +16,10 @@ use axum::{
 use base64::Engine as _;
 use rand::RngCore as _;
 
-use super::{error::HttpError, state::AppState};
+use super::{
+    error::HttpError,
+    state::{AppState, SITE_FILES},
+};
 use crate::auth::session;
 
 /// Adds the security headers to every response. HTML gets a CSP whose only allowed inline scripts
@@ -78,19 +81,9 @@ pub async fn security_headers(
 }
 
 /// The site's built and static files: the wasm, its chunks, JS and CSS under `/pkg/`, and the
-/// icons, manifest and print script at the root (`public/`).
+/// files at the site's root ([`SITE_FILES`]).
 fn is_built_file(path: &str) -> bool {
-    path.starts_with("/pkg/")
-        || path.starts_with("/static/")
-        || matches!(
-            path,
-            "/favicon.svg"
-                | "/print.js"
-                | "/manifest.webmanifest"
-                | "/icon-192.png"
-                | "/icon-512.png"
-                | "/icon-maskable.svg"
-        )
+    path.starts_with("/pkg/") || path.starts_with("/static/") || SITE_FILES.contains(&path)
 }
 
 /// Refuses state-changing requests that a browser sent on behalf of another site. A request that

@@ -98,14 +98,7 @@ pub async fn import(
     body: Bytes,
 ) -> Result<Json<RosterReportView>, HttpError> {
     let user = signed_in(user)?;
-    let mode = if query.dry_run {
-        ImportMode::DryRun
-    } else {
-        ImportMode::Apply {
-            offset: query.offset,
-            limit: query.limit,
-        }
-    };
+    let mode = ImportMode::asked(query.dry_run, query.offset, query.limit);
     match roster::import(&state.db, Actor::User(&user), query.table, &body, mode).await {
         Ok(report) => Ok(Json(report)),
         Err(roster::RosterError::Refused(e)) => Err(e.into()),

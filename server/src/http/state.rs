@@ -146,6 +146,17 @@ pub async fn who(
     Ok((person, org))
 }
 
+/// The files at the site's root (copied from `public/`): icons, the manifest and the print
+/// script of the pages served without wasm. Kept by the service worker and served as built files.
+pub const SITE_FILES: &[&str] = &[
+    "/favicon.svg",
+    "/manifest.webmanifest",
+    "/icon-192.png",
+    "/icon-512.png",
+    "/icon-maskable.svg",
+    "/print.js",
+];
+
 /// The service worker with its cache version: a hash of the built wasm, JS and CSS, so that each
 /// deploy replaces the cached files and nothing else does.
 fn service_worker_script(options: &LeptosOptions) -> String {
@@ -180,6 +191,10 @@ fn service_worker_script(options: &LeptosOptions) -> String {
     include_str!("../sw.js")
         .replace("__VERSION__", &version)
         .replace("__BUILT_FILES__", &list)
+        .replace(
+            "__SITE_FILES__",
+            &serde_json::to_string(SITE_FILES).unwrap_or_else(|_| "[]".to_owned()),
+        )
 }
 
 /// `GET /sw.js`.

@@ -102,15 +102,10 @@ async fn follow_session(store: Store) {
 
 /// The service worker keeps the shell, wasm, JS and CSS so the app opens with no network.
 pub(super) fn register_service_worker(readiness: RwSignal<OfflineReadiness>) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let navigator = window.navigator();
-    if !js_sys::Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false) {
+    let Some(container) = crate::routes::service_worker() else {
         readiness.set(OfflineReadiness::Unavailable);
         return;
-    }
-    let container = navigator.service_worker();
+    };
     let registration = container.register("/sw.js");
     let ready = container.ready();
     spawn_local(async move {
@@ -134,10 +129,9 @@ pub(super) fn register_service_worker(readiness: RwSignal<OfflineReadiness>) {
 /// that waits for `controllerchange`.
 pub(super) fn mark_offline_ready(readiness: RwSignal<OfflineReadiness>) {
     use wasm_bindgen::{closure::Closure, JsCast as _};
-    let Some(window) = web_sys::window() else {
+    let Some(container) = crate::routes::service_worker() else {
         return;
     };
-    let container = window.navigator().service_worker();
     let mark = move || {
         readiness.set(OfflineReadiness::Ready);
         if let Some(body) = web_sys::window()
@@ -151,7 +145,11 @@ pub(super) fn mark_offline_ready(readiness: RwSignal<OfflineReadiness>) {
         mark();
     } else {
         let on_change = Closure::<dyn FnMut()>::new(mark);
-        container.set_oncontrollerchange(Some(on_change.as_ref().unchecked_ref()));
+        // A listener beside others: the new-version notice listens for the same event.
+        let _ = container.add_event_listener_with_callback(
+            "controllerchange",
+            on_change.as_ref().unchecked_ref(),
+        );
         on_change.forget();
     }
 }
