@@ -1,17 +1,8 @@
-import { expect, test, type Page } from '@playwright/test';
-import { hydrated, PASSWORD, sql } from './support';
+import { expect, test } from '@playwright/test';
+import { hydrated, PASSWORD, signIn, sql } from './support';
 
 // A post holder signs their integrity commitment on a phone: draws the signature with pointer
 // events, re-enters the password, and opens the public verification page, which verifies.
-
-async function signIn(page: Page, username: string, next: string) {
-  await page.goto(`/login?next=${encodeURIComponent(next)}`);
-  await hydrated(page);
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(PASSWORD);
-  await page.getByRole('button', { name: '登录' }).click();
-  await hydrated(page);
-}
 
 test('a holder draws a signature on a phone, signs with the password, and the public page verifies it', async ({ page, browser }, info) => {
   test.skip(info.project.name !== 'phone', 'signing by finger is the phone case');

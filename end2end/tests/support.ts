@@ -16,11 +16,12 @@ export async function hydrated(page: Page) {
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
 }
 
-/** A person in a browser of their own, signed in, on `path`; dialogs are accepted. */
-export async function person(browser: Browser, base: string, username: string, path: string): Promise<Page> {
-  const context = await browser.newContext({ baseURL: base, locale: 'zh-CN' });
-  const page = await context.newPage();
-  page.on('dialog', (d) => d.accept());
+/**
+ * Signs `page` in through the login form and waits until `path` is interactive. Signing in
+ * loads `path` anew: waiting for its address first keeps the login page's own hydration mark
+ * from being taken for the new page's.
+ */
+export async function signIn(page: Page, username: string, path: string) {
   await page.goto(`/login?next=${encodeURIComponent(path)}`);
   await hydrated(page);
   await page.getByLabel('用户名').fill(username);
@@ -28,5 +29,13 @@ export async function person(browser: Browser, base: string, username: string, p
   await page.getByRole('button', { name: '登录' }).click();
   await expect(page).toHaveURL(new RegExp(`${path.replace(/[/?]/g, '\\$&')}$`));
   await hydrated(page);
+}
+
+/** A person in a browser of their own, signed in, on `path`; dialogs are accepted. */
+export async function person(browser: Browser, base: string, username: string, path: string): Promise<Page> {
+  const context = await browser.newContext({ baseURL: base, locale: 'zh-CN' });
+  const page = await context.newPage();
+  page.on('dialog', (d) => d.accept());
+  await signIn(page, username, path);
   return page;
 }
