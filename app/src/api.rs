@@ -84,7 +84,11 @@ pub struct SignedView {
     pub strokes: Vec<Vec<[i32; 2]>>,
     pub typed_name: Option<String>,
     pub signer_name: String,
+    /// When the server sealed it (China time).
     pub signed_at: String,
+    /// For a commitment signed offline: the signing device's clock when the signer signed.
+    #[serde(default)]
+    pub device_signed_at: Option<String>,
     pub seal: String,
 }
 

@@ -11,8 +11,8 @@ use domain::{
     risk::RatingMatrix,
     stage::Stage,
     sync::{
-        Envelope, OpResult, Operation, RiskPointInput, RiskPointRecord, SheetRecord, SyncRequest,
-        SyncResponse,
+        CommitmentRecord, Envelope, OpResult, Operation, RiskPointInput, RiskPointRecord,
+        SheetRecord, SyncRequest, SyncResponse,
     },
 };
 use gloo_storage::{LocalStorage, Storage as _};
@@ -36,7 +36,8 @@ use storage::*;
 pub use storage::{current_user, new_id, now_ms, storage_used};
 use sync::*;
 pub use unlock::{
-    can_unlock_offline, forget_session, login, remember_login, session_user, unlock_offline,
+    can_unlock_offline, forget_session, login, offline_signing_key, remember_login, session_user,
+    unlock_offline,
 };
 
 /// Local storage holds about 5 MB per origin; count 2 bytes per UTF-16 unit as browsers do.
@@ -63,6 +64,12 @@ pub struct Replica {
     pub resume_after_post: Option<i64>,
     pub sheets: Vec<SheetRecord>,
     pub points: Vec<RiskPointRecord>,
+    /// The user's own commitments in force, to read and sign offline.
+    #[serde(default)]
+    pub commitments: Vec<CommitmentRecord>,
+    /// What the server last said they were: sent back, so they come again only when changed.
+    #[serde(default)]
+    pub commitments_digest: Option<String>,
 }
 
 /// The queue of operations not yet answered by the server.

@@ -45,10 +45,13 @@ pub struct Login {
     pub password: String,
 }
 
-/// Who signed in.
+/// Who signed in, and their offline signing key (hex), which the app keeps on the device only
+/// sealed under the password just typed (DESIGN §7).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoggedIn {
     pub user: SessionUser,
+    #[serde(default)]
+    pub offline_key: Option<String>,
 }
 
 impl Write for Login {

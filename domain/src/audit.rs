@@ -14,14 +14,14 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 const ENTRY_TAG: &str = "lianfang-audit-v1";
 const SEAL_TAG: &str = "lianfang-seal-v1";
 
-fn netstring(out: &mut Vec<u8>, field: &[u8]) {
+pub(crate) fn netstring(out: &mut Vec<u8>, field: &[u8]) {
     out.extend_from_slice(field.len().to_string().as_bytes());
     out.push(b':');
     out.extend_from_slice(field);
     out.push(b',');
 }
 
-fn digest(fields: &[&[u8]]) -> String {
+pub(crate) fn digest(fields: &[&[u8]]) -> String {
     let mut bytes = Vec::with_capacity(fields.iter().map(|f| f.len() + 8).sum());
     for f in fields {
         netstring(&mut bytes, f);
@@ -202,12 +202,18 @@ pub struct SealInput<'a> {
     pub signature: &'a str,
     /// Server time, Unix milliseconds.
     pub signed_at: i64,
+    /// For a signature made offline: the signing device's clock when the signer signed, Unix
+    /// milliseconds. Absent for one made online, whose seal is what it always was.
+    pub device_signed_at: Option<i64>,
 }
 
 /// The seal of a signed commitment: SHA-256 over the netstrings of the tag and every field of
-/// [`SealInput`] in declaration order. The same content always gives the same seal.
+/// [`SealInput`] in declaration order (the device time only when there is one). The same content
+/// always gives the same seal.
 pub fn seal(input: &SealInput<'_>) -> String {
-    digest(&[
+    let signed_at = input.signed_at.to_string();
+    let device = input.device_signed_at.map(|t| format!("device:{t}"));
+    let mut fields: Vec<&[u8]> = vec![
         SEAL_TAG.as_bytes(),
         input.token.as_bytes(),
         input.title.as_bytes(),
@@ -216,8 +222,12 @@ pub fn seal(input: &SealInput<'_>) -> String {
         input.signer_name.as_bytes(),
         input.signature_kind.as_bytes(),
         input.signature.as_bytes(),
-        input.signed_at.to_string().as_bytes(),
-    ])
+        signed_at.as_bytes(),
+    ];
+    if let Some(device) = &device {
+        fields.push(device.as_bytes());
+    }
+    digest(&fields)
 }
 
 #[cfg(test)]
@@ -321,7 +331,35 @@ mod tests {
             signature_kind: "drawn",
             signature: "[[[1,2],[3,4]]]",
             signed_at: 1_795_831_673_000,
+            device_signed_at: None,
         }
+    }
+
+    #[test]
+    fn an_online_seal_is_what_it_always_was_and_an_offline_one_covers_the_device_time() {
+        let online = input("本人承诺……");
+        let before_offline_signing = digest(&[
+            SEAL_TAG.as_bytes(),
+            b"t1",
+            "廉政风险防范承诺书".as_bytes(),
+            "本人承诺……".as_bytes(),
+            b"chenjing",
+            "陈静".as_bytes(),
+            b"drawn",
+            b"[[[1,2],[3,4]]]",
+            b"1795831673000",
+        ]);
+        assert_eq!(seal(&online), before_offline_signing);
+        let offline = SealInput {
+            device_signed_at: Some(1_795_831_000_000),
+            ..online.clone()
+        };
+        let later = SealInput {
+            device_signed_at: Some(1_795_831_000_001),
+            ..online
+        };
+        assert_ne!(seal(&offline), before_offline_signing);
+        assert_ne!(seal(&offline), seal(&later));
     }
 
     #[test]

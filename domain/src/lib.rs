@@ -8,6 +8,7 @@ pub mod access;
 pub mod account;
 pub mod audit;
 pub mod chain;
+pub mod commitment;
 pub mod error;
 pub mod ids;
 pub mod limits;

@@ -239,6 +239,20 @@ pub enum Operation {
         sheet_version: i64,
         decision: crate::chain::Action,
     },
+    /// The signer signs their commitment offline (DESIGN §7): the hash of the exact text they
+    /// read, their signature, the device's clock, and the proof that they knew their password
+    /// ([`crate::commitment::offline_proof`]). The server seals it with its own time.
+    SignCommitment {
+        commitment_id: i64,
+        text_hash: String,
+        /// `drawn` or `typed`.
+        signature_kind: String,
+        /// [`crate::commitment::Signature::canonical`]: the strokes as JSON, or the typed name.
+        /// Kept as text, so the queue never needs to read strokes back.
+        signature: String,
+        device_signed_at: i64,
+        proof: String,
+    },
     /// Never on the wire: an operation the server could read the id and `seq` of but not the
     /// rest (an unknown `type`, a missing field, a 1-character reason). It keeps its place in
     /// the push and is answered `rejected` like any other, once, so one bad operation never
@@ -249,20 +263,22 @@ pub enum Operation {
 
 impl Operation {
     /// The `type` values this version understands.
-    pub const TYPES: [&'static str; 4] = [
+    pub const TYPES: [&'static str; 5] = [
         "upsert_risk_point",
         "delete_risk_point",
         "submit_sheet",
         "decide",
+        "sign_commitment",
     ];
 
-    pub fn post_id(&self) -> i64 {
+    /// The post whose sheet the operation changes; none for a signing.
+    pub fn post_id(&self) -> Option<i64> {
         match self {
             Self::UpsertRiskPoint { post_id, .. }
             | Self::DeleteRiskPoint { post_id, .. }
             | Self::SubmitSheet { post_id }
-            | Self::Decide { post_id, .. } => *post_id,
-            Self::Unreadable(_) => 0,
+            | Self::Decide { post_id, .. } => Some(*post_id),
+            Self::SignCommitment { .. } | Self::Unreadable(_) => None,
         }
     }
 }
@@ -363,6 +379,32 @@ pub struct SyncRequest {
     pub resume_after_post: Option<i64>,
     #[serde(default)]
     pub ops: Vec<Envelope>,
+    /// The `commitments_digest` of the last response: the server sends the user's commitments
+    /// again only when they changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitments_digest: Option<String>,
+}
+
+/// One of the user's own commitments, as their replica keeps it for reading and signing offline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitmentRecord {
+    pub id: i64,
+    /// The public verification id.
+    pub token: String,
+    pub title: String,
+    pub body: String,
+    pub unit: String,
+    pub post: String,
+    /// [`crate::commitment::text_hash`] of the title and body.
+    pub text_hash: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    /// Unix milliseconds, server time, once sealed.
+    #[serde(default)]
+    pub signed_at: Option<i64>,
+    /// For a commitment signed offline: the device's clock when it was signed.
+    #[serde(default)]
+    pub device_signed_at: Option<i64>,
 }
 
 /// `POST /api/sync` response.
@@ -388,6 +430,13 @@ pub struct SyncResponse {
     pub resume_after_post: Option<i64>,
     /// Server time, Unix milliseconds.
     pub server_time: i64,
+    /// The user's commitments in force (unsigned and signed), when they differ from the
+    /// request's `commitments_digest`: replace the replica's list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitments: Option<Vec<CommitmentRecord>>,
+    /// Send this back as `commitments_digest`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitments_digest: Option<String>,
 }
 
 /// The most changes one incremental pull carries; `more` says there are others.

@@ -66,6 +66,7 @@ pub async fn set_active(db: &Db, actor: Actor<'_>, username: &str, active: bool)
     store::accounts::set_active(&mut tx, account.id, active).await?;
     if !active {
         store::accounts::delete_sessions_of(&mut tx, account.id).await?;
+        store::accounts::revoke_offline_key(&mut tx, account.id).await?;
     }
     let kind = if active {
         "account_reactivated"
@@ -92,6 +93,8 @@ pub async fn reset_password(
     let mut tx = db.begin_write().await?;
     store::accounts::set_password(&mut tx, account.id, &hashed, true).await?;
     store::accounts::delete_sessions_of(&mut tx, account.id).await?;
+    // Whoever had the password may have signed offline with it: those signings are refused.
+    store::accounts::revoke_offline_key(&mut tx, account.id).await?;
     auth::ratelimit::unlock(&mut tx, &account.username).await?;
     record(actor, &mut tx, "password_reset", &account).await?;
     tx.commit().await?;

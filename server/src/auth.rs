@@ -15,8 +15,9 @@ use crate::{
 
 /// What became of a login attempt.
 pub enum Attempt {
-    /// Signed in: the user and the session token for the cookie.
-    Success(SessionUser, String),
+    /// Signed in: the user, the session token for the cookie, and the account's offline signing
+    /// key (hex) for the app to seal under the password on this device.
+    Success(SessionUser, String, String),
     WrongPassword,
     Limited(ratelimit::Limited),
 }
@@ -97,8 +98,15 @@ pub async fn login(
             let mut tx = db.begin_write().await?;
             let token =
                 session::create(&mut tx, row.user.id, session_secs, origin.user_agent).await?;
+            let key = store::accounts::offline_key_or(
+                &mut tx,
+                row.user.id,
+                &hex::encode(crate::secret::random_bytes::<32>()),
+                now_ms(),
+            )
+            .await?;
             tx.commit().await?;
-            Ok(Attempt::Success(row.user, token))
+            Ok(Attempt::Success(row.user, token, key))
         }
     }
 }

@@ -6,9 +6,10 @@
 use anyhow::Context as _;
 use domain::{
     audit::{self, SealInput},
+    commitment::{Signature, SignatureInput},
     post::PostLevel,
+    sync::OpResult,
 };
-use rand::RngCore as _;
 use serde_json::json;
 
 use app::{api::SessionUser, error::ApiError};
@@ -66,9 +67,7 @@ pub fn unknown_placeholders(text: &str) -> Vec<String> {
 }
 
 fn token() -> String {
-    let mut bytes = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
+    hex::encode(crate::secret::random_bytes::<16>())
 }
 
 /// Creates the commitments of an approved sheet: one per holder of the post, for this content.
@@ -145,72 +144,12 @@ async fn risk_text(conn: &mut Conn, sheet_id: i64) -> anyhow::Result<String> {
     Ok(out.join("\n"))
 }
 
-/// A signature as the signer gave it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Signature {
-    /// Strokes of points in a 1000 × 400 box.
-    Drawn(Vec<Vec<[i32; 2]>>),
-    Typed(String),
-}
-
-pub const PAD_WIDTH: i32 = 1000;
-pub const PAD_HEIGHT: i32 = 400;
-const MAX_STROKES: usize = 200;
-const MAX_POINTS: usize = 20_000;
-
-impl Signature {
-    /// Checks a drawn signature's shape; a typed one must be the signer's name.
-    pub fn check(&self, display_name: &str) -> Result<(), domain::FieldError> {
-        match self {
-            Self::Drawn(strokes) => {
-                let points: usize = strokes.iter().map(Vec::len).sum();
-                if strokes.is_empty() || points < 2 {
-                    return Err(domain::FieldError::new(
-                        "signature_empty",
-                        "signature",
-                        "请在签名框内手写签名，或改为输入姓名",
-                    ));
-                }
-                let inside = strokes
-                    .iter()
-                    .flatten()
-                    .all(|[x, y]| (0..=PAD_WIDTH).contains(x) && (0..=PAD_HEIGHT).contains(y));
-                if strokes.len() > MAX_STROKES || points > MAX_POINTS || !inside {
-                    return Err(domain::FieldError::new(
-                        "signature_invalid",
-                        "signature",
-                        "签名笔迹超出签名框或过于复杂，请清除后重新签名",
-                    ));
-                }
-                Ok(())
-            }
-            Self::Typed(name) => {
-                if name.trim() != display_name.trim() {
-                    return Err(domain::FieldError::new(
-                        "typed_name_mismatch",
-                        "typed_name",
-                        format!("输入的姓名须与本人姓名“{display_name}”一致"),
-                    ));
-                }
-                Ok(())
-            }
-        }
-    }
-
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Drawn(_) => "drawn",
-            Self::Typed(_) => "typed",
-        }
-    }
-
-    /// The text the seal covers: the strokes as canonical JSON, or the typed name.
-    pub fn canonical(&self) -> String {
-        match self {
-            Self::Drawn(strokes) => audit::canonical_json(&json!(strokes)),
-            Self::Typed(name) => name.trim().to_owned(),
-        }
-    }
+/// When a signature was made: the server's clock when it sealed it, and for an offline signing
+/// the device's clock when the signer signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SigningTimes {
+    pub server: i64,
+    pub device: Option<i64>,
 }
 
 /// Seals a commitment for its signer and links the seal into the audit log, in the caller's
@@ -225,9 +164,10 @@ pub async fn seal(
     body: &str,
     signer: (i64, &str, &str),
     signature: &Signature,
-    now: i64,
+    times: SigningTimes,
 ) -> Result<String> {
     let (user_id, username, display_name) = signer;
+    let now = times.server;
     let canonical = signature.canonical();
     let seal = audit::seal(&SealInput {
         token,
@@ -238,13 +178,19 @@ pub async fn seal(
         signature_kind: signature.kind(),
         signature: &canonical,
         signed_at: now,
+        device_signed_at: times.device,
     });
+    let mut entry = json!({ "commitment": id, "token": token, "seal": seal, "signer": username, "signed_at": now });
+    if let Some(device) = times.device {
+        entry["offline"] = json!(true);
+        entry["device_signed_at"] = json!(device);
+    }
     let seq = log::append(
         conn,
         "signature",
         Some(user_id),
         &format!("commitment:{id}"),
-        &json!({ "commitment": id, "token": token, "seal": seal, "signer": username, "signed_at": now }),
+        &entry,
         now,
     )
     .await?;
@@ -257,6 +203,7 @@ pub async fn seal(
             signer_username: username,
             signer_name: display_name,
             signed_at: now,
+            device_signed_at: times.device,
             seal: &seal,
             log_seq: seq,
         },
@@ -274,10 +221,7 @@ pub async fn seal(
 /// A signature as the signer sends it, with the password and the confirmation.
 #[derive(Debug, Clone)]
 pub struct SignRequest {
-    /// `drawn` or `typed`.
-    pub kind: String,
-    pub strokes: Vec<Vec<[i32; 2]>>,
-    pub typed_name: String,
+    pub signature: SignatureInput,
     pub password: String,
     /// The signer confirmed having read the whole text.
     pub confirmed: bool,
@@ -318,16 +262,7 @@ pub async fn sign(
             "请先勾选“本人已阅读承诺书全文并自愿签署”",
         ));
     }
-    let signature = match request.kind.as_str() {
-        "drawn" => Signature::Drawn(request.strokes),
-        "typed" => Signature::Typed(request.typed_name),
-        _ => {
-            return Err(Error::refused(
-                "unknown_value",
-                "签名方式须为手写或输入姓名",
-            ))
-        }
-    };
+    let signature = request.signature.parse()?;
     signature.check(&user.display_name)?;
     if request.password.len() > 1024 {
         return Err(Error::refused("wrong_password", "密码不正确，承诺书未签署"));
@@ -364,11 +299,110 @@ pub async fn sign(
         &row.body,
         (user.id, &user.username, &user.display_name),
         &signature,
-        now_ms(),
+        SigningTimes {
+            server: now_ms(),
+            device: None,
+        },
     )
     .await?;
     tx.commit().await?;
     Ok((seal, row.token))
+}
+
+/// A signing made offline, as its queued operation carries it.
+#[derive(Debug, Clone, Copy)]
+pub struct OfflineSign<'a> {
+    pub commitment_id: i64,
+    pub text_hash: &'a str,
+    /// `drawn` or `typed`, and [`Signature::canonical`].
+    pub signature_kind: &'a str,
+    pub signature: &'a str,
+    pub device_signed_at: i64,
+    pub proof: &'a str,
+}
+
+/// Seals a commitment signed offline, in the push's write transaction: the signer's offline
+/// proof must hold under their key, the text they read must be the commitment's text, and the
+/// device's clock must be plausible. Every refusal is an answer for the operation, never an
+/// error of the push: the signer is told why and asked to sign again.
+pub async fn sign_offline(
+    conn: &mut Conn,
+    op_id: uuid::Uuid,
+    user_id: i64,
+    signing: OfflineSign<'_>,
+    now: i64,
+) -> Result<OpResult> {
+    let refuse = |code: &str, message: &str| Ok(OpResult::rejected(op_id, code, message));
+    let account = store::accounts::account_by_id(conn, user_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("The account {user_id} of a push is missing"))?;
+    let (username, display_name) = (account.username.as_str(), account.display_name.as_str());
+    let row = store::commitments::for_signing(conn, signing.commitment_id).await?;
+    // Someone else's commitment looks like a missing one.
+    let Some(row) = row.filter(|r| r.user_id == user_id) else {
+        return refuse("not_found", "该承诺书不存在");
+    };
+    let signature = match Signature::from_canonical(signing.signature_kind, signing.signature) {
+        Ok(s) => s,
+        Err(e) => return refuse(&e.code, &e.message),
+    };
+    let key = store::accounts::offline_key(conn, user_id)
+        .await?
+        .and_then(|k| hex::decode(k).ok());
+    let claim = domain::commitment::OfflineSigning {
+        username,
+        commitment_id: signing.commitment_id,
+        text_hash: signing.text_hash,
+        signature: &signature,
+        device_signed_at: signing.device_signed_at,
+    };
+    if !key.is_some_and(|key| domain::commitment::proof_holds(&key, &claim, signing.proof)) {
+        return refuse(
+            "offline_proof_invalid",
+            "无法确认这次离线签署出自本人（密码已被重置，或本机的离线签署凭据已失效）。请联网后重新登录并签署",
+        );
+    }
+    if row.sealed {
+        return refuse("already_signed", "该承诺书已签署，这次离线签署未再封存");
+    }
+    if row.superseded {
+        return refuse(
+            "superseded",
+            "您离线签署期间排查表已更新，原承诺书已作废。请阅读新的承诺书后重新签署",
+        );
+    }
+    if domain::commitment::text_hash(&row.title, &row.body) != signing.text_hash {
+        return refuse(
+            "text_changed",
+            "您签署时看到的承诺书内容与现行内容不一致，未封存。请重新阅读承诺书后签署",
+        );
+    }
+    if let Err(e) =
+        domain::commitment::check_device_time(signing.device_signed_at, row.created_at, now)
+    {
+        return refuse(&e.code, &e.message);
+    }
+    if let Err(e) = signature.check(display_name) {
+        return refuse(&e.code, &e.message);
+    }
+    seal(
+        conn,
+        signing.commitment_id,
+        &row.token,
+        &row.title,
+        &row.body,
+        (user_id, username, display_name),
+        &signature,
+        SigningTimes {
+            server: now,
+            device: Some(signing.device_signed_at),
+        },
+    )
+    .await?;
+    Ok(OpResult::Applied {
+        id: op_id,
+        version: 1,
+    })
 }
 
 /// Reminds the signer of an unsigned commitment; for those who oversee its unit.
@@ -475,31 +509,5 @@ mod tests {
             ["{{职务}}", "{{日期"]
         );
         assert!(unknown_placeholders("{{姓名}} {{日期}}").is_empty());
-    }
-
-    #[test]
-    fn a_typed_signature_must_be_the_signers_name_and_a_drawn_one_must_fit_the_pad() {
-        assert!(Signature::Typed(" 陈静 ".into()).check("陈静").is_ok());
-        assert_eq!(
-            Signature::Typed("张三".into())
-                .check("陈静")
-                .unwrap_err()
-                .code,
-            "typed_name_mismatch"
-        );
-        assert_eq!(
-            Signature::Drawn(vec![]).check("陈静").unwrap_err().code,
-            "signature_empty"
-        );
-        assert_eq!(
-            Signature::Drawn(vec![vec![[0, 0], [1001, 5]]])
-                .check("陈静")
-                .unwrap_err()
-                .code,
-            "signature_invalid"
-        );
-        assert!(Signature::Drawn(vec![vec![[10, 10], [200, 300]]])
-            .check("陈静")
-            .is_ok());
     }
 }

@@ -39,12 +39,17 @@ impl Purpose {
     }
 }
 
+/// `N` bytes from the operating system's random source: for tokens, nonces and keys.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+    bytes
+}
+
 impl ServerSecret {
     /// A fresh random secret (tests, and a key file's first start).
     pub fn random() -> Self {
-        let mut bytes = [0u8; 32];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
-        Self(bytes)
+        Self(random_bytes())
     }
 
     /// Reads the key file, or creates it (readable by its owner only) when it does not exist.

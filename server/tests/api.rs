@@ -13,6 +13,7 @@ mod api {
     mod hardening;
     pub mod helpers;
     mod holders;
+    mod offline_signing;
     mod pages;
     mod rounds;
     mod seed;

@@ -48,8 +48,8 @@ pub(super) fn apply_local(sheet: &mut SheetRecord, points: &mut Vec<LocalPoint>,
             points.retain(|p| p.record.id != *risk_point_id)
         }
         Operation::SubmitSheet { .. } => sheet.stage = Stage::PeerReview,
-        // Reviewers decide online; the self-check never queues a decision, and an unreadable
-        // operation exists only on the server.
-        Operation::Decide { .. } | Operation::Unreadable(_) => {}
+        // Reviewers decide online; the self-check never queues a decision; a signing changes no
+        // sheet; an unreadable operation exists only on the server.
+        Operation::Decide { .. } | Operation::SignCommitment { .. } | Operation::Unreadable(_) => {}
     }
 }

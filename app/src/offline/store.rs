@@ -143,7 +143,11 @@ impl Store {
             })
             .collect();
         points.sort_by_key(|p| p.record.position);
-        for e in outbox.ops.iter().filter(|e| e.op.post_id() == post_id) {
+        for e in outbox
+            .ops
+            .iter()
+            .filter(|e| e.op.post_id() == Some(post_id))
+        {
             apply_local(&mut sheet, &mut points, &e.op);
         }
         Some((sheet, points))
@@ -195,6 +199,12 @@ impl Store {
         }
         replica.cursor = Some(response.cursor);
         replica.resume_after_post = response.resume_after_post;
+        if let Some(commitments) = response.commitments {
+            replica.commitments = commitments;
+        }
+        if response.commitments_digest.is_some() {
+            replica.commitments_digest = response.commitments_digest;
+        }
         let mut outbox = self.outbox.get_untracked();
         outbox.ops.retain(|e| !by_id.contains_key(&e.id));
         let mut meta = self.meta.get_untracked();
@@ -271,6 +281,7 @@ impl Store {
                 cursor: replica.cursor,
                 resume_after_post: replica.resume_after_post,
                 ops: batch.clone(),
+                commitments_digest: replica.commitments_digest.clone(),
             };
             match post_sync(&request).await {
                 Ok(response) => {

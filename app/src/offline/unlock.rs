@@ -3,35 +3,87 @@
 
 use super::*;
 
-/// The password check for unlocking offline: PBKDF2-HMAC-SHA256 of the password with a random
-/// salt. The password itself is never stored.
+/// The password check for unlocking offline, and the offline signing key sealed under the
+/// password. Both come from one slow derivation, PBKDF2-HMAC-SHA256 of the password with a random
+/// salt: the check keeps a hash of it, the key is kept XOR a second hash of it. So whoever reads
+/// local storage learns neither the password nor the key without guessing the password through
+/// the slow derivation. The password itself is never stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(super) struct LocalAuth {
     display_name: String,
     salt: String,
     rounds: u32,
     hash: String,
+    /// 2: `hash` is [`verifier`] of the derived bytes and `sealed_key` may hold the key; 1 (kept
+    /// by devices from before offline signing): `hash` is the derived bytes themselves, and
+    /// there is no key until the next online sign-in.
+    #[serde(default = "first_version")]
+    version: u8,
+    /// The offline signing key XOR [`pad`] of the derived bytes, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealed_key: Option<String>,
 }
 
-pub(super) fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+fn first_version() -> u8 {
+    1
 }
 
-pub(super) fn derive(password: &str, salt: &str, rounds: u32) -> String {
+fn tagged_hash(tag: &str, derived: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(tag.as_bytes());
+    hasher.update(derived);
+    hasher.finalize().into()
+}
+
+fn verifier(derived: &[u8]) -> String {
+    hex::encode(tagged_hash("lianfang-local-verifier-v2", derived))
+}
+
+fn pad(derived: &[u8]) -> [u8; 32] {
+    tagged_hash("lianfang-offline-key-pad-v2", derived)
+}
+
+fn xor(a: &[u8], b: &[u8; 32]) -> Vec<u8> {
+    a.iter().zip(b.iter()).map(|(x, y)| x ^ y).collect()
+}
+
+impl LocalAuth {
+    /// The derived bytes, when `password` is this user's.
+    fn open(&self, password: &str) -> Option<[u8; 32]> {
+        let derived = derive_bytes(password, &self.salt, self.rounds);
+        let expected = if self.version >= 2 {
+            verifier(&derived)
+        } else {
+            hex::encode(derived)
+        };
+        (expected == self.hash).then_some(derived)
+    }
+}
+
+fn derive_bytes(password: &str, salt: &str, rounds: u32) -> [u8; 32] {
     let mut out = [0u8; 32];
     pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password.as_bytes(), salt.as_bytes(), rounds, &mut out);
-    to_hex(&out)
+    out
 }
 
 /// After an online login: remember the user as signed in on this device, and keep a slow,
-/// salted hash so they can unlock offline later.
-pub fn remember_login(user: &LocalUser, password: &str) {
-    let salt = to_hex(&random_bytes(16));
+/// salted hash so they can unlock offline later, with their offline signing key (hex, from the
+/// server) sealed under the same password.
+pub fn remember_login(user: &LocalUser, password: &str, offline_key: Option<&str>) {
+    let salt = hex::encode(random_bytes(16));
+    let derived = derive_bytes(password, &salt, PBKDF2_ROUNDS);
+    let sealed_key = offline_key
+        .and_then(|k| hex::decode(k).ok())
+        .filter(|k| k.len() == 32)
+        .map(|k| hex::encode(xor(&k, &pad(&derived))));
     let auth = LocalAuth {
         display_name: user.display_name.clone(),
-        hash: derive(password, &salt, PBKDF2_ROUNDS),
+        hash: verifier(&derived),
         salt,
         rounds: PBKDF2_ROUNDS,
+        version: 2,
+        sealed_key,
     };
     let _ = save(&key(&user.username, "auth"), &auth);
     let _ = save(SESSION_KEY, user);
@@ -42,7 +94,7 @@ pub fn unlock_offline(username: &str, password: &str) -> Result<LocalUser, Strin
     let Some(auth) = load::<LocalAuth>(&key(username, "auth")) else {
         return Err("本设备上没有该用户的登录记录，请联网后登录".to_owned());
     };
-    if derive(password, &auth.salt, auth.rounds) != auth.hash {
+    if auth.open(password).is_none() {
         return Err("用户名或密码错误".to_owned());
     }
     let user = LocalUser {
@@ -51,6 +103,26 @@ pub fn unlock_offline(username: &str, password: &str) -> Result<LocalUser, Strin
     };
     save(SESSION_KEY, &user)?;
     Ok(user)
+}
+
+/// The user's offline signing key, opened with their password: only the person who knows it
+/// can sign offline on this device. `Err` carries the Chinese reason.
+pub fn offline_signing_key(username: &str, password: &str) -> Result<Vec<u8>, String> {
+    let Some(auth) = load::<LocalAuth>(&key(username, "auth")) else {
+        return Err("本设备上没有您的登录记录，请联网登录一次后再离线签署".to_owned());
+    };
+    let Some(derived) = auth.open(password) else {
+        return Err("密码不正确，承诺书未签署".to_owned());
+    };
+    auth.sealed_key
+        .as_deref()
+        .and_then(|k| hex::decode(k).ok())
+        .filter(|k| k.len() == 32)
+        .map(|k| xor(&k, &pad(&derived)))
+        .ok_or_else(|| {
+            "本设备尚未保存您的离线签署凭据：请联网后重新登录一次，之后即可在没有网络时签署"
+                .to_owned()
+        })
 }
 
 /// Whether this device keeps the check for unlocking `username` offline: it does after they
@@ -101,6 +173,7 @@ pub async fn login(username: &str, password: &str) -> Result<bool, String> {
                     display_name: ok.user.display_name,
                 },
                 password,
+                ok.offline_key.as_deref(),
             );
             Ok(true)
         }

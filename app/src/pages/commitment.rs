@@ -66,7 +66,13 @@ pub fn SignatureBlock(signed: SignedView) -> impl IntoView {
             } else {
                 view! { <p class="typed-signature">{signed.typed_name.clone().unwrap_or_default()}</p> }.into_any()
             }}
-            <p>{format!("承诺人：{} · 签署时间：{}", signed.signer_name, signed.signed_at)}</p>
+            {match signed.device_signed_at.clone() {
+                None => view! { <p>{format!("承诺人：{} · 签署时间：{}", signed.signer_name, signed.signed_at)}</p> }.into_any(),
+                Some(device) => view! {
+                    <p data-testid="offline-signed">{format!("承诺人：{} · 离线签署，设备时间：{device}", signed.signer_name)}</p>
+                    <p>{format!("服务器封存时间：{}（联网同步时）", signed.signed_at)}</p>
+                }.into_any(),
+            }}
             <p class="seal">"电子封印（SHA-256）："<code>{signed.seal}</code></p>
         </section>
     }
@@ -90,28 +96,100 @@ fn points(stroke: &[[i32; 2]]) -> String {
         .join(" ")
 }
 
-#[component]
-fn SignForm(id: i64, refresh: Refresh) -> impl IntoView {
-    let strokes = RwSignal::new(Strokes::new());
-    let typed = RwSignal::new(false);
-    let name = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let confirmed = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let body = SignCommitment {
-            kind: if typed.get_untracked() {
+/// What a signer has entered so far: the strokes or the typed name, the password and the
+/// confirmation. The same fields sign online (the server checks the password) and offline (the
+/// device checks it).
+#[derive(Clone, Copy)]
+pub struct SignatureDraft {
+    pub strokes: RwSignal<Strokes>,
+    pub typed: RwSignal<bool>,
+    pub name: RwSignal<String>,
+    pub password: RwSignal<String>,
+    pub confirmed: RwSignal<bool>,
+}
+
+impl Default for SignatureDraft {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SignatureDraft {
+    pub fn new() -> Self {
+        Self {
+            strokes: RwSignal::new(Strokes::new()),
+            typed: RwSignal::new(false),
+            name: RwSignal::new(String::new()),
+            password: RwSignal::new(String::new()),
+            confirmed: RwSignal::new(false),
+        }
+    }
+
+    /// The signature as entered, in its wire form.
+    pub fn signature(&self) -> domain::commitment::SignatureInput {
+        domain::commitment::SignatureInput {
+            kind: if self.typed.get_untracked() {
                 "typed"
             } else {
                 "drawn"
             }
             .to_owned(),
-            strokes: strokes.get_untracked(),
-            typed_name: name.get_untracked(),
-            password: password.get_untracked(),
-            confirmed: confirmed.get_untracked(),
+            strokes: self.strokes.get_untracked(),
+            typed_name: self.name.get_untracked(),
+        }
+    }
+}
+
+/// The signature pad (or the typed name), the password and the confirmation.
+#[component]
+pub fn SignatureFields(draft: SignatureDraft, password_label: &'static str) -> impl IntoView {
+    let SignatureDraft {
+        strokes,
+        typed,
+        name,
+        password,
+        confirmed,
+    } = draft;
+    view! {
+        <Show when=move || !typed.get() fallback=move || view! {
+            <label for="typed-name">"输入本人姓名代替手写签名"</label>
+            <input id="typed-name" required maxlength="40" autocomplete="name"
+                prop:value=move || name.get() on:input=move |e| name.set(event_target_value(&e))/>
+        }>
+            <p id="pad-label" class="pad-label">"请在下框内用手指或鼠标签名"</p>
+            <SignaturePad strokes/>
+            <div class="button-row">
+                <button type="button" on:click=move |_| strokes.set(Vec::new())>"清除重签"</button>
+            </div>
+        </Show>
+        <label class="check">
+            <input type="checkbox" prop:checked=move || typed.get() on:change=move |e| typed.set(event_target_checked(&e))/>
+            "无法手写签名，改为输入姓名"
+        </label>
+        <label for="sign-password">{password_label}</label>
+        <input id="sign-password" type="password" required autocomplete="current-password"
+            prop:value=move || password.get() on:input=move |e| password.set(event_target_value(&e))/>
+        <label class="check">
+            <input type="checkbox" prop:checked=move || confirmed.get() on:change=move |e| confirmed.set(event_target_checked(&e))/>
+            "本人已阅读承诺书全文并自愿签署"
+        </label>
+    }
+}
+
+#[component]
+fn SignForm(id: i64, refresh: Refresh) -> impl IntoView {
+    let draft = SignatureDraft::new();
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let signature = draft.signature();
+        let body = SignCommitment {
+            kind: signature.kind,
+            strokes: signature.strokes,
+            typed_name: signature.typed_name,
+            password: draft.password.get_untracked(),
+            confirmed: draft.confirmed.get_untracked(),
         };
         if !client::confirm("签署后承诺书将被封存，不能再修改。确定签署吗？")
         {
@@ -124,7 +202,7 @@ fn SignForm(id: i64, refresh: Refresh) -> impl IntoView {
                 Ok(_) => refresh.done("承诺书已签署并封存"),
                 Err(e) => {
                     error.set(Some(e.message));
-                    password.set(String::new());
+                    draft.password.set(String::new());
                 }
             }
             busy.set(false);
@@ -133,28 +211,7 @@ fn SignForm(id: i64, refresh: Refresh) -> impl IntoView {
     view! {
         <form class="card stack sign-form" on:submit=submit aria-labelledby="sign-title">
             <h2 id="sign-title">"签署承诺书"</h2>
-            <Show when=move || !typed.get() fallback=move || view! {
-                <label for="typed-name">"输入本人姓名代替手写签名"</label>
-                <input id="typed-name" required maxlength="40" autocomplete="name"
-                    prop:value=move || name.get() on:input=move |e| name.set(event_target_value(&e))/>
-            }>
-                <p id="pad-label" class="pad-label">"请在下框内用手指或鼠标签名"</p>
-                <SignaturePad strokes/>
-                <div class="button-row">
-                    <button type="button" on:click=move |_| strokes.set(Vec::new())>"清除重签"</button>
-                </div>
-            </Show>
-            <label class="check">
-                <input type="checkbox" prop:checked=move || typed.get() on:change=move |e| typed.set(event_target_checked(&e))/>
-                "无法手写签名，改为输入姓名"
-            </label>
-            <label for="sign-password">"登录密码（确认本人签署）"</label>
-            <input id="sign-password" type="password" required autocomplete="current-password"
-                prop:value=move || password.get() on:input=move |e| password.set(event_target_value(&e))/>
-            <label class="check">
-                <input type="checkbox" prop:checked=move || confirmed.get() on:change=move |e| confirmed.set(event_target_checked(&e))/>
-                "本人已阅读承诺书全文并自愿签署"
-            </label>
+            <SignatureFields draft password_label="登录密码（确认本人签署）"/>
             <button type="submit" class="primary" disabled=move || busy.get()>"确认签署"</button>
             {move || error.get().map(|e| view! { <p class="alert alert-error" role="alert">{e}</p> })}
         </form>

@@ -2,7 +2,6 @@
 //! with an absolute expiry.
 
 use base64::Engine as _;
-use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
 use sqlx::SqlitePool;
 
@@ -83,8 +82,7 @@ pub async fn create(
     lifetime_secs: i64,
     user_agent: Option<&str>,
 ) -> anyhow::Result<String> {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let bytes = crate::secret::random_bytes::<32>();
     let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
     let now = now_ms();
     // Only for telling devices apart: cut, never trusted.

@@ -122,6 +122,7 @@ pub async fn verification(
                 signature_kind: kind,
                 signature,
                 signed_at: at,
+                device_signed_at: s.device_signed_at,
             }) == *seal
         }
         _ => false,

@@ -70,6 +70,7 @@ pub fn signed(s: &store::commitments::Signed) -> Option<SignedView> {
         strokes,
         signer_name: s.signer_name.clone().unwrap_or_default(),
         signed_at: china_time(signed_at),
+        device_signed_at: s.device_signed_at.map(china_time),
         seal,
     })
 }

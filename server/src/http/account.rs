@@ -201,11 +201,18 @@ pub async fn login(
     )
     .await;
     match attempt {
-        Ok(auth::Attempt::Success(user, token)) => {
+        Ok(auth::Attempt::Success(user, token, key)) => {
             tracing::info!(user = user.id, "login");
             let cookie = state.cookies.set_cookie(&token);
             let mut response = match format {
-                Format::Json => (StatusCode::OK, Json(LoggedIn { user })).into_response(),
+                Format::Json => (
+                    StatusCode::OK,
+                    Json(LoggedIn {
+                        user,
+                        offline_key: Some(key),
+                    }),
+                )
+                    .into_response(),
                 // After an administrator's reset, the new password comes first.
                 Format::Form if user.must_change_password => {
                     Redirect::to("/account?must_change=1").into_response()

@@ -28,9 +28,11 @@ pub async fn sign(
     let user = signed_in(user)?;
     let address = client_address(&state, peer, &headers);
     let request = SignRequest {
-        kind: body.kind,
-        strokes: body.strokes,
-        typed_name: body.typed_name,
+        signature: domain::commitment::SignatureInput {
+            kind: body.kind,
+            strokes: body.strokes,
+            typed_name: body.typed_name,
+        },
         password: body.password,
         confirmed: body.confirmed,
     };

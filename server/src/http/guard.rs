@@ -14,7 +14,6 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use base64::Engine as _;
-use rand::RngCore as _;
 
 use super::{
     error::HttpError,
@@ -30,9 +29,8 @@ pub async fn security_headers(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let mut bytes = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let nonce = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let nonce =
+        base64::engine::general_purpose::STANDARD.encode(crate::secret::random_bytes::<16>());
     request.extensions_mut().insert(CspNonce(nonce.clone()));
     let is_static = is_built_file(request.uri().path());
 

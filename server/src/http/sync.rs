@@ -83,9 +83,13 @@ async fn answer(
         .await?;
     let from = sync::PullFrom::of(request.cursor, request.resume_after_post);
     let pull = sync::pull(&state.db, user.id, from, state.pull_page).await?;
+    let (commitments, digest) =
+        sync::commitments(&state.db, user.id, request.commitments_digest.as_deref()).await?;
     Ok(Json(SyncResponse {
         results,
         server_time: now_ms(),
+        commitments,
+        commitments_digest: Some(digest),
         ..pull
     }))
 }

@@ -553,3 +553,44 @@ pub async fn sessions_of(
     })
     .collect())
 }
+
+/// The account's offline signing key (hex): the one it has, or `fresh` stored as its first.
+#[tracing::instrument(level = "debug", skip(conn, fresh))]
+pub async fn offline_key_or(
+    conn: &mut Conn,
+    user_id: i64,
+    fresh: &str,
+    now: i64,
+) -> anyhow::Result<String> {
+    sqlx::query!(
+        "INSERT INTO offline_keys (user_id, key, created_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING",
+        user_id,
+        fresh,
+        now
+    )
+    .execute(&mut *conn)
+    .await
+    .context("Failed to issue an offline signing key")?;
+    offline_key(conn, user_id)
+        .await?
+        .context("An offline signing key just issued is missing")
+}
+
+/// The account's offline signing key (hex), if it has one.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn offline_key(conn: &mut Conn, user_id: i64) -> anyhow::Result<Option<String>> {
+    sqlx::query_scalar!("SELECT key FROM offline_keys WHERE user_id = ?", user_id)
+        .fetch_optional(&mut *conn)
+        .await
+        .context("Failed to read an offline signing key")
+}
+
+/// Revokes the account's offline signing key: signings made offline with it are refused.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn revoke_offline_key(conn: &mut Conn, user_id: i64) -> anyhow::Result<()> {
+    sqlx::query!("DELETE FROM offline_keys WHERE user_id = ?", user_id)
+        .execute(&mut *conn)
+        .await
+        .context("Failed to revoke an offline signing key")?;
+    Ok(())
+}

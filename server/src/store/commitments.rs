@@ -146,6 +146,7 @@ pub struct ForSigning {
     pub body: String,
     pub sealed: bool,
     pub superseded: bool,
+    pub created_at: i64,
     pub password_hash: String,
 }
 
@@ -154,7 +155,7 @@ pub struct ForSigning {
 pub async fn for_signing(conn: &mut Conn, id: i64) -> anyhow::Result<Option<ForSigning>> {
     Ok(sqlx::query!(
         r#"SELECT c.user_id AS "user_id!: i64", c.token, c.title, c.body, c.seal, c.superseded AS "superseded!: bool",
-                  u.password_hash
+                  c.created_at AS "created_at!: i64", u.password_hash
            FROM commitments c JOIN users u ON u.id = c.user_id WHERE c.id = ?"#,
         id
     )
@@ -168,6 +169,7 @@ pub async fn for_signing(conn: &mut Conn, id: i64) -> anyhow::Result<Option<ForS
         body: r.body,
         sealed: r.seal.is_some(),
         superseded: r.superseded,
+        created_at: r.created_at,
         password_hash: r.password_hash,
     }))
 }
@@ -192,6 +194,8 @@ pub struct Seal<'a> {
     pub signer_username: &'a str,
     pub signer_name: &'a str,
     pub signed_at: i64,
+    /// For an offline signing, the device's clock.
+    pub device_signed_at: Option<i64>,
     pub seal: &'a str,
     pub log_seq: i64,
 }
@@ -202,13 +206,14 @@ pub struct Seal<'a> {
 pub async fn seal(conn: &mut Conn, id: i64, s: &Seal<'_>) -> anyhow::Result<bool> {
     Ok(sqlx::query!(
         "UPDATE commitments SET signature_kind = ?, signature = ?, signer_username = ?, signer_name = ?,
-                signed_at = ?, seal = ?, log_seq = ?
+                signed_at = ?, device_signed_at = ?, seal = ?, log_seq = ?
          WHERE id = ? AND seal IS NULL",
         s.kind,
         s.signature,
         s.signer_username,
         s.signer_name,
         s.signed_at,
+        s.device_signed_at,
         s.seal,
         s.log_seq,
         id
@@ -255,6 +260,7 @@ pub struct Signed {
     pub signer_username: Option<String>,
     pub signer_name: Option<String>,
     pub signed_at: Option<i64>,
+    pub device_signed_at: Option<i64>,
     pub seal: Option<String>,
     pub log_seq: Option<i64>,
 }
@@ -280,7 +286,7 @@ pub struct Full {
 pub async fn by_id(conn: &mut Conn, id: i64) -> anyhow::Result<Option<Full>> {
     Ok(sqlx::query!(
         r#"SELECT c.id AS "id!: i64", c.token, c.title, c.body, c.user_id AS "user_id!: i64", c.superseded AS "superseded!: bool",
-                  c.signature_kind, c.signature, c.signer_username, c.signer_name, c.signed_at, c.seal, c.log_seq,
+                  c.signature_kind, c.signature, c.signer_username, c.signer_name, c.signed_at, c.device_signed_at, c.seal, c.log_seq,
                   p.title AS post, p.unit_id AS "unit_id!: i64", u.name AS unit, o.display_name AS owner
            FROM commitments c JOIN posts p ON p.id = c.post_id JOIN org_units u ON u.id = p.unit_id
            JOIN users o ON o.id = c.user_id WHERE c.id = ?"#,
@@ -306,6 +312,7 @@ pub async fn by_id(conn: &mut Conn, id: i64) -> anyhow::Result<Option<Full>> {
             signer_username: r.signer_username,
             signer_name: r.signer_name,
             signed_at: r.signed_at,
+            device_signed_at: r.device_signed_at,
             seal: r.seal,
             log_seq: r.log_seq,
         },
@@ -317,7 +324,7 @@ pub async fn by_id(conn: &mut Conn, id: i64) -> anyhow::Result<Option<Full>> {
 pub async fn by_token(conn: &mut Conn, token: &str) -> anyhow::Result<Option<Full>> {
     Ok(sqlx::query!(
         r#"SELECT c.id AS "id!: i64", c.token, c.title, c.body, c.user_id AS "user_id!: i64", c.superseded AS "superseded!: bool",
-                  c.signature_kind, c.signature, c.signer_username, c.signer_name, c.signed_at, c.seal, c.log_seq,
+                  c.signature_kind, c.signature, c.signer_username, c.signer_name, c.signed_at, c.device_signed_at, c.seal, c.log_seq,
                   p.title AS post, p.unit_id AS "unit_id!: i64", u.name AS unit, o.display_name AS owner
            FROM commitments c JOIN posts p ON p.id = c.post_id JOIN org_units u ON u.id = p.unit_id
            JOIN users o ON o.id = c.user_id WHERE c.token = ?"#,
@@ -343,6 +350,7 @@ pub async fn by_token(conn: &mut Conn, token: &str) -> anyhow::Result<Option<Ful
             signer_username: r.signer_username,
             signer_name: r.signer_name,
             signed_at: r.signed_at,
+            device_signed_at: r.device_signed_at,
             seal: r.seal,
             log_seq: r.log_seq,
         },
@@ -436,4 +444,36 @@ pub async fn withdraw_unsigned(conn: &mut Conn, post: i64, user: i64) -> anyhow:
     .await
     .context("Failed to withdraw unsigned commitments")?
     .rows_affected())
+}
+
+/// A user's commitments in force (not superseded), signed or not, as their replica keeps them.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn for_replica(
+    conn: &mut Conn,
+    user_id: i64,
+) -> anyhow::Result<Vec<domain::sync::CommitmentRecord>> {
+    Ok(sqlx::query!(
+        r#"SELECT c.id AS "id!: i64", c.token, c.title, c.body, p.title AS post, u.name AS unit,
+                  c.created_at AS "created_at!: i64", c.signed_at, c.device_signed_at
+           FROM commitments c JOIN posts p ON p.id = c.post_id JOIN org_units u ON u.id = p.unit_id
+           WHERE c.user_id = ? AND c.superseded = 0 ORDER BY c.id DESC"#,
+        user_id
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("Failed to list a user's commitments for their replica")?
+    .into_iter()
+    .map(|r| domain::sync::CommitmentRecord {
+        text_hash: domain::commitment::text_hash(&r.title, &r.body),
+        id: r.id,
+        token: r.token,
+        title: r.title,
+        body: r.body,
+        unit: r.unit,
+        post: r.post,
+        created_at: r.created_at,
+        signed_at: r.signed_at,
+        device_signed_at: r.device_signed_at,
+    })
+    .collect())
 }

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use domain::{
     ids::{OrgUnitId, PostId},
-    sync::{SheetRecord, SyncResponse, PULL_PAGE_CHANGES, SNAPSHOT_PAGE_POINTS},
+    sync::{CommitmentRecord, SheetRecord, SyncResponse, PULL_PAGE_CHANGES, SNAPSHOT_PAGE_POINTS},
 };
 use uuid::Uuid;
 
@@ -87,7 +87,25 @@ fn empty(cursor: i64, full: bool) -> SyncResponse {
         more: false,
         resume_after_post: None,
         server_time: now_ms(),
+        commitments: None,
+        commitments_digest: None,
     }
+}
+
+/// The user's commitments in force for their replica, unless they are what the client last got
+/// (`known`, the digest it was given then), and their digest.
+pub async fn commitments(
+    db: &Db,
+    user_id: i64,
+    known: Option<&str>,
+) -> Result<(Option<Vec<CommitmentRecord>>, String)> {
+    use sha2::Digest as _;
+    let mut conn = db.pool().acquire().await?;
+    let list = store::commitments::for_replica(&mut conn, user_id).await?;
+    let json = serde_json::to_vec(&list).map_err(anyhow::Error::from)?;
+    let digest = hex::encode(sha2::Sha256::digest(&json));
+    let changed = known != Some(digest.as_str());
+    Ok((changed.then_some(list), digest))
 }
 
 /// The posts `user_id` may read, and those they hold.

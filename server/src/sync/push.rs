@@ -233,6 +233,7 @@ impl Touched {
                 | Operation::DeleteRiskPoint { risk_point_id, .. } => Some(*risk_point_id),
                 Operation::SubmitSheet { .. }
                 | Operation::Decide { .. }
+                | Operation::SignCommitment { .. }
                 | Operation::Unreadable(_) => None,
             })
             .collect();
@@ -307,10 +308,29 @@ async fn apply_one(
     ctx: &mut Context<'_, '_>,
 ) -> Result<OpResult> {
     let id = envelope.id;
-    if let Operation::Unreadable(problem) = &envelope.op {
-        return Ok(unreadable(id, problem));
-    }
-    let post_id = envelope.op.post_id();
+    let post_id = match &envelope.op {
+        Operation::Unreadable(problem) => return Ok(unreadable(id, problem)),
+        Operation::SignCommitment {
+            commitment_id,
+            text_hash,
+            signature_kind,
+            signature,
+            device_signed_at,
+            proof,
+        } => {
+            let signing = crate::commitments::OfflineSign {
+                commitment_id: *commitment_id,
+                text_hash,
+                signature_kind,
+                signature,
+                device_signed_at: *device_signed_at,
+                proof,
+            };
+            return crate::commitments::sign_offline(conn, id, ctx.actor.user_id, signing, ctx.now)
+                .await;
+        }
+        op => op.post_id().unwrap_or_default(),
+    };
     let edits = matches!(
         envelope.op,
         Operation::UpsertRiskPoint { .. } | Operation::DeleteRiskPoint { .. }
@@ -453,6 +473,9 @@ async fn apply_one(
         }
         // Answered above, before any sheet is loaded.
         Operation::Unreadable(problem) => Ok(unreadable(id, problem)),
+        Operation::SignCommitment { .. } => {
+            Err(anyhow::anyhow!("the signing {id} reached the sheet operations").into())
+        }
     }
 }
 

@@ -116,6 +116,7 @@ async fn a_commitment_is_signed_with_the_password_sealed_and_never_changes() {
         signature_kind: &row.5,
         signature: &row.6,
         signed_at: row.7,
+        device_signed_at: None,
     });
     assert_eq!(again, seal);
     let logged: String =

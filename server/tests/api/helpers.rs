@@ -149,13 +149,7 @@ impl TestApp {
     pub async fn session_cookie_with(&self, username: &str, password: &str) -> String {
         let response = self.login_json(username, password).await;
         assert_eq!(response.status(), 200, "login of {username} should succeed");
-        let set_cookie = response
-            .headers()
-            .get(header::SET_COOKIE)
-            .unwrap()
-            .to_str()
-            .unwrap();
-        set_cookie.split(';').next().unwrap().to_owned()
+        session_cookie_of(&response)
     }
 
     /// Calls a server function the way the browser does: a form-encoded POST.
@@ -226,6 +220,13 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+/// The `Cookie` header value that a login's response sets.
+pub fn session_cookie_of(response: &Response) -> String {
+    let set_cookie = response.headers().get(header::SET_COOKIE).unwrap();
+    let set_cookie = set_cookie.to_str().unwrap();
+    set_cookie.split(';').next().unwrap().to_owned()
 }
 
 /// A valid risk point input, numbered so texts differ.
