@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';
-import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { person } from './support';
 
 const PASSWORD = 'lianfang2026';
 const db = process.env.LIANFANG_E2E_DB ?? '/tmp/lianfang-e2e.db';
@@ -366,5 +367,136 @@ test('a measure marked finished keeps its progress when the point is edited agai
   await page.getByLabel('完成日期 2').fill('');
   await page.getByRole('button', { name: '保存' }).click();
   await expect(page.getByText('已完成的措施须填写完成日期')).toBeVisible();
+  link.close();
+});
+
+/** The commission approves `post`'s sheet (taken to its audit first): its holder's commitment is generated. */
+async function approveAsCommission(browser: Browser, post: string) {
+  sql(`UPDATE risk_sheets SET stage = 'commission_audit' WHERE post_id = ${post}`);
+  const base = `http://127.0.0.1:${process.env.LIANFANG_E2E_PORT ?? '3100'}`;
+  const commission = await person(browser, base, 'shenhe', `/posts/${post}`);
+  await commission.getByRole('button', { name: '审核通过（定稿）' }).click();
+  await expect(commission.getByText('当前环节：审核通过')).toBeVisible();
+  await commission.context().close();
+}
+
+/** Draws two strokes on the signature pad, as a finger would. */
+async function drawSignature(page: Page) {
+  const pad = page.getByTestId('signature-pad');
+  await pad.scrollIntoViewIfNeeded();
+  const box = (await pad.boundingBox())!;
+  for (const stroke of [[[0.1, 0.6], [0.2, 0.3], [0.3, 0.7]], [[0.55, 0.3], [0.6, 0.75], [0.8, 0.5]]]) {
+    await page.mouse.move(box.x + stroke[0][0] * box.width, box.y + stroke[0][1] * box.height);
+    await page.mouse.down();
+    for (const [x, y] of stroke.slice(1)) await page.mouse.move(box.x + x * box.width, box.y + y * box.height, { steps: 4 });
+    await page.mouse.up();
+  }
+  await expect(pad.locator('polyline')).toHaveCount(2);
+}
+
+const postOf = (username: string) =>
+  sql(`SELECT h.post_id FROM post_holders h JOIN users u ON u.id = h.user_id WHERE u.username = '${username}'`);
+
+test('a holder signs a commitment offline on a shared tablet; it is sealed once, with both times', async ({ page, context, browser }) => {
+  const link = await new Link().open();
+  page.on('dialog', (d) => d.accept());
+  const post = postOf('sunli');
+  await approveAsCommission(browser, post);
+  const sealed = () => sql(`SELECT COUNT(*) FROM commitments WHERE post_id = ${post} AND seal IS NOT NULL`);
+
+  // Online once: the commitment comes into 孙丽's replica with the rest.
+  await signIn(page, link, 'sunli');
+  await expect(page.locator('body')).toHaveAttribute('data-offline-ready', 'true');
+  await expect(page.getByTestId('sync-status')).toHaveText('已全部同步');
+  await expect(page.getByTestId('commitment-state')).toHaveText('待签署');
+
+  // No network: she reads the whole text and signs; a wrong password signs nothing.
+  await link.offline(context);
+  await page.reload();
+  await hydrated(page);
+  await page.getByRole('button', { name: '阅读并签署' }).click();
+  const form = page.getByTestId('offline-sign');
+  await expect(form).toContainText('本人孙丽');
+  await drawSignature(page);
+  await page.getByLabel('本人已阅读承诺书全文并自愿签署').check();
+  await page.getByLabel('登录密码（在本机核验，确认本人签署）').fill('not-her-password-1');
+  await page.getByRole('button', { name: '确认签署' }).click();
+  await expect(form.getByRole('alert')).toHaveText('密码不正确，承诺书未签署');
+  await expect(page.getByTestId('queued')).toHaveText('0 条');
+  await page.getByLabel('登录密码（在本机核验，确认本人签署）').fill(PASSWORD);
+  await page.getByRole('button', { name: '确认签署' }).click();
+  await expect(page.getByTestId('sign-notice')).toContainText('已签署（待同步）');
+  await expect(page.getByTestId('commitment-state')).toHaveText('已签署（待同步）');
+  await expect(page.getByTestId('queued')).toHaveText('1 条');
+  // In the outbox: it survives a reload with no network.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId('commitment-state')).toHaveText('已签署（待同步）');
+  expect(sealed()).toBe('0');
+
+  // She signs out, still offline; back online, 马慧 signs in on the same tablet and out again.
+  await page.getByRole('button', { name: '退出登录' }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await link.online(context);
+  await signIn(page, link, 'mahui');
+  await expect(page.getByTestId('sync-status')).toHaveText('已全部同步');
+  await expect(page.getByTestId('queued')).toHaveText('0 条');
+  await expect(page.getByText('本人孙丽')).toHaveCount(0);
+  expect(sealed()).toBe('0');
+  await page.getByRole('button', { name: '退出登录' }).click();
+  await expect(page).toHaveURL(/\/login/);
+
+  // 孙丽 comes back online: her signing is sealed once, with the server's time and the device's.
+  await signIn(page, link, 'sunli');
+  await expect(page.getByTestId('queued')).toHaveText('0 条');
+  await expect(page.getByTestId('commitment-state')).toContainText('已签署并封存（离线签署于');
+  expect(sealed()).toBe('1');
+  expect(sql(`SELECT COUNT(*) FROM commitments WHERE post_id = ${post} AND device_signed_at IS NOT NULL AND device_signed_at <= signed_at`)).toBe('1');
+  expect(sql(`SELECT COUNT(*) FROM audit_log WHERE kind = 'signature' AND subject = 'commitment:' || (SELECT id FROM commitments WHERE post_id = ${post})`)).toBe('1');
+  await page.getByRole('link', { name: '公开验证页' }).click();
+  await expect(page.getByTestId('verify-status')).toContainText('验证通过');
+  await expect(page.getByTestId('offline-signed')).toContainText('离线签署，设备时间：');
+  await expect(page.getByText(/服务器封存时间：/)).toBeVisible();
+  link.close();
+});
+
+test('a commitment whose text changed while its signer was offline is refused and signed again', async ({ page, context, browser }) => {
+  const link = await new Link().open();
+  page.on('dialog', (d) => d.accept());
+  const post = postOf('mahui');
+  await approveAsCommission(browser, post);
+  await signIn(page, link, 'mahui');
+  await expect(page.getByTestId('sync-status')).toHaveText('已全部同步');
+  await expect(page.getByTestId('commitment-state')).toHaveText('待签署');
+
+  await link.offline(context);
+  await page.getByRole('button', { name: '阅读并签署' }).click();
+  await drawSignature(page);
+  await page.getByLabel('本人已阅读承诺书全文并自愿签署').check();
+  await page.getByLabel('登录密码（在本机核验，确认本人签署）').fill(PASSWORD);
+  await page.getByRole('button', { name: '确认签署' }).click();
+  await expect(page.getByTestId('commitment-state')).toHaveText('已签署（待同步）');
+
+  // Meanwhile the commission's text changes on the server.
+  sql(`UPDATE commitments SET body = body || '\n（本承诺书已按区纪委意见修订）' WHERE post_id = ${post} AND seal IS NULL`);
+  await link.online(context);
+  await page.getByRole('button', { name: '立即同步' }).click();
+  await expect(page.getByRole('heading', { name: '承诺书离线签署未能封存' })).toBeVisible();
+  await expect(page.locator('.attention-item')).toContainText('您签署时看到的承诺书内容与现行内容不一致，未封存。请重新阅读承诺书后签署');
+  expect(sql(`SELECT COUNT(*) FROM commitments WHERE post_id = ${post} AND seal IS NOT NULL`)).toBe('0');
+
+  // She reads the new text and signs it.
+  await expect(page.getByTestId('commitment-state')).toHaveText('待签署');
+  await page.getByRole('button', { name: '阅读并签署' }).click();
+  await expect(page.getByTestId('offline-sign')).toContainText('（本承诺书已按区纪委意见修订）');
+  await drawSignature(page);
+  await page.getByLabel('本人已阅读承诺书全文并自愿签署').check();
+  await page.getByLabel('登录密码（在本机核验，确认本人签署）').fill(PASSWORD);
+  await page.getByRole('button', { name: '确认签署' }).click();
+  await expect(page.getByTestId('commitment-state')).toContainText('已签署并封存');
+  expect(sql(`SELECT COUNT(*) FROM commitments WHERE post_id = ${post} AND seal IS NOT NULL AND body LIKE '%已按区纪委意见修订%'`)).toBe('1');
+  // The refusal stays until she clears it; clearing exports it first.
+  await page.getByRole('button', { name: '导出后移除，重新签署' }).click();
+  await expect(page.getByRole('heading', { name: '承诺书离线签署未能封存' })).toHaveCount(0);
   link.close();
 });

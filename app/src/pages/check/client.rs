@@ -16,11 +16,13 @@ use crate::{
 };
 
 mod attention;
+mod commitments;
 mod form;
 mod sheets;
 mod status;
 
 use attention::*;
+use commitments::*;
 use form::*;
 use sheets::*;
 use status::*;
@@ -72,6 +74,7 @@ pub fn view() -> impl IntoView {
             <main id="main" class="page">
                 <SyncBar/>
                 <AttentionList/>
+                <Commitments/>
                 <Sheets/>
             </main>
         }

@@ -129,8 +129,23 @@ pub(super) fn AttentionItem(item: offline::Attention) -> impl IntoView {
         }
     };
     let has_current = current.is_some();
+    let signing = matches!(item.op.op, Operation::SignCommitment { .. });
+    let (discard_label, discard_question) = if has_current {
+        (
+            "采用服务器版本",
+            "确定放弃这条修改吗？放弃前会先把待同步内容（含这条修改）导出为文件保存到本机。",
+        )
+    } else if signing {
+        ("导出后移除，重新签署", "确定移除这次未能封存的签署吗？移除前会先把它导出为文件保存到本机。之后请在承诺书列表中重新阅读并签署。")
+    } else {
+        (
+            "导出后放弃此修改",
+            "确定放弃这条修改吗？放弃前会先把待同步内容（含这条修改）导出为文件保存到本机。",
+        )
+    };
     view! {
         <li class="attention-item">
+            {signing.then(|| view! { <h3>"承诺书离线签署未能封存"</h3> })}
             <p class="alert alert-error">{message}</p>
             {(!errors.is_empty()).then(|| view! {
                 <ul class="field-errors">{errors.into_iter().map(|e| view! { <li>{e.message}</li> }).collect_view()}</ul>
@@ -164,11 +179,11 @@ pub(super) fn AttentionItem(item: offline::Attention) -> impl IntoView {
                 <button type="button" on:click=move |_| {
                     // What is thrown away is kept in a file first: the user (or an administrator)
                     // can still read what was written.
-                    if confirm("确定放弃这条修改吗？放弃前会先把待同步内容（含这条修改）导出为文件保存到本机。") {
+                    if confirm(discard_question) {
                         store.export();
                         store.discard(id)
                     }
-                }>{if has_current { "采用服务器版本" } else { "导出后放弃此修改" }}</button>
+                }>{discard_label}</button>
             </div>
         </li>
     }
