@@ -34,6 +34,23 @@ impl Principal {
                 .any(|a| a.role.reads_sheets_in_scope() && tree.is_within(unit, a.scope))
     }
 
+    /// Whether a sheet of `post` (in `unit`) at `stage`, with `open_objections` unanswered, waits
+    /// for this user: they hold the role that acts at its stage over its unit, or it is in 公示
+    /// with objections they answer. What the home page lists as waiting, one definition.
+    pub fn awaits(
+        &self,
+        tree: &OrgTree,
+        post: PostId,
+        unit: OrgUnitId,
+        stage: crate::stage::Stage,
+        open_objections: i64,
+    ) -> bool {
+        crate::chain::reviewer_of(stage).is_some_and(|role| self.has_role_over(tree, role, unit))
+            || (stage == crate::stage::Stage::PublicNotice
+                && open_objections > 0
+                && self.may_answer_objections(tree, post, unit))
+    }
+
     /// Whether this user holds `role` with a scope that contains `unit`.
     pub fn has_role_over(
         &self,
@@ -237,6 +254,28 @@ mod tests {
         assert!(commission.may_see_objection_contacts(&tree(), PostId(10), OrgUnitId(2)));
         assert!(!commission.may_answer_objections(&tree(), PostId(10), OrgUnitId(2)));
         assert!(!head.may_see_objection_contacts(&tree(), PostId(10), OrgUnitId(2)));
+    }
+
+    #[test]
+    fn a_sheet_waits_for_whoever_acts_at_its_stage_and_the_liaison_for_open_objections() {
+        use crate::stage::Stage;
+        let head = principal(&[(Role::SectionHead, 2)], &[]);
+        assert!(head.awaits(&tree(), PostId(11), OrgUnitId(3), Stage::SectionReview, 0));
+        assert!(!head.awaits(
+            &tree(),
+            PostId(11),
+            OrgUnitId(3),
+            Stage::LeaderConfirmation,
+            0
+        ));
+        assert!(!head.awaits(&tree(), PostId(12), OrgUnitId(4), Stage::SectionReview, 0));
+        let commission = principal(&[(Role::CommissionReviewer, 1)], &[]);
+        assert!(commission.awaits(&tree(), PostId(12), OrgUnitId(4), Stage::CommissionAudit, 0));
+        assert!(!commission.awaits(&tree(), PostId(12), OrgUnitId(4), Stage::Approved, 0));
+        // 公示 waits for its liaison (who closes the notice), and more so with objections.
+        let liaison = principal(&[(Role::UnitLiaison, 2)], &[]);
+        assert!(liaison.awaits(&tree(), PostId(11), OrgUnitId(3), Stage::PublicNotice, 2));
+        assert!(!commission.awaits(&tree(), PostId(11), OrgUnitId(3), Stage::PublicNotice, 2));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use app::api::{CommitmentSummary, HomeView, SessionUser, SheetSummary, UnitLink, UserCard};
 use domain::{
-    chain::{is_peer_reviewer, reviewer_of, PeerPost},
+    chain::{is_peer_reviewer, PeerPost},
     ids::{OrgUnitId, PostId},
     stage::Stage,
     time::{china_day, china_time},
@@ -50,11 +50,7 @@ pub async fn home(
         if principal.held_posts.contains(&post) {
             continue;
         }
-        let waiting = reviewer_of(row.stage)
-            .is_some_and(|role| principal.has_role_over(tree, role, unit))
-            || (row.stage == Stage::PublicNotice
-                && row.open_objections > 0
-                && principal.may_answer_objections(tree, post, unit));
+        let waiting = principal.awaits(tree, post, unit, row.stage, row.open_objections);
         let summary = SheetSummary {
             post_id: row.post_id,
             unit: org.name(row.unit_id),
