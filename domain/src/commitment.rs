@@ -158,9 +158,34 @@ pub fn text_hash(title: &str, body: &str) -> String {
     digest(&[TEXT_TAG.as_bytes(), title.as_bytes(), body.as_bytes()])
 }
 
+/// The signer confirmed having read the whole text before signing.
+pub fn check_confirmed(confirmed: bool) -> Result<(), FieldError> {
+    if confirmed {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            "not_confirmed",
+            "confirmed",
+            "请先勾选“本人已阅读承诺书全文并自愿签署”",
+        ))
+    }
+}
+
+/// Why a superseded commitment cannot be signed.
+pub fn superseded() -> FieldError {
+    FieldError::new(
+        "superseded",
+        "commitment",
+        "排查表已更新，该承诺书已作废，请阅读新的承诺书后签署",
+    )
+}
+
 /// What an offline signing asserts, and what its proof covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfflineSigning<'a> {
+    /// The queued operation's id: a proof holds for its own operation only, so a signing cannot
+    /// be sent again under another id (a resend under its own id gets the stored answer).
+    pub op_id: &'a str,
     pub username: &'a str,
     pub commitment_id: i64,
     pub text_hash: &'a str,
@@ -187,6 +212,7 @@ fn mac(key: &[u8], signing: &OfflineSigning<'_>) -> Hmac<Sha256> {
     let mut bytes = Vec::new();
     for field in [
         OFFLINE_TAG.as_bytes(),
+        signing.op_id.as_bytes(),
         signing.username.as_bytes(),
         signing.commitment_id.to_string().as_bytes(),
         signing.text_hash.as_bytes(),
@@ -303,6 +329,7 @@ mod tests {
     fn an_offline_proof_holds_only_for_its_key_and_every_field_it_covers() {
         let signature = Signature::Drawn(vec![vec![[10, 10], [200, 300]]]);
         let signing = OfflineSigning {
+            op_id: "0b0e5c8e-8a53-4f3e-9a1f-3a8c7c4f9e01",
             username: "chenjing",
             commitment_id: 7,
             text_hash: "ab",
@@ -316,6 +343,10 @@ mod tests {
         assert!(!proof_holds(&key, &signing, "not hex"));
         let other = Signature::Drawn(vec![vec![[10, 10], [200, 301]]]);
         for changed in [
+            OfflineSigning {
+                op_id: "5a2d0000-8a53-4f3e-9a1f-3a8c7c4f9e01",
+                ..signing.clone()
+            },
             OfflineSigning {
                 username: "zhangwei",
                 ..signing.clone()

@@ -156,6 +156,9 @@ pub async fn change_password(
     let hashed = hash(new).await?;
     let mut tx = db.begin_write().await?;
     store::accounts::set_password(&mut tx, account.id, &hashed, false).await?;
+    // Offline signings proved with the key sealed under the old password stop counting; the next
+    // sign-in seals a new key under the new one.
+    store::accounts::revoke_offline_key(&mut tx, account.id).await?;
     let ended =
         store::accounts::delete_other_sessions(&mut tx, account.id, &session::token_hash(token))
             .await?;

@@ -16,8 +16,9 @@ use crate::{
 /// What became of a login attempt.
 pub enum Attempt {
     /// Signed in: the user, the session token for the cookie, and the account's offline signing
-    /// key (hex) for the app to seal under the password on this device.
-    Success(SessionUser, String, String),
+    /// key (hex) for the app to seal under the password on this device; none while the password
+    /// is a temporary one that must be changed first.
+    Success(SessionUser, String, Option<String>),
     WrongPassword,
     Limited(ratelimit::Limited),
 }
@@ -96,15 +97,21 @@ pub async fn login(
         Checked::Correct => {
             let row = row.expect("a correct password belongs to an account");
             let mut tx = db.begin_write().await?;
+            // The password was checked outside this transaction: an administrator may have
+            // reset it, or deactivated the account, meanwhile. Then the old password opens
+            // nothing.
+            let now = store::accounts::active_user(&mut tx, name).await?;
+            if now.as_ref().map(|r| &r.password_hash) != Some(&row.password_hash) {
+                return Ok(Attempt::WrongPassword);
+            }
             let token =
                 session::create(&mut tx, row.user.id, session_secs, origin.user_agent).await?;
-            let key = store::accounts::offline_key_or(
-                &mut tx,
-                row.user.id,
-                &hex::encode(crate::secret::random_bytes::<32>()),
-                now_ms(),
-            )
-            .await?;
+            let key = if row.user.must_change_password {
+                None
+            } else {
+                let fresh = hex::encode(crate::secret::random_bytes::<32>());
+                Some(store::accounts::offline_key_or(&mut tx, row.user.id, &fresh, now_ms()).await?)
+            };
             tx.commit().await?;
             Ok(Attempt::Success(row.user, token, key))
         }

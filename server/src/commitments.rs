@@ -250,18 +250,10 @@ pub async fn sign(
         ));
     }
     if row.superseded {
-        return Err(Error::refused(
-            "superseded",
-            "排查表已更新，该承诺书已作废，请签署新的承诺书",
-        ));
+        return Err(domain::commitment::superseded().into());
     }
     // Only the owner gets this far: now the content of the request.
-    if !request.confirmed {
-        return Err(Error::refused(
-            "not_confirmed",
-            "请先勾选“本人已阅读承诺书全文并自愿签署”",
-        ));
-    }
+    domain::commitment::check_confirmed(request.confirmed)?;
     let signature = request.signature.parse()?;
     signature.check(&user.display_name)?;
     if request.password.len() > 1024 {
@@ -286,10 +278,7 @@ pub async fn sign(
     let mut tx = db.begin_write().await?;
     // Superseded meanwhile? The seal itself refuses a commitment signed meanwhile.
     if store::commitments::is_superseded(&mut tx, id).await? {
-        return Err(Error::refused(
-            "superseded",
-            "排查表已更新，该承诺书已作废，请签署新的承诺书",
-        ));
+        return Err(domain::commitment::superseded().into());
     }
     let seal = seal(
         &mut tx,
@@ -349,7 +338,12 @@ pub async fn sign_offline(
     let key = store::accounts::offline_key(conn, user_id)
         .await?
         .and_then(|k| hex::decode(k).ok());
+    if row.sealed {
+        return refuse("already_signed", "该承诺书已签署并封存，这次签署无需再封存");
+    }
+    let op_text = op_id.to_string();
     let claim = domain::commitment::OfflineSigning {
+        op_id: &op_text,
         username,
         commitment_id: signing.commitment_id,
         text_hash: signing.text_hash,
@@ -362,14 +356,9 @@ pub async fn sign_offline(
             "无法确认这次离线签署出自本人（密码已被重置，或本机的离线签署凭据已失效）。请联网后重新登录并签署",
         );
     }
-    if row.sealed {
-        return refuse("already_signed", "该承诺书已签署，这次离线签署未再封存");
-    }
     if row.superseded {
-        return refuse(
-            "superseded",
-            "您离线签署期间排查表已更新，原承诺书已作废。请阅读新的承诺书后重新签署",
-        );
+        let e = domain::commitment::superseded();
+        return refuse(&e.code, &e.message);
     }
     if domain::commitment::text_hash(&row.title, &row.body) != signing.text_hash {
         return refuse(
@@ -385,7 +374,9 @@ pub async fn sign_offline(
     if let Err(e) = signature.check(display_name) {
         return refuse(&e.code, &e.message);
     }
-    seal(
+    // Read and sealed in the push's one write transaction: nobody can have sealed it meanwhile.
+    // Should that ever change, a refusal stays this operation's answer, never the push's.
+    let sealed = seal(
         conn,
         signing.commitment_id,
         &row.token,
@@ -398,7 +389,12 @@ pub async fn sign_offline(
             device: Some(signing.device_signed_at),
         },
     )
-    .await?;
+    .await;
+    match sealed {
+        Ok(_) => {}
+        Err(Error::Refused(e)) => return refuse(e.code.as_str(), &e.message),
+        Err(e) => return Err(e),
+    }
     Ok(OpResult::Applied {
         id: op_id,
         version: 1,

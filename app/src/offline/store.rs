@@ -76,12 +76,17 @@ impl Store {
     /// Queues an operation: written to local storage first, then shown. Refused (with nothing
     /// lost) when storage is nearly full.
     pub fn queue(&self, op: Operation) -> Result<(), String> {
+        self.queue_as(new_id(), op)
+    }
+
+    /// [`Store::queue`] under an id chosen beforehand (a signing's proof covers its id).
+    pub fn queue_as(&self, id: Uuid, op: Operation) -> Result<(), String> {
         if self.user.get_untracked().is_none() {
             return Err("请先登录".to_owned());
         }
         let mut outbox = self.outbox.get_untracked();
         let envelope = Envelope {
-            id: new_id(),
+            id,
             seq: outbox.next_seq,
             op,
         };

@@ -12,6 +12,11 @@ use crate::{
     write::SignCommitment,
 };
 
+/// The pad's box as an SVG view box: `domain::commitment::PAD_WIDTH` × `PAD_HEIGHT`.
+const VIEW_BOX: &str = "0 0 1000 400";
+const _: () =
+    assert!(domain::commitment::PAD_WIDTH == 1000 && domain::commitment::PAD_HEIGHT == 400);
+
 /// Strokes of points in the pad's 1000 × 400 box.
 pub type Strokes = Vec<Vec<[i32; 2]>>;
 
@@ -59,6 +64,26 @@ fn Commitment(c: CommitmentView, refresh: Refresh) -> impl IntoView {
 /// A signature as signed: the strokes drawn again, or the typed name; the time and the seal.
 #[component]
 pub fn SignatureBlock(signed: SignedView) -> impl IntoView {
+    // Signed offline: when the signer signed by the device's clock, and when the server sealed it.
+    let (who, offline) = match &signed.device_signed_at {
+        None => (
+            format!(
+                "承诺人：{} · 签署时间：{}",
+                signed.signer_name, signed.signed_at
+            ),
+            None,
+        ),
+        Some(device) => (
+            format!(
+                "承诺人：{} · 离线签署，设备时间：{device}",
+                signed.signer_name
+            ),
+            Some(format!(
+                "服务器封存时间：{}（联网同步时）",
+                signed.signed_at
+            )),
+        ),
+    };
     view! {
         <section class="signature-block" aria-label="签名">
             {if signed.kind == "drawn" {
@@ -66,13 +91,8 @@ pub fn SignatureBlock(signed: SignedView) -> impl IntoView {
             } else {
                 view! { <p class="typed-signature">{signed.typed_name.clone().unwrap_or_default()}</p> }.into_any()
             }}
-            {match signed.device_signed_at.clone() {
-                None => view! { <p>{format!("承诺人：{} · 签署时间：{}", signed.signer_name, signed.signed_at)}</p> }.into_any(),
-                Some(device) => view! {
-                    <p data-testid="offline-signed">{format!("承诺人：{} · 离线签署，设备时间：{device}", signed.signer_name)}</p>
-                    <p>{format!("服务器封存时间：{}（联网同步时）", signed.signed_at)}</p>
-                }.into_any(),
-            }}
+            <p data-testid=offline.is_some().then_some("offline-signed")>{who}</p>
+            {offline.map(|sealed| view! { <p>{sealed}</p> })}
             <p class="seal">"电子封印（SHA-256）："<code>{signed.seal}</code></p>
         </section>
     }
@@ -82,7 +102,7 @@ pub fn SignatureBlock(signed: SignedView) -> impl IntoView {
 #[component]
 pub fn StrokesSvg(strokes: Strokes, label: &'static str) -> impl IntoView {
     view! {
-        <svg class="signature-drawing" viewBox="0 0 1000 400" role="img" aria-label=label>
+        <svg class="signature-drawing" viewBox=VIEW_BOX role="img" aria-label=label>
             {strokes.into_iter().map(|s| view! { <polyline points=points(&s)></polyline> }).collect_view()}
         </svg>
     }
@@ -245,7 +265,7 @@ fn SignaturePad(strokes: RwSignal<Strokes>) -> impl IntoView {
     };
     let up = move |_| drawing.set(false);
     view! {
-        <svg class="signature-pad" viewBox="0 0 1000 400" role="img" aria-labelledby="pad-label" data-testid="signature-pad"
+        <svg class="signature-pad" viewBox=VIEW_BOX role="img" aria-labelledby="pad-label" data-testid="signature-pad"
             on:pointerdown=down on:pointermove=moved on:pointerup=up on:pointercancel=up>
             {move || strokes.get().into_iter().map(|s| view! { <polyline points=points(&s)></polyline> }).collect_view()}
         </svg>
@@ -265,9 +285,11 @@ fn pad_point(ev: &leptos::ev::PointerEvent, capture: bool) -> Option<[i32; 2]> {
     if rect.width() <= 0.0 || rect.height() <= 0.0 {
         return None;
     }
-    let x = ((f64::from(ev.client_x()) - rect.left()) / rect.width() * 1000.0).round();
-    let y = ((f64::from(ev.client_y()) - rect.top()) / rect.height() * 400.0).round();
-    Some([x.clamp(0.0, 1000.0) as i32, y.clamp(0.0, 400.0) as i32])
+    use domain::commitment::{PAD_HEIGHT, PAD_WIDTH};
+    let (w, h) = (f64::from(PAD_WIDTH), f64::from(PAD_HEIGHT));
+    let x = ((f64::from(ev.client_x()) - rect.left()) / rect.width() * w).round();
+    let y = ((f64::from(ev.client_y()) - rect.top()) / rect.height() * h).round();
+    Some([x.clamp(0.0, w) as i32, y.clamp(0.0, h) as i32])
 }
 
 #[cfg(not(feature = "hydrate"))]

@@ -209,7 +209,7 @@ pub async fn login(
                     StatusCode::OK,
                     Json(LoggedIn {
                         user,
-                        offline_key: Some(key),
+                        offline_key: key,
                     }),
                 )
                     .into_response(),

@@ -56,9 +56,11 @@ fn signing_op(
     device_signed_at: i64,
 ) -> Value {
     let signature = Signature::Drawn(strokes.clone());
+    let id = Uuid::new_v4();
     let proof = offline_proof(
         key,
         &OfflineSigning {
+            op_id: &id.to_string(),
             username: signer.username,
             commitment_id: commitment,
             text_hash: hash,
@@ -66,7 +68,7 @@ fn signing_op(
             device_signed_at,
         },
     );
-    json!({ "id": Uuid::new_v4(), "seq": 1, "type": "sign_commitment", "commitment_id": commitment,
+    json!({ "id": id, "seq": 1, "type": "sign_commitment", "commitment_id": commitment,
             "text_hash": hash, "signature_kind": "drawn", "signature": signature.canonical(),
             "device_signed_at": device_signed_at, "proof": proof })
 }
@@ -255,6 +257,13 @@ async fn every_wrong_offline_signing_is_refused_with_its_reason_and_seals_nothin
         assert_eq!(got, code, "{body}");
         assert!(!message.is_empty() && !message.is_ascii(), "{message}");
     }
+    // A proof made for another operation: the same signing sent again under a new id.
+    let mut replayed = signing_op(&signer, &signer.key, id, &hash, strokes(), now);
+    replayed["id"] = json!(Uuid::new_v4());
+    assert_eq!(
+        rejected(&sync(&app, &signer, &[replayed], None).await).0,
+        "offline_proof_invalid"
+    );
     // Strokes that cannot be read back.
     let mut garbled = signing_op(&signer, &signer.key, id, &hash, strokes(), now);
     garbled["signature"] = json!("[[100,200],[180");
@@ -295,16 +304,30 @@ async fn every_wrong_offline_signing_is_refused_with_its_reason_and_seals_nothin
         )
         .await;
     assert_eq!(reset.status(), 200);
-    let first = sign_in_with(&app, "chenjing", temporary).await;
+    // Signed in with the temporary password, which whoever reset it knows: no key at all.
+    let response = app.login_json("chenjing", temporary).await;
+    let temporary_cookie = session_cookie_of(&response);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["offline_key"].is_null(), "{body}");
     let change = json!({ "current_password": temporary, "new_password": "NewSecret2026" });
     let changed = app
-        .post_json("/api/account/password", Some(&first.cookie), &change)
+        .post_json("/api/account/password", Some(&temporary_cookie), &change)
         .await;
     assert_eq!(changed.status(), 200);
-    // Her own change of password keeps the key she was given at this sign-in.
     let signer = sign_in_with(&app, "chenjing", "NewSecret2026").await;
-    assert_eq!(signer.key, first.key);
     assert_ne!(signer.key, old_key);
+    // Her own change of password revokes the key sealed under the old one, too.
+    let again = json!({ "current_password": "NewSecret2026", "new_password": "Newer2026Secret" });
+    let changed = app
+        .post_json("/api/account/password", Some(&signer.cookie), &again)
+        .await;
+    assert_eq!(changed.status(), 200);
+    let before_change = signing_op(&signer, &signer.key, id, &hash, strokes(), now_ms());
+    assert_eq!(
+        rejected(&sync(&app, &signer, &[before_change], None).await).0,
+        "offline_proof_invalid"
+    );
+    let signer = sign_in_with(&app, "chenjing", "Newer2026Secret").await;
     let stale = signing_op(&signer, &old_key, id, &hash, strokes(), now_ms());
     assert_eq!(
         rejected(&sync(&app, &signer, &[stale], None).await).0,
@@ -323,7 +346,7 @@ async fn every_wrong_offline_signing_is_refused_with_its_reason_and_seals_nothin
     let body = sync(&app, &signer, &[late], None).await;
     let (code, message) = rejected(&body);
     assert_eq!(code, "superseded");
-    assert!(message.contains("重新签署"));
+    assert!(message.contains("新的承诺书"));
     assert_eq!(
         body["commitments"],
         json!([]),

@@ -24,6 +24,7 @@ pub(super) fn AttentionItem(item: offline::Attention) -> impl IntoView {
     let store = expect_context::<Store>();
     let id = item.op.id;
     let OpResult::Rejected {
+        code,
         message,
         current,
         errors,
@@ -130,6 +131,19 @@ pub(super) fn AttentionItem(item: offline::Attention) -> impl IntoView {
     };
     let has_current = current.is_some();
     let signing = matches!(item.op.op, Operation::SignCommitment { .. });
+    // Signed already (online, or on another device): nothing of it is lost, only said.
+    if signing && code == "already_signed" {
+        return view! {
+            <li class="attention-item">
+                <h3>"承诺书已签署"</h3>
+                <p class="alert alert-info">{message}</p>
+                <div class="actions">
+                    <button type="button" on:click=move |_| store.discard(id)>"知道了"</button>
+                </div>
+            </li>
+        }
+        .into_any();
+    }
     let (discard_label, discard_question) = if has_current {
         (
             "采用服务器版本",

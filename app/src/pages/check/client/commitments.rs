@@ -151,9 +151,7 @@ struct Checked {
 /// Checks the signing on the device; `Err` is the reason, in Chinese.
 fn check_signing(store: Store, draft: SignatureDraft) -> Result<Checked, String> {
     let user = store.user.get_untracked().ok_or("请先登录")?;
-    if !draft.confirmed.get_untracked() {
-        return Err("请先勾选“本人已阅读承诺书全文并自愿签署”".to_owned());
-    }
+    domain::commitment::check_confirmed(draft.confirmed.get_untracked()).map_err(|e| e.message)?;
     let signature = draft.signature().parse().map_err(|e| e.message)?;
     signature.check(&user.display_name).map_err(|e| e.message)?;
     Ok(Checked { user, signature })
@@ -171,9 +169,11 @@ fn queue_signing(
     let Checked { user, signature } = checked;
     let key = offline::offline_signing_key(&user.username, &draft.password.get_untracked())?;
     let device_signed_at = offline::now_ms() as i64;
+    let op_id = offline::new_id();
     let proof = offline_proof(
         &key,
         &OfflineSigning {
+            op_id: &op_id.to_string(),
             username: &user.username,
             commitment_id: id,
             text_hash: shown_hash,
@@ -181,12 +181,15 @@ fn queue_signing(
             device_signed_at,
         },
     );
-    store.queue(Operation::SignCommitment {
-        commitment_id: id,
-        text_hash: shown_hash.to_owned(),
-        signature_kind: signature.kind().to_owned(),
-        signature: signature.canonical(),
-        device_signed_at,
-        proof,
-    })
+    store.queue_as(
+        op_id,
+        Operation::SignCommitment {
+            commitment_id: id,
+            text_hash: shown_hash.to_owned(),
+            signature_kind: signature.kind().to_owned(),
+            signature: signature.canonical(),
+            device_signed_at,
+            proof,
+        },
+    )
 }
