@@ -100,8 +100,8 @@ pub async fn login(
             // The password was checked outside this transaction: an administrator may have
             // reset it, or deactivated the account, meanwhile. Then the old password opens
             // nothing.
-            let now = store::accounts::active_user(&mut tx, name).await?;
-            if now.as_ref().map(|r| &r.password_hash) != Some(&row.password_hash) {
+            let current = store::accounts::active_user(&mut tx, name).await?;
+            if current.as_ref().map(|r| &r.password_hash) != Some(&row.password_hash) {
                 return Ok(Attempt::WrongPassword);
             }
             let token =

@@ -44,8 +44,12 @@ fn pad(derived: &[u8]) -> [u8; 32] {
     tagged_hash("lianfang-offline-key-pad-v2", derived)
 }
 
-fn xor(a: &[u8], b: &[u8; 32]) -> Vec<u8> {
-    a.iter().zip(b.iter()).map(|(x, y)| x ^ y).collect()
+/// A 32-byte key given as hex, XOR [`pad`] of the derived bytes: seals a key, and opens a sealed
+/// one. `None` when the hex is not 32 bytes.
+fn xor_pad(key_hex: &str, derived: &[u8; 32]) -> Option<Vec<u8>> {
+    let key = hex::decode(key_hex).ok().filter(|k| k.len() == 32)?;
+    let pad = pad(derived);
+    Some(key.iter().zip(pad.iter()).map(|(x, y)| x ^ y).collect())
 }
 
 impl LocalAuth {
@@ -74,9 +78,8 @@ pub fn remember_login(user: &LocalUser, password: &str, offline_key: Option<&str
     let salt = hex::encode(random_bytes(16));
     let derived = derive_bytes(password, &salt, PBKDF2_ROUNDS);
     let sealed_key = offline_key
-        .and_then(|k| hex::decode(k).ok())
-        .filter(|k| k.len() == 32)
-        .map(|k| hex::encode(xor(&k, &pad(&derived))));
+        .and_then(|k| xor_pad(k, &derived))
+        .map(hex::encode);
     let auth = LocalAuth {
         display_name: user.display_name.clone(),
         hash: verifier(&derived),
@@ -116,9 +119,7 @@ pub fn offline_signing_key(username: &str, password: &str) -> Result<Vec<u8>, St
     };
     auth.sealed_key
         .as_deref()
-        .and_then(|k| hex::decode(k).ok())
-        .filter(|k| k.len() == 32)
-        .map(|k| xor(&k, &pad(&derived)))
+        .and_then(|k| xor_pad(k, &derived))
         .ok_or_else(|| {
             "本设备尚未保存您的离线签署凭据：请联网后重新登录一次，之后即可在没有网络时签署"
                 .to_owned()
