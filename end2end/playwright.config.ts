@@ -27,8 +27,8 @@ export default defineConfig({
   forbidOnly: true,
   use: { baseURL, locale: 'zh-CN', launchOptions: chromium, trace: 'off' },
   projects: [
-    // The offline scenario is a phone's: it runs in the phone project only.
-    { name: 'desktop', testIgnore: /offline\.spec\.ts/, use: { ...devices['Desktop Chrome'], launchOptions: chromium } },
+    // The offline and district-scale scenarios are a phone's: they run in the phone project only.
+    { name: 'desktop', testIgnore: /(offline|scale)\.spec\.ts/, use: { ...devices['Desktop Chrome'], launchOptions: chromium } },
     {
       name: 'phone',
       use: {

@@ -70,6 +70,35 @@ pub struct Replica {
     /// What the server last said they were: sent back, so they come again only when changed.
     #[serde(default)]
     pub commitments_digest: Option<String>,
+    /// [`REPLICA_FORMAT`] when written: a replica of an older format (one that held every sheet
+    /// its user may read) is pulled again from nothing; the queue is not touched.
+    #[serde(default)]
+    pub format: u32,
+}
+
+/// The replica's current format: its sheets are the user's scope (`domain::sync::replica_posts`).
+pub const REPLICA_FORMAT: u32 = 2;
+
+impl Replica {
+    /// A replica as stored: one of an older format is started again from nothing.
+    fn current(self) -> Self {
+        if self.format == REPLICA_FORMAT {
+            self
+        } else {
+            Self {
+                format: REPLICA_FORMAT,
+                ..Self::default()
+            }
+        }
+    }
+
+    /// The posts whose sheets it holds, for the server to say which enter and leave.
+    fn posts(&self) -> Vec<i64> {
+        let mut posts: Vec<i64> = self.sheets.iter().map(|s| s.post_id).collect();
+        posts.sort_unstable();
+        posts.dedup();
+        posts
+    }
 }
 
 /// The queue of operations not yet answered by the server.

@@ -383,6 +383,11 @@ pub struct SyncRequest {
     /// again only when they changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commitments_digest: Option<String>,
+    /// The posts whose sheets the replica holds, sent with every incremental pull: the server
+    /// answers whole sheets for the posts entering the replica's scope ([`replica_posts`]) and
+    /// `dropped` for those leaving it. Absent (an older client): changes within the scope only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub have: Option<Vec<i64>>,
 }
 
 /// One of the user's own commitments, as their replica keeps it for reading and signing offline.
@@ -437,12 +442,54 @@ pub struct SyncResponse {
     /// Send this back as `commitments_digest`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commitments_digest: Option<String>,
+    /// Posts whose sheets leave the replica (with their risk points): no longer the user's,
+    /// awaiting them, or opened lately. Only answers a request that sent `have`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dropped: Vec<i64>,
 }
 
 /// The most changes one incremental pull carries; `more` says there are others.
 pub const PULL_PAGE_CHANGES: usize = 1_000;
 /// About the most risk points one snapshot page carries (whole sheets only, at least one).
 pub const SNAPSHOT_PAGE_POINTS: usize = 1_000;
+/// The most sheets a replica keeps because its user opened them lately (on any device: the
+/// server notes each sheet page it serves).
+pub const REPLICA_OPENED_SHEETS: usize = 20;
+/// About the most risk points of the sheets awaiting the user that a replica keeps (whole
+/// sheets, in post order): a commission with the whole district waiting keeps its first ones
+/// and fetches the rest online. A risk point takes about 1 KB in local storage, so with the
+/// user's own posts and the sheets they opened a replica stays well inside the ~5 MB quota.
+pub const REPLICA_INBOX_POINTS: usize = 1_000;
+
+/// Which posts' sheets a user's replica holds (DESIGN §5), sorted: every post they hold; the
+/// sheets awaiting them (`awaiting`: post and risk points), taken in post order as long as
+/// they add up to at most [`REPLICA_INBOX_POINTS`] points; and the first [`REPLICA_OPENED_SHEETS`] of the
+/// sheets they opened lately (`opened`, most recent first; the caller keeps only those the user
+/// may still read). Never the whole district: the rest is fetched when online.
+pub fn replica_posts(held: &[i64], awaiting: &[(i64, usize)], opened: &[i64]) -> Vec<i64> {
+    let mut posts: Vec<i64> = held.to_vec();
+    let mut awaiting = awaiting.to_vec();
+    awaiting.sort_unstable();
+    let mut points = 0usize;
+    for (post, n) in awaiting {
+        if points + n > REPLICA_INBOX_POINTS {
+            continue;
+        }
+        points += n;
+        posts.push(post);
+    }
+    let mut seen = std::collections::HashSet::new();
+    posts.extend(
+        opened
+            .iter()
+            .copied()
+            .filter(|p| seen.insert(*p))
+            .take(REPLICA_OPENED_SHEETS),
+    );
+    posts.sort_unstable();
+    posts.dedup();
+    posts
+}
 
 impl RiskPointRecord {
     /// The record's input as a valid risk point (stored records always are).
@@ -513,6 +560,29 @@ impl RiskPointInput {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_replica_holds_own_posts_a_bounded_inbox_and_the_sheets_opened_lately() {
+        let held = [7, 3];
+        // The whole district waits: only the first sheets up to the budget are kept, and a
+        // sheet too large for what is left is passed over for smaller ones after it.
+        let mut awaiting: Vec<(i64, usize)> = (100..1_000).map(|p| (p, 7)).collect();
+        awaiting.insert(3, (50, super::REPLICA_INBOX_POINTS + 1));
+        let opened: Vec<i64> = (2_000..2_030).rev().chain([3, 2_029]).collect();
+        let posts = super::replica_posts(&held, &awaiting, &opened);
+        let inbox = posts.iter().filter(|p| (100..1_000).contains(*p)).count();
+        assert_eq!(inbox, super::REPLICA_INBOX_POINTS / 7);
+        assert!(!posts.contains(&50));
+        assert!(posts.contains(&3) && posts.contains(&7));
+        let kept: Vec<i64> = posts.iter().copied().filter(|p| *p >= 2_000).collect();
+        assert_eq!(
+            kept,
+            (2_010..2_030).collect::<Vec<_>>(),
+            "the 20 most recent"
+        );
+        assert!(posts.windows(2).all(|w| w[0] < w[1]), "sorted, no repeats");
+        assert_eq!(super::replica_posts(&[], &[], &[]), Vec::<i64>::new());
+    }
+
     use super::*;
 
     fn input() -> RiskPointInput {

@@ -64,6 +64,8 @@ impl DbBackend {
                 .may_read_sheet(&org.tree, PostId(post_id), OrgUnitId(view.unit_id));
         let Some(sheet_id) = sheet_id else {
             return if reads {
+                drop(conn);
+                self.note_view(user.id, post_id).await;
                 Ok(view)
             } else {
                 Err(ApiError::forbidden().into())
@@ -74,7 +76,26 @@ impl DbBackend {
             return Err(ApiError::forbidden().into());
         }
         view.review = Some(review);
+        drop(conn);
+        if reads {
+            self.note_view(user.id, post_id).await;
+        }
         Ok(view)
+    }
+
+    /// Notes that the user opened a sheet they may read, for their offline replica
+    /// (`domain::sync::replica_posts`). A failure here never fails the page: it is logged.
+    async fn note_view(&self, user: i64, post: i64) {
+        let noted = async {
+            let mut tx = self.db.begin_write().await?;
+            let keep = i64::try_from(domain::sync::REPLICA_OPENED_SHEETS).unwrap_or(20);
+            crate::store::sheets::note_view(&mut tx, user, post, crate::db::now_ms(), keep).await?;
+            tx.commit().await?;
+            anyhow::Ok(())
+        };
+        if let Err(e) = noted.await {
+            tracing::warn!(user, post, "Failed to note a sheet view: {e:#}");
+        }
     }
 }
 

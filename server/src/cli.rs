@@ -83,6 +83,15 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let db = Db::open(&cli.db.database).await?;
             let accounts = seed::seed_demo(&db, &seed::load_table(&args.demo_data)?).await?;
             print_accounts(&accounts);
+            if args.generated_posts > 0 {
+                let started = std::time::Instant::now();
+                let points = seed::seed_generated(&db, args.generated_posts as usize).await?;
+                println!(
+                    "示范区已含生成的 {} 个岗位、{points} 个风险点（用时 {:.1} 秒）",
+                    args.generated_posts,
+                    started.elapsed().as_secs_f64()
+                );
+            }
             Ok(())
         }
         Command::CreateUser(args) => {

@@ -213,6 +213,10 @@ pub struct SeedArgs {
     /// The demo risk table (tab-separated, with the columns of risk-points-demo.tsv).
     #[arg(long, env = "LIANFANG_DEMO_DATA", default_value = crate::seed::DEFAULT_DEMO_DATA)]
     pub demo_data: PathBuf,
+    /// Also add this many generated posts (about 7 risk points each, 3 measures per point) in
+    /// generated bureaus, to try the system at a real district's scale (1226).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub generated_posts: u32,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -8,6 +8,10 @@ use std::collections::HashMap;
 use anyhow::Context as _;
 use domain::{account::Role, org::OrgUnitKind, risk::RatingMatrix, FieldError};
 
+mod scale;
+
+pub use scale::generated_table;
+
 use crate::{
     db::{now_ms, Db},
     exchange::{self, ImportScope, ParsedTable, Plan, RoundChoice, Snapshot, TableRow, Writer},
@@ -200,24 +204,30 @@ pub async fn seed_demo(db: &Db, table: &str) -> anyhow::Result<Vec<DemoAccount>>
     Ok(accounts)
 }
 
-/// The demo district and its first round, as an administrator and the commission would set them
-/// up before any table is imported; returns the district's id.
-pub async fn demo_district(conn: &mut Conn) -> anyhow::Result<i64> {
-    let (district, _) =
-        store::org::ensure_unit(conn, None, OrgUnitKind::District, DISTRICT_NAME).await?;
-    store::sheets::ensure_round(conn, district, ROUND_NAME, ROUND_YEAR, ROUND_DEADLINE).await?;
-    Ok(district)
+/// Adds `posts` generated posts to the demo district ([`generated_table`], through the importer,
+/// in one write transaction), with no holders: the district at the scale to measure. Seeding
+/// them again adds nothing. Returns the risk points written.
+pub async fn seed_generated(db: &Db, posts: usize) -> anyhow::Result<usize> {
+    let table = generated_table(BUILT_IN_DEMO_DATA, posts)?;
+    let rows = parse_table(&table).context("The generated table has an invalid row")?;
+    let mut tx = db
+        .begin_write()
+        .await
+        .context("Failed to begin the generated district's transaction")?;
+    demo_district(&mut tx).await?;
+    let written = import_rows(&mut tx, rows).await?.len();
+    tx.commit()
+        .await
+        .context("Failed to commit the generated district")?;
+    Ok(written)
 }
 
-/// Writes the table as an import would (units, posts, sheets, duties, risk points, measures),
-/// then gives every post a holder and adds the reviewers, the commission and an administrator.
-async fn seed_in(
+/// Writes the rows as an import of the whole district would, under the default limits, and
+/// returns for each row written its label (unit · post), post and unit.
+async fn import_rows(
     tx: &mut Conn,
     rows: Vec<TableRow>,
-    password_hash: &str,
-) -> anyhow::Result<Vec<DemoAccount>> {
-    let now = now_ms();
-    let district = demo_district(tx).await?;
+) -> anyhow::Result<Vec<(String, i64, i64)>> {
     let snapshot = Snapshot::load(tx, RoundChoice::Named(ROUND_NAME)).await?;
     let total_rows = rows.len();
     let table = ParsedTable {
@@ -241,28 +251,55 @@ async fn seed_in(
     let mut writer = Writer::new(&plan);
     let mut written = Vec::with_capacity(plan.accepted.len());
     for planned in &plan.accepted {
-        written.push(writer.write(tx, planned).await?);
+        let place = writer.write(tx, planned).await?;
+        written.push((
+            format!("{} · {}", planned.row.unit_label(), planned.row.post),
+            place.post,
+            place.unit,
+        ));
     }
     writer.finish(tx).await?;
+    Ok(written)
+}
+
+/// The demo district and its first round, as an administrator and the commission would set them
+/// up before any table is imported; returns the district's id.
+pub async fn demo_district(conn: &mut Conn) -> anyhow::Result<i64> {
+    let (district, _) =
+        store::org::ensure_unit(conn, None, OrgUnitKind::District, DISTRICT_NAME).await?;
+    store::sheets::ensure_round(conn, district, ROUND_NAME, ROUND_YEAR, ROUND_DEADLINE).await?;
+    Ok(district)
+}
+
+/// Writes the table as an import would (units, posts, sheets, duties, risk points, measures),
+/// then gives every post a holder and adds the reviewers, the commission and an administrator.
+async fn seed_in(
+    tx: &mut Conn,
+    rows: Vec<TableRow>,
+    password_hash: &str,
+) -> anyhow::Result<Vec<DemoAccount>> {
+    let now = now_ms();
+    let district = demo_district(tx).await?;
+    let written = import_rows(tx, rows).await?;
 
     let mut accounts = Vec::new();
     let mut holders: HashMap<i64, String> = HashMap::new();
-    for (planned, place) in plan.accepted.iter().zip(&written) {
-        if holders.contains_key(&place.post) {
+    for (label, post, unit) in written {
+        if holders.contains_key(&post) {
             continue;
         }
         let (login, name) = HOLDER_NAMES
             .get(holders.len())
             .context("The demo table has more posts than demo names")?;
         let user_id =
-            store::accounts::ensure_user(tx, login, name, place.unit, password_hash, now).await?;
-        store::org::add_first_holder(tx, place.post, user_id).await?;
-        store::org::grant(tx, user_id, Role::PostHolder, place.unit).await?;
-        holders.insert(place.post, (*login).to_owned());
+            store::accounts::ensure_user(tx, login, name, unit, password_hash, now).await?;
+        store::org::add_first_holder(tx, post, user_id).await?;
+        store::org::grant(tx, user_id, Role::PostHolder, unit).await?;
+        holders.insert(post, (*login).to_owned());
         accounts.push(DemoAccount {
             username: (*login).to_owned(),
             display_name: (*name).to_owned(),
-            what: format!("{} · {}", planned.row.unit_label(), planned.row.post),
+            what: label,
         });
     }
 

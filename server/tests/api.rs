@@ -15,6 +15,7 @@ mod api {
     mod holders;
     mod offline_signing;
     mod pages;
+    mod replica_scale;
     mod rounds;
     mod seed;
     mod sync;

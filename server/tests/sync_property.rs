@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use server::{
     db::Db,
     seed,
-    sync::{apply_batch, pull, PullFrom, PullPage},
+    sync::{apply_batch, pull, Kept, PullFrom, PullPage},
 };
 use uuid::Uuid;
 
@@ -145,7 +145,8 @@ async fn state(db: &Db) -> (Vec<String>, Vec<String>, Vec<String>) {
 
 /// A device's copy of what its user may read, built from pulls exactly as
 /// docs/sync-protocol.md says: replace on `full`, else upsert sheets and points and remove
-/// `deleted`; keep `cursor` and `resume_after_post`; pull again at once while `more`.
+/// `deleted` and the sheets `dropped`; keep `cursor` and `resume_after_post`; say which sheets
+/// it holds; pull again at once while `more`.
 #[derive(Debug, Default, Clone, PartialEq)]
 struct Replica {
     cursor: Option<i64>,
@@ -163,17 +164,26 @@ const PAGE: PullPage = PullPage {
 impl Replica {
     /// One pull; returns whether the server has more.
     async fn pull_once(&mut self, db: &Db, user: i64, page: PullPage) -> bool {
+        let kept = Kept {
+            have: Some(self.sheets.keys().copied().collect()),
+        };
         let response = pull(
             db,
             user,
             PullFrom::of(self.cursor, self.resume_after_post),
             page,
+            &kept,
         )
         .await
         .unwrap();
         if response.full {
             self.sheets.clear();
             self.points.clear();
+        }
+        for post in &response.dropped {
+            self.sheets.remove(post);
+            self.points
+                .retain(|_, p| !p.contains(&format!("post_id: {post},")));
         }
         for s in &response.sheets {
             self.sheets.insert(s.post_id, format!("{s:?}"));

@@ -15,7 +15,9 @@ impl LocalData {
     fn read(user: Option<&LocalUser>) -> Self {
         let name = user.map(|u| u.username.as_str()).unwrap_or_default();
         Self {
-            replica: load(&key(name, "replica")).unwrap_or_default(),
+            replica: load::<Replica>(&key(name, "replica"))
+                .unwrap_or_default()
+                .current(),
             outbox: load::<Outbox>(&key(name, "outbox")).unwrap_or_else(|| Outbox {
                 client_id: new_id(),
                 next_seq: 1,
@@ -191,6 +193,16 @@ impl Store {
                 replica.points.retain(|p| !response.deleted.contains(&p.id));
             }
         }
+        // Sheets leaving the user's scope leave with their points (the queue keeps anything
+        // queued on them: the server answers it).
+        if !response.dropped.is_empty() {
+            replica
+                .sheets
+                .retain(|s| !response.dropped.contains(&s.post_id));
+            replica
+                .points
+                .retain(|p| !response.dropped.contains(&p.post_id));
+        }
         // The pull carries this client's own changes as the server stored them (levels,
         // positions, trimmed text): only refusals are kept from the results.
         let mut attention = self.attention.get_untracked();
@@ -287,6 +299,7 @@ impl Store {
                 resume_after_post: replica.resume_after_post,
                 ops: batch.clone(),
                 commitments_digest: replica.commitments_digest.clone(),
+                have: Some(replica.posts()),
             };
             match post_sync(&request).await {
                 Ok(response) => {

@@ -82,7 +82,8 @@ async fn answer(
         .push(user.id, request.client_id, request.ops)
         .await?;
     let from = sync::PullFrom::of(request.cursor, request.resume_after_post);
-    let pull = sync::pull(&state.db, user.id, from, state.pull_page).await?;
+    let kept = sync::Kept { have: request.have };
+    let pull = sync::pull(&state.db, user.id, from, state.pull_page, &kept).await?;
     let (commitments, digest) =
         sync::commitments(&state.db, user.id, request.commitments_digest.as_deref()).await?;
     Ok(Json(SyncResponse {

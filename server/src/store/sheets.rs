@@ -504,3 +504,48 @@ pub async fn published_units(conn: &mut Conn) -> anyhow::Result<Vec<(i64, String
     .map(|r| (r.id, r.name, r.published))
     .collect())
 }
+
+/// Notes that `user` opened `post`'s sheet at `now`, keeping only their `keep` latest.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn note_view(
+    conn: &mut Conn,
+    user: i64,
+    post: i64,
+    now: i64,
+    keep: i64,
+) -> anyhow::Result<()> {
+    sqlx::query!(
+        "INSERT INTO sheet_views (user_id, post_id, viewed_at) VALUES (?, ?, ?)
+         ON CONFLICT (user_id, post_id) DO UPDATE SET viewed_at = excluded.viewed_at",
+        user,
+        post,
+        now
+    )
+    .execute(&mut *conn)
+    .await
+    .context("Failed to note a sheet view")?;
+    sqlx::query!(
+        "DELETE FROM sheet_views WHERE user_id = ? AND post_id NOT IN
+           (SELECT post_id FROM sheet_views WHERE user_id = ? ORDER BY viewed_at DESC, post_id LIMIT ?)",
+        user,
+        user,
+        keep
+    )
+    .execute(&mut *conn)
+    .await
+    .context("Failed to trim the sheet views")?;
+    Ok(())
+}
+
+/// The posts whose sheets `user` opened lately, most recent first.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn viewed_lately(conn: &mut Conn, user: i64) -> anyhow::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        r#"SELECT post_id AS "post_id!: i64" FROM sheet_views WHERE user_id = ?
+           ORDER BY viewed_at DESC, post_id"#,
+        user
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("Failed to read the sheets viewed lately")
+}

@@ -1,10 +1,15 @@
-//! Pulling: what changed since a client's cursor among the sheets its user may read.
+//! Pulling: what changed since a client's cursor among the sheets its user's replica holds
+//! (`domain::sync::replica_posts`: their own posts, a bounded inbox, the sheets opened lately),
+//! with whole sheets for the posts entering that scope and the posts leaving it.
 
 use std::collections::{HashMap, HashSet};
 
 use domain::{
     ids::{OrgUnitId, PostId},
-    sync::{CommitmentRecord, SheetRecord, SyncResponse, PULL_PAGE_CHANGES, SNAPSHOT_PAGE_POINTS},
+    sync::{
+        replica_posts, CommitmentRecord, RiskPointRecord, SheetRecord, SyncResponse,
+        PULL_PAGE_CHANGES, REPLICA_OPENED_SHEETS, SNAPSHOT_PAGE_POINTS,
+    },
 };
 use uuid::Uuid;
 
@@ -54,23 +59,42 @@ impl Default for Page {
     }
 }
 
-/// What changed since `from` among the sheets `user_id` may read, this client's own changes
-/// included (so that a client's replica is the server's records, levels, positions and trimmed
-/// text, after every sync). At most a page: `more` says to pull again at once. Reads one
-/// consistent snapshot, so the returned cursor covers exactly what is returned.
-pub async fn pull(db: &Db, user_id: i64, from: PullFrom, page: Page) -> Result<SyncResponse> {
+/// What a client says of its replica with a pull.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Kept {
+    /// The posts whose sheets it holds; `None` from a client that does not say (it then gets
+    /// the changes within its scope, and no sheets entering or leaving it).
+    pub have: Option<Vec<i64>>,
+}
+
+/// What changed since `from` among the sheets of the user's replica scope, this client's own
+/// changes included (so that a client's replica is the server's records, levels, positions and
+/// trimmed text, after every sync), with the posts entering and leaving the scope when the
+/// client said what it `kept`. At most a page of changes: `more` says to pull again at once.
+/// Reads one consistent snapshot, so the returned cursor covers exactly what is returned.
+pub async fn pull(
+    db: &Db,
+    user_id: i64,
+    from: PullFrom,
+    page: Page,
+    kept: &Kept,
+) -> Result<SyncResponse> {
     let mut tx = db.pool().begin().await?;
     let latest = store::changes::latest(&mut tx).await?;
     let known = |c: i64| (0..=latest).contains(&c);
     let response = match from {
         PullFrom::Cursor(since) if known(since) => {
-            since_cursor(db, &mut tx, user_id, since, latest, page.changes).await?
+            let window = (since, latest, page.changes);
+            since_cursor(db, &mut tx, user_id, window, kept).await?
         }
         PullFrom::Snapshot { cursor, after_post } if known(cursor) => {
             let start = (cursor, Some(after_post));
             snapshot(db, &mut tx, user_id, start, page.snapshot_points).await?
         }
-        _ => snapshot(db, &mut tx, user_id, (latest, None), page.snapshot_points).await?,
+        _ => {
+            let start = (latest, None);
+            snapshot(db, &mut tx, user_id, start, page.snapshot_points).await?
+        }
     };
     tx.commit().await?;
     Ok(response)
@@ -89,6 +113,7 @@ fn empty(cursor: i64, full: bool) -> SyncResponse {
         server_time: now_ms(),
         commitments: None,
         commitments_digest: None,
+        dropped: Vec::new(),
     }
 }
 
@@ -108,22 +133,38 @@ pub async fn commitments(
     Ok((changed.then_some(list), digest))
 }
 
-/// The posts `user_id` may read, and those they hold.
-async fn visible(db: &Db, conn: &mut Conn, user_id: i64) -> Result<(Vec<i64>, HashSet<i64>)> {
+/// The posts of the user's replica scope ([`replica_posts`]: those they hold, those awaiting
+/// them under the inbox budget, those they opened lately and may still read), sorted, and the
+/// posts they hold.
+async fn scope(db: &Db, conn: &mut Conn, user_id: i64) -> Result<(Vec<i64>, HashSet<i64>)> {
     let person = db.directory().person_on(conn, user_id).await?;
     let org = db.directory().org_on(conn).await?;
-    let posts = store::org::post_units(conn).await?;
-    let readable = posts
-        .into_iter()
-        .filter(|(post, unit)| {
-            person
-                .principal
-                .may_read_sheet(&org.tree, PostId(*post), OrgUnitId(*unit))
-        })
-        .map(|(post, _)| post)
+    let principal = &person.principal;
+    let (mut readable, mut awaiting) = (HashSet::new(), Vec::new());
+    for row in store::sheets::summaries(conn, user_id).await? {
+        let (post, unit) = (PostId(row.post_id), OrgUnitId(row.unit_id));
+        if !principal.may_read_sheet(&org.tree, post, unit) {
+            continue;
+        }
+        readable.insert(row.post_id);
+        if principal.awaits(&org.tree, post, unit, row.stage, row.open_objections) {
+            let points = usize::try_from(row.risk_count).unwrap_or(0);
+            awaiting.push((row.post_id, points));
+        }
+    }
+    let held: Vec<i64> = principal
+        .held_posts
+        .iter()
+        .map(|p| p.0)
+        .filter(|p| readable.contains(p))
         .collect();
-    let held = person.principal.held_posts.iter().map(|p| p.0).collect();
-    Ok((readable, held))
+    let opened: Vec<i64> = store::sheets::viewed_lately(conn, user_id)
+        .await?
+        .into_iter()
+        .filter(|p| readable.contains(p))
+        .collect();
+    let posts = replica_posts(&held, &awaiting, &opened);
+    Ok((posts, held.into_iter().collect()))
 }
 
 /// A page of a snapshot taken at `cursor`: whole sheets the user may read, in post order, after
@@ -137,8 +178,7 @@ async fn snapshot(
     (cursor, after_post): (i64, Option<i64>),
     page_points: usize,
 ) -> Result<SyncResponse> {
-    let (mut posts, held) = visible(db, conn, user_id).await?;
-    posts.sort_unstable();
+    let (mut posts, held) = scope(db, conn, user_id).await?;
     posts.retain(|p| after_post.is_none_or(|after| *p > after));
     let ids = store::points::ids_on_current_sheets(conn, &posts).await?;
     // Whole posts, until the page is full.
@@ -178,17 +218,20 @@ async fn snapshot(
     })
 }
 
-/// The changes after `since`, at most `page_changes` of them. Most pulls find none (a
-/// device syncing on a timer): those are answered without working out what the user may see.
+/// The changes after `since` (up to `latest`, at most `page_changes` of them) among the
+/// posts of the user's scope that the client holds, the posts entering its scope whole, and
+/// those leaving it. Most pulls find nothing new (a device syncing on a timer): those are
+/// answered without working out the scope, unless the user opened a sheet the client does not
+/// hold. A scope that changes with no change recorded (a role granted) is worked out at the
+/// next change.
 async fn since_cursor(
     db: &Db,
     conn: &mut Conn,
     user_id: i64,
-    since: i64,
-    latest: i64,
-    page_changes: usize,
+    (since, latest, page_changes): (i64, i64, usize),
+    kept: &Kept,
 ) -> Result<SyncResponse> {
-    if since == latest {
+    if since == latest && !opened_elsewhere(conn, user_id, kept).await? {
         return Ok(empty(latest, false));
     }
     let page_changes = page_changes.max(1);
@@ -198,13 +241,30 @@ async fn since_cursor(
         Some((seq, _)) if changes.len() == page_changes && *seq < latest => (*seq, true),
         _ => (latest, false),
     };
-    let (readable, held) = visible(db, conn, user_id).await?;
-    let readable: HashSet<i64> = readable.into_iter().collect();
+    let (scope, held) = scope(db, conn, user_id).await?;
+    let scope: HashSet<i64> = scope.into_iter().collect();
+    // What the client holds and keeps gets its changes; what enters comes whole (bounded by
+    // the scope itself: the inbox budget and the sheets opened lately); what leaves is dropped.
+    let (followed, entering, dropped) = match &kept.have {
+        None => (scope, Vec::new(), Vec::new()),
+        Some(have) => {
+            let have: HashSet<i64> = have.iter().copied().collect();
+            let mut entering: Vec<i64> = scope.difference(&have).copied().collect();
+            let mut dropped: Vec<i64> = have.difference(&scope).copied().collect();
+            entering.sort_unstable();
+            dropped.sort_unstable();
+            (
+                scope.intersection(&have).copied().collect(),
+                entering,
+                dropped,
+            )
+        }
+    };
     let mut posts = Vec::new();
     let (mut points, mut deleted) = (Vec::new(), Vec::new());
     for (_, change) in changes
         .into_iter()
-        .filter(|(_, c)| readable.contains(&c.post_id))
+        .filter(|(_, c)| followed.contains(&c.post_id))
     {
         if !posts.contains(&change.post_id) {
             posts.push(change.post_id);
@@ -219,7 +279,7 @@ async fn since_cursor(
         }
     }
     posts.sort_unstable();
-    let risk_points: Vec<_> = store::points::records(conn, &points)
+    let mut risk_points: Vec<_> = store::points::records(conn, &points)
         .await?
         .into_iter()
         .map(|(_, r)| r)
@@ -231,13 +291,53 @@ async fn since_cursor(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
+    let mut sheets = sheet_records(conn, &posts, &held).await?;
+    let (whole, whole_points) = whole_sheets(conn, &entering, &held).await?;
+    sheets.extend(whole);
+    risk_points.extend(whole_points);
     Ok(SyncResponse {
-        sheets: sheet_records(conn, &posts, &held).await?,
+        sheets,
         risk_points,
         deleted,
+        dropped,
         more,
         ..empty(cursor, false)
     })
+}
+
+/// Whether the user opened a sheet lately that the client does not hold (it may then enter the
+/// replica even with nothing new in the change log).
+async fn opened_elsewhere(conn: &mut Conn, user_id: i64, kept: &Kept) -> Result<bool> {
+    let Some(have) = &kept.have else {
+        return Ok(false);
+    };
+    let viewed = store::sheets::viewed_lately(conn, user_id).await?;
+    Ok(viewed
+        .iter()
+        .take(REPLICA_OPENED_SHEETS)
+        .any(|p| !have.contains(p)))
+}
+
+/// The current sheets of `posts` with all their risk points.
+async fn whole_sheets(
+    conn: &mut Conn,
+    posts: &[i64],
+    held: &HashSet<i64>,
+) -> Result<(Vec<SheetRecord>, Vec<RiskPointRecord>)> {
+    if posts.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let ids: Vec<Uuid> = store::points::ids_on_current_sheets(conn, posts)
+        .await?
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect();
+    let points = store::points::records(conn, &ids)
+        .await?
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
+    Ok((sheet_records(conn, posts, held).await?, points))
 }
 
 /// The current sheets of `posts` as a client keeps them, in two statements.

@@ -166,6 +166,15 @@ impl TestApp {
         request.send().await.unwrap()
     }
 
+    /// Opens a post's sheet page's data as the browser does (`load_sheet`), which notes the
+    /// view for the user's offline replica; panics unless it is served.
+    pub async fn open_sheet(&self, cookie: &str, post: i64) {
+        let response = self
+            .server_fn("sheet", Some(cookie), &format!("post_id={post}"))
+            .await;
+        assert_eq!(response.status(), 200, "the sheet of post {post} opens");
+    }
+
     pub async fn post_id(&self, unit: &str, title: &str) -> i64 {
         sqlx::query_scalar::<_, i64>(
             "SELECT p.id FROM posts p JOIN org_units u ON u.id = p.unit_id WHERE u.name = ? AND p.title = ?",

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt as _;
 use uuid::Uuid;
 
-use super::helpers::{create_op, error_code, push, risk_point, spawn_app, TestApp};
+use super::helpers::{approve, create_op, error_code, push, risk_point, spawn_app, TestApp};
 
 async fn sheet_points(app: &TestApp, post_id: i64) -> i64 {
     sqlx::query_scalar(
@@ -323,6 +323,7 @@ async fn a_pull_returns_only_visible_sheets_and_a_monotonic_cursor() {
     let head = app.session_cookie("kezhang").await;
     let reviewer = app.session_cookie("shenhe").await;
     let empty = |user: &str| push(user, Uuid::new_v4(), &[]);
+    let post = app.post_id("区交通局", "局长").await;
 
     let mine = ok(app.sync(&holder, &empty("zhangwei")).await).await;
     assert_eq!(mine["full"], true);
@@ -331,16 +332,27 @@ async fn a_pull_returns_only_visible_sheets_and_a_monotonic_cursor() {
     assert_eq!(mine["risk_points"].as_array().unwrap().len(), 1);
     let c0 = mine["cursor"].as_i64().unwrap();
 
-    let bureau = ok(app.sync(&head, &empty("kezhang")).await).await;
-    assert_eq!(bureau["sheets"].as_array().unwrap().len(), 7);
-    assert!(bureau["sheets"]
-        .as_array()
-        .unwrap()
+    // The section head and the commission follow the director's sheet because they opened it.
+    let follows = |user: &str, cursor: Value| {
+        json!({ "user": user, "client_id": Uuid::new_v4(), "cursor": cursor, "ops": [],
+                "have": [post] })
+    };
+    app.open_sheet(&head, post).await;
+    app.open_sheet(&reviewer, post).await;
+    let bureau = ok(app
+        .sync(
+            &head,
+            &json!({ "user": "kezhang", "client_id": Uuid::new_v4() }),
+        )
+        .await)
+    .await;
+    let sheets = bureau["sheets"].as_array().unwrap();
+    assert!(sheets.iter().any(|s| s["post_id"] == post));
+    assert!(sheets
         .iter()
         .all(|s| s["unit"] == "区交通局" && s["holder"] == false));
 
     // A change by one holder reaches those who may see it, and only them.
-    let post = app.post_id("区交通局", "局长").await;
     let pushed = ok(app
         .sync(
             &holder,
@@ -350,32 +362,30 @@ async fn a_pull_returns_only_visible_sheets_and_a_monotonic_cursor() {
     .await;
     let c1 = pushed["cursor"].as_i64().unwrap();
     assert!(c1 > c0);
-    let delta = ok(app
-        .sync(
-            &head,
-            &json!({ "user": "kezhang", "client_id": Uuid::new_v4(), "cursor": c0, "ops": [] }),
-        )
-        .await)
-    .await;
+    let delta = ok(app.sync(&head, &follows("kezhang", json!(c0))).await).await;
     assert_eq!(delta["full"], false);
     assert_eq!(delta["risk_points"].as_array().unwrap().len(), 1);
     assert_eq!(delta["cursor"], c1);
-    let other_post = app.post_id("区卫生局", "医政科科长").await;
     let other = app.session_cookie("sunli").await; // holds a health-bureau post
-    let _ = other_post;
-    let unrelated = ok(app
-        .sync(
-            &other,
-            &json!({ "user": "sunli", "client_id": Uuid::new_v4(), "cursor": c0, "ops": [] }),
-        )
-        .await)
-    .await;
-    assert!(unrelated["risk_points"].as_array().unwrap().is_empty());
-    assert!(unrelated["sheets"].as_array().unwrap().is_empty());
+    let unrelated = ok(app.sync(&other, &follows("sunli", json!(c0))).await).await;
+    // (Their own sheet, not in what they said they have, comes whole.)
+    let of_post = |list: &Value| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["post_id"] == post)
+            .count()
+    };
+    assert_eq!(of_post(&unrelated["risk_points"]), 0);
+    assert_eq!(of_post(&unrelated["sheets"]), 0);
+    assert_eq!(unrelated["sheets"][0]["holder"], true);
+    assert_eq!(
+        unrelated["dropped"],
+        json!([post]),
+        "a sheet its user may not read leaves a replica"
+    );
 
     // Deletions travel as ids.
-    let rp = pushed["results"][0]["id"].clone();
-    let _ = rp;
     let created: Value = delta["risk_points"][0].clone();
     let delete = json!({ "id": Uuid::new_v4(), "seq": 1, "type": "delete_risk_point", "post_id": post,
                          "risk_point_id": created["id"], "base_version": 1 });
@@ -383,24 +393,110 @@ async fn a_pull_returns_only_visible_sheets_and_a_monotonic_cursor() {
         .sync(&holder, &push("zhangwei", Uuid::new_v4(), &[delete]))
         .await)
     .await;
-    let after = ok(app
-        .sync(
-            &reviewer,
-            &json!({ "user": "shenhe", "client_id": Uuid::new_v4(), "cursor": c1, "ops": [] }),
-        )
-        .await)
-    .await;
+    let after = ok(app.sync(&reviewer, &follows("shenhe", json!(c1))).await).await;
     assert_eq!(after["deleted"], json!([created["id"]]));
     assert!(after["cursor"].as_i64().unwrap() > c1);
 
     // Nothing new since that cursor: an empty answer with the same cursor.
-    let idle = ok(app.sync(&reviewer, &json!({ "user": "shenhe", "client_id": Uuid::new_v4(), "cursor": after["cursor"], "ops": [] })).await).await;
+    let idle = ok(app
+        .sync(&reviewer, &follows("shenhe", after["cursor"].clone()))
+        .await)
+    .await;
     assert_eq!(idle["cursor"], after["cursor"]);
     assert_eq!(idle["full"], false);
     assert!(
         idle["sheets"].as_array().unwrap().is_empty()
             && idle["risk_points"].as_array().unwrap().is_empty()
     );
+}
+
+/// Puts every current sheet in 自查 and those of `posts` at `stage`, as if they had got there.
+async fn only_at(app: &TestApp, posts: &[i64], stage: &str) {
+    sqlx::query("UPDATE risk_sheets SET stage = 'self_check'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    for post in posts {
+        sqlx::query("UPDATE risk_sheets SET stage = ? WHERE post_id = ?")
+            .bind(stage)
+            .bind(post)
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_replica_holds_the_inbox_and_the_sheets_opened_and_drops_what_leaves() {
+    let app = spawn_app().await;
+    let reviewer = app.session_cookie("shenhe").await;
+    let director = app.post_id("区交通局", "局长").await;
+    let finance = app.post_id("区卫生局", "医政科科长").await;
+    let other = app.post_id("区交通局", "工程建设科科长").await;
+    only_at(&app, &[director, finance], "commission_audit").await;
+    let sheets_of = |v: &Value| -> Vec<i64> {
+        let mut posts: Vec<i64> = v["sheets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["post_id"].as_i64().unwrap())
+            .collect();
+        posts.sort_unstable();
+        posts
+    };
+    let points_of = |v: &Value, post: i64| {
+        v["risk_points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["post_id"] == post)
+            .count() as i64
+    };
+
+    // A full pull: what awaits the commission, not the whole district it may read.
+    let client = Uuid::new_v4();
+    let full = ok(app
+        .sync(&reviewer, &json!({ "user": "shenhe", "client_id": client }))
+        .await)
+    .await;
+    let mut waiting = vec![director, finance];
+    waiting.sort_unstable();
+    assert_eq!(sheets_of(&full), waiting);
+    let on = |post: i64| {
+        format!("SELECT COUNT(*) FROM risk_points p JOIN current_sheets cs ON cs.id = p.sheet_id WHERE cs.post_id = {post}")
+    };
+    assert_eq!(points_of(&full, director), app.count(&on(director)).await);
+    let cursor = full["cursor"].clone();
+
+    // Opening a sheet (on any device) brings it in whole at the next sync, even with nothing
+    // new in the change log.
+    app.open_sheet(&reviewer, other).await;
+    let opened = ok(app
+        .sync(
+            &reviewer,
+            &json!({ "user": "shenhe", "client_id": client, "cursor": cursor,
+                     "have": waiting }),
+        )
+        .await)
+    .await;
+    assert_eq!(sheets_of(&opened), vec![other]);
+    assert_eq!(points_of(&opened, other), app.count(&on(other)).await);
+    assert!(opened["dropped"].is_null(), "{opened}");
+
+    // Approving one takes it out of the inbox: the next pull drops it.
+    approve(&app, director).await;
+    let mut have = vec![director, finance, other];
+    have.sort_unstable();
+    let after = ok(app
+        .sync(
+            &reviewer,
+            &json!({ "user": "shenhe", "client_id": client, "cursor": opened["cursor"],
+                     "have": have }),
+        )
+        .await)
+    .await;
+    assert_eq!(after["dropped"], json!([director]), "{after}");
+    assert!(sheets_of(&after).is_empty(), "{after}");
 }
 
 /// The stored status and completion day of a point's measures, in order.
@@ -730,8 +826,16 @@ async fn a_large_pull_comes_in_pages_that_add_up_to_the_whole() {
         ..Default::default()
     })
     .await;
-    // The whole district, as the commission reads it, in one go with no page limit.
+    // The whole district awaiting the commission, in pages, and the director's sheet (still
+    // in 自查, to be changed below) because the reviewer opened it.
+    let post = app.post_id("区交通局", "局长").await;
     let reviewer = app.session_cookie("shenhe").await;
+    app.open_sheet(&reviewer, post).await;
+    sqlx::query("UPDATE risk_sheets SET stage = 'commission_audit' WHERE post_id <> ?")
+        .bind(post)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
     let client = Uuid::new_v4();
     let mut sheets = std::collections::BTreeMap::new();
     let mut points = std::collections::BTreeMap::new();
@@ -766,7 +870,7 @@ async fn a_large_pull_comes_in_pages_that_add_up_to_the_whole() {
 
     // Changes after it come in pages of five.
     let holder = app.session_cookie("zhangwei").await;
-    let post = app.post_id("区交通局", "局长").await;
+    let have: Vec<i64> = sheets.keys().copied().collect();
     let ops: Vec<Value> = (1..=12).map(|i| create_op(i, post, i as usize)).collect();
     ok(app
         .sync(&holder, &push("zhangwei", Uuid::new_v4(), &ops))
@@ -775,7 +879,7 @@ async fn a_large_pull_comes_in_pages_that_add_up_to_the_whole() {
     let mut pulled = 0;
     let mut incremental = 0;
     loop {
-        let body = json!({ "user": "shenhe", "client_id": client, "cursor": cursor, "ops": [] });
+        let body = json!({ "user": "shenhe", "client_id": client, "cursor": cursor, "ops": [], "have": have });
         let page = ok(app.sync(&reviewer, &body).await).await;
         incremental += 1;
         pulled += page["risk_points"].as_array().unwrap().len();

@@ -30,7 +30,7 @@ pub(super) fn Sheets() -> impl IntoView {
         }
         view! {
             {held.into_iter().map(|post_id| view! { <SheetEditor post_id/> }).collect_view()}
-            {(others > 0).then(|| view! { <p class="muted">{format!("另有 {others} 张职责范围内的排查表，可在首页查看。")}</p> })}
+            {(others > 0).then(|| view! { <p class="muted">{format!("另有 {others} 张待您审核或您打开过的排查表已存于本机，可在首页查看。")}</p> })}
         }
         .into_any()
     }
