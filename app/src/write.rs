@@ -52,6 +52,45 @@ pub struct LoggedIn {
     pub user: SessionUser,
     #[serde(default)]
     pub offline_key: Option<String>,
+    /// The session's sign-out handle: kept on the device so that a sign-out made offline ends
+    /// the session at the next connection ([`EndSessions`]).
+    #[serde(default)]
+    pub sign_out: Option<String>,
+}
+
+/// `GET /api/me`: the signed-in user and their session's sign-out handle.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Me {
+    #[serde(flatten)]
+    pub user: SessionUser,
+    #[serde(default)]
+    pub sign_out: Option<String>,
+}
+
+/// Ends the sessions of people who signed out on this device while it was offline, by the
+/// sign-out handles their sign-ins gave (at most [`EndSessions::MAX`]). Needs no session:
+/// holding a handle is the right to end its session, and nothing else.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EndSessions {
+    pub sessions: Vec<String>,
+}
+
+impl EndSessions {
+    pub const MAX: usize = 50;
+}
+
+/// How many of those sessions were still open and are now ended, and whether the session of
+/// the request itself was one (its cookie is cleared: the page shown belongs to no one now).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndedSessions {
+    pub ended: usize,
+    #[serde(default)]
+    pub yours: bool,
+}
+
+impl Write for EndSessions {
+    const ROUTE: &'static str = "/api/sessions/end";
+    type Reply = EndedSessions;
 }
 
 impl Write for Login {

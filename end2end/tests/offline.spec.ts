@@ -137,7 +137,11 @@ test('offline self-check: entries survive reloads, sync exactly once, and stay w
   for (const n of [1, 2, 3]) await expect(again.getByText(`离线新增风险点 ${n}：审批材料把关不严`)).toBeVisible();
   expect(pointsOf('离线新增风险点%')).toBe('0');
 
-  // A shared tablet: 张伟 signs out offline; his queue stays on the device.
+  // A shared tablet: 张伟 signs out offline; his queue stays on the device, and his server
+  // session (which the cut link cannot end now) waits on the device to be ended.
+  const handle: string = await again.evaluate(() => JSON.parse(localStorage.getItem('lianfang.user.zhangwei.sign_out')!));
+  const sessionOpen = () => sql(`SELECT COUNT(*) FROM sessions WHERE token_hash = '${handle}'`);
+  expect(sessionOpen()).toBe('1');
   await again.getByRole('button', { name: '退出登录' }).click();
   await expect(again).toHaveURL(/\/login/);
   await hydrated(again);
@@ -165,9 +169,21 @@ test('offline self-check: entries survive reloads, sync exactly once, and stay w
   await again.getByRole('button', { name: '退出登录' }).click();
   await expect(again).toHaveURL(/\/login/);
 
-  // Back online, 王芳 signs in on the same browser: she neither sees nor sends his queue.
+  expect(sessionOpen()).toBe('1');
+  // The service worker keeps his session's handle until the server has ended it.
+  const waitingSignOuts = () =>
+    again.evaluate(async () => {
+      const kept = await (await caches.open('sign-outs')).match('/__sign-outs');
+      return kept ? ((await kept.json()) as string[]) : [];
+    });
+  expect(await waitingSignOuts()).toContain(handle);
+
+  // Back online, 王芳 signs in on the same browser: she neither sees nor sends his queue. The
+  // first page online ends 张伟's session before anything else is sent.
   await link.online(context);
   await signIn(again, link, 'wangfang');
+  expect(sessionOpen()).toBe('0');
+  expect(await waitingSignOuts()).toEqual([]);
   await expect(again.getByTestId('sync-status')).toHaveText('已全部同步');
   await expect(again.getByRole('heading', { name: '工程建设科科长' })).toBeVisible();
   await expect(again.getByTestId('queued')).toHaveText('0 条');

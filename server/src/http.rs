@@ -63,6 +63,10 @@ pub fn router(state: AppState) -> Router {
     let forms = Router::new()
         .route(Login::ROUTE, post(account::login))
         .route("/api/logout", post(account::logout))
+        .route(
+            <app::write::EndSessions as app::write::Write>::ROUTE,
+            post(account::end_sessions),
+        )
         .route(ChangePassword::ROUTE, post(accounts::change_password))
         .route(EndOtherSessions::ROUTE, post(accounts::end_other_sessions))
         .route(ResetPassword::ROUTE, post(accounts::reset_password))

@@ -20,9 +20,58 @@ self.addEventListener('install', (event) => {
   );
 });
 
+// Sessions signed out on this device whose end the server has not confirmed yet: the handles a
+// page handed over at sign-out (DESIGN §7). Kept in a cache of their own, which outlives
+// versions, and sent to /api/sessions/end before any other request leaves the device, so a
+// sign-out made offline ends that session at the next connection, before a page could be
+// rendered for it.
+const SIGN_OUTS = 'sign-outs';
+const SIGN_OUTS_URL = '/__sign-outs';
+let signOuts = null; // null: not read yet
+// (Read without opening the cache, which would create it on every device.)
+const signOutsRead = caches.match(SIGN_OUTS_URL, { cacheName: SIGN_OUTS })
+  .then((r) => (r ? r.json() : []))
+  .catch(() => [])
+  .then((list) => { signOuts = Array.isArray(list) ? list : []; });
+
+async function keepSignOuts() {
+  const cache = await caches.open(SIGN_OUTS);
+  await cache.put(SIGN_OUTS_URL, new Response(JSON.stringify(signOuts), { headers: { 'Content-Type': 'application/json' } }));
+}
+
+// Ends the waiting sessions; the list shrinks only by what the server confirmed.
+async function endSignOuts() {
+  await signOutsRead;
+  if (signOuts.length === 0) return;
+  const sent = signOuts.slice(0, 50);
+  try {
+    const response = await fetch('/api/sessions/end', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ sessions: sent }),
+    });
+    // A refused list (malformed) would be refused forever: it is dropped like an answered one.
+    if (response.ok || response.status === 400) {
+      signOuts = signOuts.filter((h) => !sent.includes(h));
+      await keepSignOuts();
+    }
+  } catch (_) {
+    // Offline: they wait for the next request.
+  }
+}
+
 self.addEventListener('message', (event) => {
+  const data = event.data || {};
   // The person chose 立即更新 on a page.
-  if (event.data && event.data.type === 'lianfang-update') self.skipWaiting();
+  if (data.type === 'lianfang-update') self.skipWaiting();
+  if (data.type === 'lianfang-sign-out' && typeof data.handle === 'string') {
+    event.waitUntil(signOutsRead.then(async () => {
+      if (!signOuts.includes(data.handle)) signOuts.push(data.handle);
+      await keepSignOuts();
+      await endSignOuts();
+    }));
+  }
 });
 
 self.addEventListener('activate', (event) => {
@@ -48,33 +97,43 @@ function needsNetwork(path) {
   return new Response(body, { status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' } });
 }
 
+// Pages: the network when there is one (fresh data, fresh login state); offline, the kept
+// self-check and sign-in, which work from local data, and for any other page a plain "needs the
+// network" page (never a different page in its place).
+function page(request, url) {
+  return fetch(request).catch(async () => {
+    const cache = await caches.open(CACHE);
+    if (url.pathname === '/login') {
+      // The kept page was rendered for a bare /login; its hydration must see the same URL.
+      if (url.search) return Response.redirect('/login', 302);
+      const login = await cache.match('/login');
+      if (login) return login;
+    }
+    if (url.pathname === '/check') {
+      const shell = await cache.match('/check');
+      if (shell) return shell;
+    }
+    return needsNetwork(url.pathname);
+  });
+}
+
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (url.origin !== self.location.origin) return;
+  // A session signed out here is ended before this request (which may carry its cookie) goes.
+  const waiting = signOuts === null || signOuts.length > 0;
+  if (waiting && url.pathname !== '/api/sessions/end' && (request.mode === 'navigate' || url.pathname.startsWith('/api/'))) {
+    const page_ = request.mode === 'navigate' && request.method === 'GET';
+    event.respondWith(endSignOuts().then(() => (page_ ? page(request, url) : fetch(request))));
+    return;
+  }
+  if (request.method !== 'GET') return;
   // Data always goes to the network; the app keeps its own copy in local storage.
   if (url.pathname.startsWith('/api/') || url.pathname === '/sw.js') return;
 
   if (request.mode === 'navigate') {
-    // Pages: the network when there is one (fresh data, fresh login state); offline, the kept
-    // self-check and sign-in, which work from local data, and for any other page a plain
-    // "needs the network" page (never a different page in its place).
-    event.respondWith(
-      fetch(request).catch(async () => {
-        const cache = await caches.open(CACHE);
-        if (url.pathname === '/login') {
-          // The kept page was rendered for a bare /login; its hydration must see the same URL.
-          if (url.search) return Response.redirect('/login', 302);
-          const login = await cache.match('/login');
-          if (login) return login;
-        }
-        if (url.pathname === '/check') {
-          const shell = await cache.match('/check');
-          if (shell) return shell;
-        }
-        return needsNetwork(url.pathname);
-      }),
-    );
+    event.respondWith(page(request, url));
     return;
   }
 

@@ -139,16 +139,46 @@ pub async fn session_user() -> Option<LocalUser> {
     if status != 200 {
         return None;
     }
-    let user: crate::api::SessionUser = serde_json::from_str(&text).ok()?;
+    let me: crate::write::Me = serde_json::from_str(&text).ok()?;
+    keep_sign_out(&me.user.username, me.sign_out);
     Some(LocalUser {
-        username: user.username,
-        display_name: user.display_name,
+        username: me.user.username,
+        display_name: me.user.display_name,
     })
 }
 
-/// Signs the user out on this device; their queue stays for when they return.
+/// Keeps the sign-out handle of `username`'s session on this device.
+fn keep_sign_out(username: &str, handle: Option<String>) {
+    if let Some(handle) = handle {
+        let _ = save(&key(username, "sign_out"), &handle);
+    }
+}
+
+/// Signs the user out on this device; their queue stays for when they return. Their server
+/// session's sign-out handle goes to the service worker, which ends the session before the
+/// next request leaves the device (at once when online; offline, at the next connection), so
+/// whoever uses the tablet next never finds that session still open (`server/src/sw.js`).
 pub fn forget_session() {
+    if let Some(user) = current_user() {
+        let handle_key = key(&user.username, "sign_out");
+        if let Some(handle) = load::<String>(&handle_key) {
+            if hand_to_worker(&handle) {
+                LocalStorage::delete(&handle_key);
+            }
+        }
+    }
     LocalStorage::delete(SESSION_KEY);
+}
+
+/// Gives a sign-out handle to the service worker controlling this page; false without one.
+fn hand_to_worker(handle: &str) -> bool {
+    let Some(worker) = crate::routes::service_worker().and_then(|c| c.controller()) else {
+        return false;
+    };
+    let message = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&message, &"type".into(), &"lianfang-sign-out".into());
+    let _ = js_sys::Reflect::set(&message, &"handle".into(), &handle.into());
+    worker.post_message(&message).is_ok()
 }
 
 /// Logs in: online through `/api/login` (remembering the user for offline unlocking), or, when
@@ -176,6 +206,7 @@ pub async fn login(username: &str, password: &str) -> Result<bool, String> {
                 password,
                 ok.offline_key.as_deref(),
             );
+            keep_sign_out(&username, ok.sign_out);
             Ok(true)
         }
         Ok((status, text)) => Err(serde_json::from_str::<crate::error::ApiError>(&text)

@@ -126,6 +126,30 @@ pub async fn delete_all(db: &Db, user_id: i64) -> anyhow::Result<u64> {
     Ok(ended)
 }
 
+/// A session's sign-out handle: what a device keeps to end the session later, after its user
+/// signed out while offline (`POST /api/sessions/end`). It is the hash the server stores, so it
+/// cannot be used to sign in, only to end the session.
+pub fn sign_out_handle(token: &str) -> String {
+    token_hash(token)
+}
+
+/// Whether `value` has the shape of a sign-out handle.
+pub fn is_sign_out_handle(value: &str) -> bool {
+    value.len() == 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+/// Ends the sessions of these sign-out handles, whoever's they are (holding a handle is the
+/// right to end its session). Returns the users whose sessions ended, one per session.
+pub async fn end_by_handles(db: &Db, handles: &[String]) -> anyhow::Result<Vec<i64>> {
+    let mut tx = db.begin_write().await?;
+    let ended = store::accounts::end_sessions(&mut tx, handles).await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
 /// Ends a session.
 pub async fn delete(db: &Db, token: &str) -> anyhow::Result<()> {
     let mut tx = db.begin_write().await?;

@@ -7,7 +7,7 @@ use std::{collections::HashMap, net::SocketAddr};
 use app::{
     api::SessionUser,
     error::{ApiError, ErrorCode},
-    write::LoggedIn,
+    write::{EndSessions, EndedSessions, LoggedIn, Me},
 };
 use axum::{
     body::Bytes,
@@ -210,6 +210,7 @@ pub async fn login(
                     Json(LoggedIn {
                         user,
                         offline_key: key,
+                        sign_out: Some(session::sign_out_handle(&token)),
                     }),
                 )
                     .into_response(),
@@ -300,9 +301,74 @@ pub async fn logout(
 }
 
 /// `GET /api/me`: the signed-in user, or 401.
-pub async fn me(user: Option<Extension<SessionUser>>) -> Result<Json<SessionUser>, HttpError> {
-    user.map(|Extension(u)| Json(u))
-        .ok_or_else(|| HttpError(ApiError::unauthenticated()))
+pub async fn me(
+    user: Option<Extension<SessionUser>>,
+    token: Option<Extension<SessionToken>>,
+) -> Result<Json<Me>, HttpError> {
+    let Some(Extension(user)) = user else {
+        return Err(HttpError(ApiError::unauthenticated()));
+    };
+    Ok(Json(Me {
+        user,
+        sign_out: token.map(|Extension(SessionToken(t))| session::sign_out_handle(&t)),
+    }))
+}
+
+/// `POST /api/sessions/end`: ends the sessions of people who signed out on a device while it
+/// was offline, by their sign-out handles. No session is needed, and the caller's own (if it
+/// is among them) ends too, with its cookie cleared. Handles of sessions already ended count
+/// for nothing; a malformed body or handle is refused, naming the field.
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    token: Option<Extension<SessionToken>>,
+    body: Bytes,
+) -> Response {
+    let invalid = |message: String| {
+        HttpError(ApiError {
+            code: ErrorCode::InvalidRequest,
+            message,
+            field: Some("sessions".to_owned()),
+        })
+        .into_response()
+    };
+    let Ok(request) = serde_json::from_slice::<EndSessions>(&body) else {
+        return invalid("请求须为 JSON：{\"sessions\": [登出凭据…]}".to_owned());
+    };
+    if request.sessions.len() > EndSessions::MAX {
+        return invalid(format!(
+            "一次最多结束 {} 个会话（现为 {} 个）",
+            EndSessions::MAX,
+            request.sessions.len()
+        ));
+    }
+    if let Some(bad) = request
+        .sessions
+        .iter()
+        .position(|h| !session::is_sign_out_handle(h))
+    {
+        return invalid(format!("第 {} 个登出凭据格式不正确", bad + 1));
+    }
+    let ended = match session::end_by_handles(&state.db, &request.sessions).await {
+        Ok(ended) => ended,
+        Err(e) => return HttpError::from(crate::error::Error::from(e)).into_response(),
+    };
+    for user in &ended {
+        tracing::info!(user, "session ended after a sign-out made offline");
+    }
+    let own = token.is_some_and(|Extension(SessionToken(t))| {
+        request.sessions.contains(&session::sign_out_handle(&t))
+    });
+    let reply = EndedSessions {
+        ended: ended.len(),
+        yours: own,
+    };
+    let mut response = Json(reply).into_response();
+    if own {
+        if let Ok(v) = HeaderValue::from_str(&state.cookies.clear_cookie()) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
 }
 
 /// `GET /api/health`: the server is up and the database answers.

@@ -170,6 +170,7 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
         let allowed = path == "/account"
             || path == "/api/me"
             || path == "/api/logout"
+            || path == <app::write::EndSessions as app::write::Write>::ROUTE
             || path == <app::write::ChangePassword as app::write::Write>::ROUTE;
         if !allowed && request.method() == Method::GET && app::requires_login(path) {
             return Redirect::to("/account?must_change=1").into_response();

@@ -207,6 +207,21 @@ pub async fn delete_session(conn: &mut Conn, token_hash: &str) -> anyhow::Result
     Ok(())
 }
 
+/// Ends the sessions whose token hashes are given; returns the users whose sessions ended (one
+/// per session).
+pub async fn end_sessions(conn: &mut Conn, token_hashes: &[String]) -> anyhow::Result<Vec<i64>> {
+    let hashes = serde_json::to_string(token_hashes)?;
+    let ended = sqlx::query_scalar!(
+        r#"DELETE FROM sessions WHERE token_hash IN (SELECT value FROM json_each(?))
+           RETURNING user_id AS "user_id!: i64""#,
+        hashes
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("Failed to end sessions")?;
+    Ok(ended)
+}
+
 /// Failed logins in a window: how many, and when the oldest and the latest were.
 pub struct Failures {
     pub count: i64,

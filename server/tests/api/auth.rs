@@ -614,3 +614,94 @@ async fn a_session_unused_for_the_idle_timeout_has_ended() {
         .unwrap();
     assert_eq!(me().await, 401);
 }
+
+#[tokio::test]
+async fn a_sign_out_made_offline_ends_the_session_at_the_next_connection() {
+    let app = spawn_app().await;
+    let login = app.login_json("zhangwei", PASSWORD).await;
+    let cookie = super::helpers::session_cookie_of(&login);
+    let body: serde_json::Value = login.json().await.unwrap();
+    let handle = body["sign_out"].as_str().unwrap().to_owned();
+    assert_eq!(handle.len(), 64);
+    // A device that signed in through the plain form learns the handle from /api/me.
+    let me: serde_json::Value = app
+        .client
+        .get(app.url("/api/me"))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["sign_out"], handle.as_str());
+    assert_eq!(me["username"], "zhangwei");
+
+    let end = |cookie: Option<String>, body: serde_json::Value| {
+        let mut request = app
+            .client
+            .post(app.url("/api/sessions/end"))
+            .header(header::ORIGIN, app.origin())
+            .json(&body);
+        if let Some(c) = cookie {
+            request = request.header(header::COOKIE, c);
+        }
+        request.send()
+    };
+    // Back online, the tablet (whoever is signed in on it now, or no one) ends that session.
+    let ended = end(None, json!({ "sessions": [handle] })).await.unwrap();
+    assert_eq!(ended.status(), 200);
+    let ended: serde_json::Value = ended.json().await.unwrap();
+    assert_eq!(ended, json!({ "ended": 1, "yours": false }));
+    assert_eq!(app.me_status(&cookie).await, 401);
+    let again: serde_json::Value = end(None, json!({ "sessions": [handle] }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["ended"], 0, "an ended session counts for nothing");
+
+    // The browser's own session among them: its cookie is cleared too.
+    let login = app.login_json("zhangwei", PASSWORD).await;
+    let cookie = super::helpers::session_cookie_of(&login);
+    let body: serde_json::Value = login.json().await.unwrap();
+    let own = end(
+        Some(cookie.clone()),
+        json!({ "sessions": [body["sign_out"]] }),
+    )
+    .await
+    .unwrap();
+    assert!(own.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+    assert_eq!(
+        own.json::<serde_json::Value>().await.unwrap()["yours"],
+        true
+    );
+    assert_eq!(app.me_status(&cookie).await, 401);
+
+    // Bad input: a clear error naming the field, nothing ended.
+    let other = app.session_cookie("wangfang").await;
+    for bad in [
+        json!({ "sessions": "x" }),
+        json!({ "sessions": ["not-a-handle"] }),
+        json!({ "sessions": vec!["0".repeat(64); 51] }),
+        json!({}),
+    ] {
+        let (status, code, body) = error_code(end(None, bad.clone()).await.unwrap()).await;
+        assert_eq!((status, code.as_str()), (400, "invalid_request"), "{bad}");
+        assert_eq!(body["field"], "sessions");
+    }
+    assert_eq!(app.me_status(&other).await, 200);
+    // Without a same-origin proof it is refused like every mutation.
+    let forged = app
+        .client
+        .post(app.url("/api/sessions/end"))
+        .json(&json!({ "sessions": [] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+}

@@ -225,6 +225,14 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
             Some(&["shenhe"]),
         ),
         call(Method::GET, "/api/health", Body::None, None),
+        // Holding a session's sign-out handle is the right to end it: anyone, and a handle of
+        // no session ends nothing.
+        call(
+            Method::POST,
+            "/api/sessions/end",
+            Body::Json(json!({ "sessions": ["0".repeat(64)] })),
+            None,
+        ),
         // A wrong current password is the user's own mistake (400), not a refusal.
         call(
             Method::POST,

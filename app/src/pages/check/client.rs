@@ -210,6 +210,7 @@ pub(super) fn sign_out(store: Store) {
     // From here on nothing of this user's is sent: the sync engine checks the signed-in user.
     store.user.set(None);
     spawn_local(async move {
+        // Offline, the service worker ends the session at the next connection.
         if store.online.get_untracked() {
             let _ = crate::fetch::post_json("/api/logout", "{}").await;
         }
