@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { hydrated, PASSWORD, person } from './support';
+import { freePort, hydrated, PASSWORD, person } from './support';
 
 // The phone offers 添加到主屏幕: the manifest names the app, opens the self-check standalone and
 // has the icons an installed app needs; and the self-check says when this device can open it
@@ -172,14 +171,3 @@ test('a new version is announced and taken only when the person reloads into it'
     rmSync(work, { recursive: true, force: true });
   }
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}

@@ -1,10 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { signIn } from './support';
+import { freePort, signIn } from './support';
 
 // A replica that fits at any scale: a district of the measured size (the demo plus 1,226
 // generated posts, 8,426 risk points and 25,278 measures, through the importer), every sheet
@@ -14,16 +13,6 @@ import { signIn } from './support';
 const root = path.resolve(process.cwd(), '..');
 const bin = path.resolve(root, process.env.LIANFANG_E2E_BIN ?? 'target/release/lianfang');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 test("on a generated district the commission reviewer's replica stays under 2 MB", async ({ browser }) => {
   test.setTimeout(240_000);

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import net from 'node:net';
 import { expect, type Browser, type Page } from '@playwright/test';
 
 /** The demo accounts' password (demo data only). */
@@ -38,4 +39,16 @@ export async function person(browser: Browser, base: string, username: string, p
   page.on('dialog', (d) => d.accept());
   await signIn(page, username, path);
   return page;
+}
+
+/** A free TCP port on the loopback, for a server of a test's own. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
