@@ -358,6 +358,10 @@ pub struct SheetRecord {
     pub version: i64,
     /// Whether the signed-in user holds this post (and so may edit it in 自查).
     pub holder: bool,
+    /// Whether the sheet waits for the signed-in user's decision ([`crate::access::Principal::awaits`]):
+    /// it is in their inbox, to read offline.
+    #[serde(default)]
+    pub waiting: bool,
     pub matrix: RatingMatrix,
     pub duties: Vec<String>,
 }

@@ -76,7 +76,8 @@ async function signIn(page: Page, link: Link, username: string) {
   await page.getByLabel('用户名').fill(username);
   await page.getByLabel('密码').fill(PASSWORD);
   await page.getByRole('button', { name: '登录' }).click();
-  await expect(page).toHaveURL(/\/check$/);
+  // The whole address: `/login?next=/check` ends in /check too.
+  await expect(page).toHaveURL(link.url('/check'));
   await hydrated(page);
 }
 
@@ -515,4 +516,54 @@ test('a commitment whose text changed while its signer was offline is refused an
   await page.getByRole('button', { name: '导出后移除，重新签署' }).click();
   await expect(page.getByRole('heading', { name: '承诺书离线签署未能封存' })).toHaveCount(0);
   link.close();
+});
+
+test('a reviewer opens the inbox and a sheet offline, from what the device keeps', async ({ page, context }) => {
+  const link = await new Link().open();
+  page.on('dialog', (d) => d.accept());
+  const waiting = sql("SELECT id FROM posts WHERE title = '运输管理所稽查队员'");
+  const opened = sql("SELECT id FROM posts WHERE title = '办公室文秘'");
+  const elsewhere = sql("SELECT id FROM posts WHERE title = '医政科科长'");
+  const firstRisk = (post: string) =>
+    sql(`SELECT p.description FROM risk_points p JOIN current_sheets cs ON cs.id = p.sheet_id WHERE cs.post_id = ${post} ORDER BY p.position LIMIT 1`);
+  const stageBefore = sql(`SELECT stage FROM risk_sheets WHERE post_id = ${waiting}`);
+  sql(`UPDATE risk_sheets SET stage = 'section_review' WHERE post_id = ${waiting}`);
+  try {
+    // Online: the section head opens one sheet of the bureau; the one awaiting them comes with
+    // the sync of the self-check.
+    await signIn(page, link, 'kezhang');
+    await page.goto(link.url(`/posts/${opened}`));
+    await hydrated(page);
+    await expect(page.getByRole('heading', { name: '办公室文秘' })).toBeVisible();
+    await page.goto(link.url('/check'));
+    await hydrated(page);
+    await expect(page.locator('body')).toHaveAttribute('data-offline-ready', 'true');
+    await expect(page.getByTestId('sync-status')).toHaveText('已全部同步');
+    const kept = page.getByRole('region', { name: '本机存有的其他排查表' });
+    await expect(kept.locator('li', { hasText: '运输管理所稽查队员' })).toContainText('待我审核');
+    await expect(kept.locator('li', { hasText: '办公室文秘' })).not.toContainText('待我审核');
+
+    // No network: the sheet's own address opens the copy the device keeps, saying so.
+    await link.offline(context);
+    await page.goto(link.url(`/posts/${waiting}`));
+    await expect(page).toHaveURL(new RegExp(`/check\\?post=${waiting}$`));
+    await hydrated(page);
+    await expect(page.getByTestId('kept-as-of')).toContainText('离线，数据截至');
+    await expect(page.getByRole('heading', { name: '运输管理所稽查队员' })).toBeVisible();
+    await expect(page.getByText(firstRisk(waiting))).toBeVisible();
+    await expect(page.getByText('只读：只有该岗位的填报人可以修改。')).toBeVisible();
+    await expect(page.getByRole('button', { name: '新增风险点' })).toHaveCount(0);
+
+    // From the list, the sheet opened lately; and one the device does not keep says so.
+    await page.getByRole('link', { name: '← 返回岗位自查' }).click();
+    await page.getByRole('region', { name: '本机存有的其他排查表' }).getByRole('link', { name: '办公室文秘' }).click();
+    await expect(page).toHaveURL(new RegExp(`/check\\?post=${opened}$`));
+    await expect(page.getByText(firstRisk(opened))).toBeVisible();
+    await page.goto(link.url(`/posts/${elsewhere}`));
+    await hydrated(page);
+    await expect(page.getByText('本机没有这张排查表')).toBeVisible();
+  } finally {
+    sql(`UPDATE risk_sheets SET stage = '${stageBefore}' WHERE post_id = ${waiting}`);
+    link.close();
+  }
 });

@@ -58,7 +58,8 @@ test("on a generated district the commission reviewer's replica stays under 2 MB
     expect(stored.sheets).toBeGreaterThan(100);
     expect(stored.sheets).toBeLessThan(all);
     expect(stored.total).toBeLessThan(2 * 1024 * 1024);
-    await expect(page.getByText(/另有 \d+ 张待您审核或您打开过的排查表已存于本机/)).toBeVisible();
+    await expect(page.getByRole('heading', { name: '本机存有的其他排查表' })).toBeVisible();
+    await expect(page.getByText(`待您审核的 ${stored.sheets} 张`)).toBeVisible();
     await context.close();
   } finally {
     server.kill();

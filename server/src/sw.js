@@ -91,7 +91,7 @@ function needsNetwork(path) {
 <body><main id="main" class="page narrow">
 <h1>此页需要联网</h1>
 <p>本设备目前没有网络，“${safe}”不能离线打开。联网后刷新本页即可。</p>
-<p>岗位自查可以离线填报，联网后自动同步：</p>
+<p>岗位自查可以离线填报，联网后自动同步；待您审核的和您最近打开的排查表也存于本机，可以离线查看：</p>
 <p><a class="button" href="/check">打开岗位自查</a></p>
 </main></body></html>`;
   return new Response(body, { status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' } });
@@ -113,6 +113,10 @@ function page(request, url) {
       const shell = await cache.match('/check');
       if (shell) return shell;
     }
+    // A sheet: the copy this device keeps (the user's own, those awaiting them, those they
+    // opened lately), read in the self-check, which says it is offline and as of when.
+    const sheet = url.pathname.match(/^\/posts\/(\d+)$/);
+    if (sheet && (await cache.match('/check'))) return Response.redirect('/check?post=' + sheet[1], 302);
     return needsNetwork(url.pathname);
   });
 }

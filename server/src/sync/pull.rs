@@ -133,10 +133,21 @@ pub async fn commitments(
     Ok((changed.then_some(list), digest))
 }
 
-/// The posts of the user's replica scope ([`replica_posts`]: those they hold, those awaiting
-/// them under the inbox budget, those they opened lately and may still read), sorted, and the
-/// posts they hold.
-async fn scope(db: &Db, conn: &mut Conn, user_id: i64) -> Result<(Vec<i64>, HashSet<i64>)> {
+/// The user's replica scope: its posts ([`replica_posts`]: those they hold, those awaiting them
+/// under the inbox budget, those they opened lately and may still read), sorted; and, of all
+/// posts, those they hold and those whose sheets await them.
+struct Scope {
+    posts: Vec<i64>,
+    marks: Marks,
+}
+
+/// What a sheet record says of its post for this user.
+struct Marks {
+    held: HashSet<i64>,
+    waiting: HashSet<i64>,
+}
+
+async fn scope(db: &Db, conn: &mut Conn, user_id: i64) -> Result<Scope> {
     let person = db.directory().person_on(conn, user_id).await?;
     let org = db.directory().org_on(conn).await?;
     let principal = &person.principal;
@@ -163,8 +174,13 @@ async fn scope(db: &Db, conn: &mut Conn, user_id: i64) -> Result<(Vec<i64>, Hash
         .into_iter()
         .filter(|p| readable.contains(p))
         .collect();
-    let posts = replica_posts(&held, &awaiting, &opened);
-    Ok((posts, held.into_iter().collect()))
+    Ok(Scope {
+        posts: replica_posts(&held, &awaiting, &opened),
+        marks: Marks {
+            held: held.into_iter().collect(),
+            waiting: awaiting.into_iter().map(|(p, _)| p).collect(),
+        },
+    })
 }
 
 /// A page of a snapshot taken at `cursor`: whole sheets the user may read, in post order, after
@@ -178,7 +194,7 @@ async fn snapshot(
     (cursor, after_post): (i64, Option<i64>),
     page_points: usize,
 ) -> Result<SyncResponse> {
-    let (mut posts, held) = scope(db, conn, user_id).await?;
+    let Scope { mut posts, marks } = scope(db, conn, user_id).await?;
     posts.retain(|p| after_post.is_none_or(|after| *p > after));
     let ids = store::points::ids_on_current_sheets(conn, &posts).await?;
     // Whole posts, until the page is full.
@@ -210,7 +226,7 @@ async fn snapshot(
         .map(|(_, r)| r)
         .collect();
     Ok(SyncResponse {
-        sheets: sheet_records(conn, &page_posts, &held).await?,
+        sheets: sheet_records(conn, &page_posts, &marks).await?,
         risk_points,
         more,
         resume_after_post: if more { last } else { None },
@@ -241,7 +257,10 @@ async fn since_cursor(
         Some((seq, _)) if changes.len() == page_changes && *seq < latest => (*seq, true),
         _ => (latest, false),
     };
-    let (scope, held) = scope(db, conn, user_id).await?;
+    let Scope {
+        posts: scope,
+        marks,
+    } = scope(db, conn, user_id).await?;
     let scope: HashSet<i64> = scope.into_iter().collect();
     // What the client holds and keeps gets its changes; what enters comes whole (bounded by
     // the scope itself: the inbox budget and the sheets opened lately); what leaves is dropped.
@@ -291,8 +310,8 @@ async fn since_cursor(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let mut sheets = sheet_records(conn, &posts, &held).await?;
-    let (whole, whole_points) = whole_sheets(conn, &entering, &held).await?;
+    let mut sheets = sheet_records(conn, &posts, &marks).await?;
+    let (whole, whole_points) = whole_sheets(conn, &entering, &marks).await?;
     sheets.extend(whole);
     risk_points.extend(whole_points);
     Ok(SyncResponse {
@@ -322,7 +341,7 @@ async fn opened_elsewhere(conn: &mut Conn, user_id: i64, kept: &Kept) -> Result<
 async fn whole_sheets(
     conn: &mut Conn,
     posts: &[i64],
-    held: &HashSet<i64>,
+    marks: &Marks,
 ) -> Result<(Vec<SheetRecord>, Vec<RiskPointRecord>)> {
     if posts.is_empty() {
         return Ok((Vec::new(), Vec::new()));
@@ -337,15 +356,11 @@ async fn whole_sheets(
         .into_iter()
         .map(|(_, r)| r)
         .collect();
-    Ok((sheet_records(conn, posts, held).await?, points))
+    Ok((sheet_records(conn, posts, marks).await?, points))
 }
 
 /// The current sheets of `posts` as a client keeps them, in two statements.
-async fn sheet_records(
-    conn: &mut Conn,
-    posts: &[i64],
-    held: &HashSet<i64>,
-) -> Result<Vec<SheetRecord>> {
+async fn sheet_records(conn: &mut Conn, posts: &[i64], marks: &Marks) -> Result<Vec<SheetRecord>> {
     if posts.is_empty() {
         return Ok(Vec::new());
     }
@@ -364,7 +379,8 @@ async fn sheet_records(
             round: sheet.round,
             stage: sheet.stage,
             version: sheet.version,
-            holder: held.contains(&p.post_id),
+            holder: marks.held.contains(&p.post_id),
+            waiting: marks.waiting.contains(&p.post_id),
             matrix: serde_json::from_str(&sheet.matrix_json).map_err(|e| corrupt("matrix", e))?,
             duties: duties.remove(&p.post_id).unwrap_or_default(),
         });

@@ -462,6 +462,14 @@ async fn a_replica_holds_the_inbox_and_the_sheets_opened_and_drops_what_leaves()
     let mut waiting = vec![director, finance];
     waiting.sort_unstable();
     assert_eq!(sheets_of(&full), waiting);
+    assert!(
+        full["sheets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["waiting"] == true && s["holder"] == false),
+        "{full}"
+    );
     let on = |post: i64| {
         format!("SELECT COUNT(*) FROM risk_points p JOIN current_sheets cs ON cs.id = p.sheet_id WHERE cs.post_id = {post}")
     };
@@ -480,6 +488,10 @@ async fn a_replica_holds_the_inbox_and_the_sheets_opened_and_drops_what_leaves()
         .await)
     .await;
     assert_eq!(sheets_of(&opened), vec![other]);
+    assert_eq!(
+        opened["sheets"][0]["waiting"], false,
+        "opened, not awaiting"
+    );
     assert_eq!(points_of(&opened, other), app.count(&on(other)).await);
     assert!(opened["dropped"].is_null(), "{opened}");
 

@@ -2,11 +2,16 @@
 
 use super::*;
 
-/// The user's sheets: editable ones in full, others in brief. Editors are recreated only when
-/// the set of sheets changes, not on every sync.
+/// The user's sheets: editable ones in full, and the others this device keeps (those awaiting
+/// the user, those they opened lately) as a list; with `?post=ID`, that one sheet, read from
+/// the device (offline too). Editors are recreated only when the set of sheets changes, not on
+/// every sync.
 #[component]
 pub(super) fn Sheets() -> impl IntoView {
     let store = expect_context::<Store>();
+    let query = leptos_router::hooks::use_query_map();
+    let reading =
+        Memo::new(move |_| query.with(|q| q.get("post").and_then(|p| p.parse::<i64>().ok())));
     let shape = Memo::new(move |_| {
         store.replica.with(|r| {
             let mut held: Vec<i64> = r
@@ -21,6 +26,9 @@ pub(super) fn Sheets() -> impl IntoView {
         })
     });
     move || {
+        if let Some(post_id) = reading.get() {
+            return view! { <KeptSheet post_id/> }.into_any();
+        }
         let (synced, held, others) = shape.get();
         if held.is_empty() && others == 0 {
             return view! {
@@ -30,9 +38,92 @@ pub(super) fn Sheets() -> impl IntoView {
         }
         view! {
             {held.into_iter().map(|post_id| view! { <SheetEditor post_id/> }).collect_view()}
-            {(others > 0).then(|| view! { <p class="muted">{format!("另有 {others} 张待您审核或您打开过的排查表已存于本机，可在首页查看。")}</p> })}
+            {(others > 0).then(|| view! { <KeptSheets/> })}
         }
         .into_any()
+    }
+}
+
+/// The sheets this device keeps that the user does not hold: those awaiting them first.
+#[component]
+fn KeptSheets() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let rows = Memo::new(move |_| {
+        store.replica.with(|r| {
+            let mut rows: Vec<(bool, i64, String, String, String, usize)> = r
+                .sheets
+                .iter()
+                .filter(|s| !s.holder)
+                .map(|s| {
+                    let points = r.points.iter().filter(|p| p.post_id == s.post_id).count();
+                    let stage = s.stage.label().to_owned();
+                    (
+                        !s.waiting,
+                        s.post_id,
+                        s.post_title.clone(),
+                        s.unit.clone(),
+                        stage,
+                        points,
+                    )
+                })
+                .collect();
+            rows.sort();
+            rows
+        })
+    });
+    let waiting = move || rows.with(|r| r.iter().filter(|x| !x.0).count());
+    view! {
+        <section class="card" aria-labelledby="kept-sheets">
+            <h2 id="kept-sheets">"本机存有的其他排查表"</h2>
+            <p class="muted">{move || format!(
+                "待您审核的 {} 张和您最近打开的排查表存于本机，没有网络时也能查看；审核请联网后在首页进行。",
+                waiting()
+            )}</p>
+            <ul class="kept-sheets">
+                {move || rows.get().into_iter().map(|(other, post_id, title, unit, stage, points)| view! {
+                    <li>
+                        <a href=format!("/check?post={post_id}")>{title}</a>
+                        <span class="muted">{format!(" {unit} · {stage} · 风险点 {points} 个")}</span>
+                        {(!other).then(|| view! { <span class="badge">"待我审核"</span> })}
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+/// One sheet as this device keeps it, read-only unless the user holds it.
+#[component]
+fn KeptSheet(post_id: i64) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let kept = Memo::new(move |_| {
+        store
+            .replica
+            .with(|r| r.sheets.iter().any(|s| s.post_id == post_id))
+    });
+    let as_of = move || {
+        store.meta.with(|m| {
+            m.last_sync
+                .map(time_of)
+                .unwrap_or_else(|| "尚未同步".to_owned())
+        })
+    };
+    view! {
+        <p><a href="/check">"← 返回岗位自查"</a></p>
+        <p class="alert alert-info" role="status" data-testid="kept-as-of">
+            {move || if store.online.get() { "本机保存的数据" } else { "离线" }}
+            {move || format!("，数据截至 {}。", as_of())}
+            {move || store.online.get().then(|| view! {
+                <a href=format!("/posts/{post_id}")>"打开最新版本"</a>
+            })}
+        </p>
+        {move || if kept.get() {
+            view! { <SheetEditor post_id/> }.into_any()
+        } else {
+            view! {
+                <p class="empty">"本机没有这张排查表：联网后可在首页打开。本机只保存您填报的、待您审核的和您最近打开的排查表。"</p>
+            }.into_any()
+        }}
     }
 }
 
@@ -56,7 +147,7 @@ pub(super) fn SheetEditor(post_id: i64) -> impl IntoView {
     let editable = move || {
         data.with(|d| {
             d.as_ref()
-                .is_some_and(|(s, _)| check_editable(s.stage).is_ok())
+                .is_some_and(|(s, _)| s.holder && check_editable(s.stage).is_ok())
         })
     };
     let count = move || data.with(|d| d.as_ref().map_or(0, |(_, p)| p.len()));
@@ -118,7 +209,10 @@ pub(super) fn SheetEditor(post_id: i64) -> impl IntoView {
                     view! { <RiskForm post_id point matrix=matrix() editing/> }.into_any()
                 }
             }}
-            {move || (!editable()).then(|| view! { <p class="muted">"排查表已提交审核，不能再修改。"</p> })}
+            {move || (!editable()).then(|| {
+                let held = data.with(|d| d.as_ref().is_some_and(|(s, _)| s.holder));
+                view! { <p class="muted">{if held { "排查表已提交审核，不能再修改。" } else { "只读：只有该岗位的填报人可以修改。" }}</p> }
+            })}
         </section>
     }
     .into_any()
