@@ -63,9 +63,9 @@ impl DbBackend {
                 .principal
                 .may_read_sheet(&org.tree, PostId(post_id), OrgUnitId(view.unit_id));
         let Some(sheet_id) = sheet_id else {
+            // No sheet to keep offline: not noted (it would never reach a replica, and the
+            // pull would look for it at every sync).
             return if reads {
-                drop(conn);
-                self.note_view(user.id, post_id).await;
                 Ok(view)
             } else {
                 Err(ApiError::forbidden().into())

@@ -50,12 +50,16 @@ fn KeptSheets() -> impl IntoView {
     let store = expect_context::<Store>();
     let rows = Memo::new(move |_| {
         store.replica.with(|r| {
+            let mut per_post: std::collections::HashMap<i64, usize> = Default::default();
+            for p in &r.points {
+                *per_post.entry(p.post_id).or_default() += 1;
+            }
             let mut rows: Vec<(bool, i64, String, String, String, usize)> = r
                 .sheets
                 .iter()
                 .filter(|s| !s.holder)
                 .map(|s| {
-                    let points = r.points.iter().filter(|p| p.post_id == s.post_id).count();
+                    let points = per_post.get(&s.post_id).copied().unwrap_or(0);
                     let stage = s.stage.label().to_owned();
                     (
                         !s.waiting,
