@@ -183,6 +183,65 @@ impl Principal {
             .any(|a| matches!(a.role, Role::CommissionReviewer | Role::Admin))
     }
 
+    /// 预警: the commission, or a leader in charge, raises a warning about a unit they oversee or
+    /// a person in it, never about themselves.
+    pub fn may_raise_warning(
+        &self,
+        tree: &OrgTree,
+        subject: Option<UserId>,
+        unit: OrgUnitId,
+    ) -> bool {
+        subject != Some(self.user)
+            && [Role::CommissionReviewer, Role::LeaderInCharge]
+                .into_iter()
+                .any(|role| self.has_role_over(tree, role, unit))
+    }
+
+    /// The person warned answers; a warning to a unit is answered by its liaison.
+    pub fn may_answer_warning(
+        &self,
+        tree: &OrgTree,
+        subject: Option<UserId>,
+        unit: OrgUnitId,
+    ) -> bool {
+        match subject {
+            Some(person) => person == self.user,
+            None => self.has_role_over(tree, Role::UnitLiaison, unit),
+        }
+    }
+
+    /// The issuer accepts or sends back an answer while they still oversee the unit; a warning a
+    /// rule raised is decided by the commission over the unit.
+    pub fn may_decide_warning(
+        &self,
+        tree: &OrgTree,
+        issuer: Option<UserId>,
+        subject: Option<UserId>,
+        unit: OrgUnitId,
+    ) -> bool {
+        match issuer {
+            Some(issuer) => issuer == self.user && self.may_raise_warning(tree, subject, unit),
+            None => {
+                subject != Some(self.user)
+                    && self.has_role_over(tree, Role::CommissionReviewer, unit)
+            }
+        }
+    }
+
+    /// A warning is read by whoever answers or decides it and by those who oversee its unit
+    /// (the leader in charge learns of an escalation there).
+    pub fn may_read_warning(
+        &self,
+        tree: &OrgTree,
+        issuer: Option<UserId>,
+        subject: Option<UserId>,
+        unit: OrgUnitId,
+    ) -> bool {
+        self.may_answer_warning(tree, subject, unit)
+            || self.may_decide_warning(tree, issuer, subject, unit)
+            || self.may_raise_warning(tree, subject, unit)
+    }
+
     /// The units whose sheets this user reads through a role (holders also read their own posts).
     pub fn sheet_scopes(&self) -> impl Iterator<Item = OrgUnitId> + '_ {
         self.roles
@@ -254,6 +313,44 @@ mod tests {
         assert!(commission.may_see_objection_contacts(&tree(), PostId(10), OrgUnitId(2)));
         assert!(!commission.may_answer_objections(&tree(), PostId(10), OrgUnitId(2)));
         assert!(!head.may_see_objection_contacts(&tree(), PostId(10), OrgUnitId(2)));
+    }
+
+    #[test]
+    fn the_commission_or_a_leader_raises_warnings_and_only_the_issuer_decides_them() {
+        let me = UserId(7);
+        let (someone, other) = (Some(UserId(8)), Some(UserId(9)));
+        let commission = principal(&[(Role::CommissionReviewer, 1)], &[]);
+        let leader = principal(&[(Role::LeaderInCharge, 2)], &[]);
+        let head = principal(&[(Role::SectionHead, 2)], &[]);
+        assert!(commission.may_raise_warning(&tree(), someone, OrgUnitId(4)));
+        assert!(leader.may_raise_warning(&tree(), someone, OrgUnitId(3)));
+        assert!(!leader.may_raise_warning(&tree(), someone, OrgUnitId(4)));
+        assert!(!head.may_raise_warning(&tree(), someone, OrgUnitId(3)));
+        assert!(!commission.may_raise_warning(&tree(), Some(me), OrgUnitId(2)));
+        // The issuer decides, only while overseeing the unit; another reviewer does not.
+        assert!(commission.may_decide_warning(&tree(), Some(me), someone, OrgUnitId(2)));
+        assert!(!commission.may_decide_warning(&tree(), other, someone, OrgUnitId(2)));
+        assert!(!leader.may_decide_warning(&tree(), Some(me), someone, OrgUnitId(4)));
+        // A rule's warning is decided by the commission, never by the person it is about.
+        assert!(commission.may_decide_warning(&tree(), None, someone, OrgUnitId(2)));
+        assert!(!leader.may_decide_warning(&tree(), None, someone, OrgUnitId(2)));
+    }
+
+    #[test]
+    fn the_person_warned_answers_and_a_units_warning_goes_to_its_liaison() {
+        let holder = principal(&[(Role::PostHolder, 2)], &[10]);
+        let liaison = principal(&[(Role::UnitLiaison, 2)], &[]);
+        assert!(holder.may_answer_warning(&tree(), Some(UserId(7)), OrgUnitId(2)));
+        assert!(!holder.may_answer_warning(&tree(), Some(UserId(8)), OrgUnitId(2)));
+        assert!(!holder.may_answer_warning(&tree(), None, OrgUnitId(2)));
+        assert!(liaison.may_answer_warning(&tree(), None, OrgUnitId(3)));
+        assert!(!liaison.may_answer_warning(&tree(), None, OrgUnitId(4)));
+        assert!(!liaison.may_answer_warning(&tree(), Some(UserId(8)), OrgUnitId(2)));
+        // The leader in charge reads the warnings of their units without answering them.
+        let leader = principal(&[(Role::LeaderInCharge, 2)], &[]);
+        assert!(leader.may_read_warning(&tree(), Some(UserId(1)), Some(UserId(8)), OrgUnitId(3)));
+        assert!(!leader.may_read_warning(&tree(), Some(UserId(1)), Some(UserId(8)), OrgUnitId(4)));
+        assert!(!holder.may_read_warning(&tree(), Some(UserId(1)), Some(UserId(8)), OrgUnitId(2)));
     }
 
     #[test]

@@ -22,5 +22,6 @@ pub mod stage;
 pub mod sync;
 pub mod text;
 pub mod time;
+pub mod warning;
 
 pub use error::FieldError;

@@ -172,6 +172,27 @@ bounded_text!(
     LeaderName, field = "district_leader", label = "分管区领导", min = 1, max = 40
 );
 
+bounded_text!(
+    /// 预警事由: why the warning is raised (the finding, the complaint's substance).
+    WarningReason, field = "reason", label = "预警事由", min = 1, max = 1000
+);
+bounded_text!(
+    /// 来源编号: the complaint's, inspection's or audit's own reference, for example 区信访〔2026〕12号.
+    SourceRef, field = "source_ref", label = "来源编号", min = 1, max = 100
+);
+bounded_text!(
+    /// 原因分析: the subject's analysis of why it happened.
+    AnswerAnalysis, field = "analysis", label = "原因分析", min = 1, max = 2000
+);
+bounded_text!(
+    /// 整改措施: what the subject will do, by when.
+    AnswerMeasures, field = "measures", label = "整改措施", min = 1, max = 2000
+);
+bounded_text!(
+    /// 退回理由: why the issuer sends an answer back.
+    SendBackReason, field = "reason", label = "退回理由", min = 1, max = 500
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,7 +37,7 @@ pub fn civil_of_instant(ms: i64) -> (i64, i64, i64) {
 }
 
 /// The civil date of a day counted from 1970-01-01 (Howard Hinnant's algorithm).
-fn civil(days: i64) -> (i64, i64, i64) {
+pub(crate) fn civil(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

@@ -77,6 +77,17 @@ impl IsoDate {
         era * 146_097 + doe - 719_468
     }
 
+    /// The day `days` later (earlier when negative), within years 1–9999.
+    pub fn add_days(self, days: i64) -> Self {
+        let (year, month, day) = crate::time::civil(self.day_number() + days);
+        let year = year.clamp(1, 9999);
+        Self {
+            year: year as u16,
+            month: month as u8,
+            day: day as u8,
+        }
+    }
+
     /// How many days from `self` to `later` (negative when `later` is earlier).
     pub fn days_until(self, later: Self) -> i64 {
         later.day_number() - self.day_number()
@@ -144,6 +155,17 @@ mod tests {
         let err = IsoDate::parse("2026/12/31", "due", "完成时限").unwrap_err();
         assert_eq!(err.code, "invalid_date");
         assert!(err.message.contains("完成时限"));
+    }
+
+    #[test]
+    fn adding_days_walks_the_calendar_and_undoes_days_until() {
+        let d = |s: &str| IsoDate::parse(s, "d", "日期").unwrap();
+        assert_eq!(d("2026-12-25").add_days(7), d("2027-01-01"));
+        assert_eq!(d("2028-02-28").add_days(1), d("2028-02-29"));
+        assert_eq!(d("2027-03-01").add_days(-1), d("2027-02-28"));
+        for n in [-800, -1, 0, 1, 15, 366, 1000] {
+            assert_eq!(d("2026-06-30").days_until(d("2026-06-30").add_days(n)), n);
+        }
     }
 
     #[test]
