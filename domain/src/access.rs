@@ -6,6 +6,15 @@ use crate::{
     org::OrgTree,
 };
 
+/// Who a warning concerns: its issuer (none when a rule raised it), the person warned (none when
+/// it is addressed to the unit) and the unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WarningParties {
+    pub issuer: Option<UserId>,
+    pub subject: Option<UserId>,
+    pub unit: OrgUnitId,
+}
+
 /// The roles that oversee a unit's commitments ([`Principal::oversees_commitments`]).
 pub const COMMITMENT_OVERSEERS: [Role; 4] = [
     Role::SectionHead,
@@ -198,27 +207,21 @@ impl Principal {
     }
 
     /// The person warned answers; a warning to a unit is answered by its liaison.
-    pub fn may_answer_warning(
-        &self,
-        tree: &OrgTree,
-        subject: Option<UserId>,
-        unit: OrgUnitId,
-    ) -> bool {
-        match subject {
+    pub fn may_answer_warning(&self, tree: &OrgTree, warning: &WarningParties) -> bool {
+        match warning.subject {
             Some(person) => person == self.user,
-            None => self.has_role_over(tree, Role::UnitLiaison, unit),
+            None => self.has_role_over(tree, Role::UnitLiaison, warning.unit),
         }
     }
 
     /// The issuer accepts or sends back an answer while they still oversee the unit; a warning a
     /// rule raised is decided by the commission over the unit.
-    pub fn may_decide_warning(
-        &self,
-        tree: &OrgTree,
-        issuer: Option<UserId>,
-        subject: Option<UserId>,
-        unit: OrgUnitId,
-    ) -> bool {
+    pub fn may_decide_warning(&self, tree: &OrgTree, warning: &WarningParties) -> bool {
+        let WarningParties {
+            issuer,
+            subject,
+            unit,
+        } = *warning;
         match issuer {
             Some(issuer) => issuer == self.user && self.may_raise_warning(tree, subject, unit),
             None => {
@@ -230,16 +233,10 @@ impl Principal {
 
     /// A warning is read by whoever answers or decides it and by those who oversee its unit
     /// (the leader in charge learns of an escalation there).
-    pub fn may_read_warning(
-        &self,
-        tree: &OrgTree,
-        issuer: Option<UserId>,
-        subject: Option<UserId>,
-        unit: OrgUnitId,
-    ) -> bool {
-        self.may_answer_warning(tree, subject, unit)
-            || self.may_decide_warning(tree, issuer, subject, unit)
-            || self.may_raise_warning(tree, subject, unit)
+    pub fn may_read_warning(&self, tree: &OrgTree, warning: &WarningParties) -> bool {
+        self.may_answer_warning(tree, warning)
+            || self.may_decide_warning(tree, warning)
+            || self.may_raise_warning(tree, warning.subject, warning.unit)
     }
 
     /// The units whose sheets this user reads through a role (holders also read their own posts).
@@ -328,29 +325,127 @@ mod tests {
         assert!(!head.may_raise_warning(&tree(), someone, OrgUnitId(3)));
         assert!(!commission.may_raise_warning(&tree(), Some(me), OrgUnitId(2)));
         // The issuer decides, only while overseeing the unit; another reviewer does not.
-        assert!(commission.may_decide_warning(&tree(), Some(me), someone, OrgUnitId(2)));
-        assert!(!commission.may_decide_warning(&tree(), other, someone, OrgUnitId(2)));
-        assert!(!leader.may_decide_warning(&tree(), Some(me), someone, OrgUnitId(4)));
+        assert!(commission.may_decide_warning(
+            &tree(),
+            &WarningParties {
+                issuer: Some(me),
+                subject: someone,
+                unit: OrgUnitId(2)
+            }
+        ));
+        assert!(!commission.may_decide_warning(
+            &tree(),
+            &WarningParties {
+                issuer: other,
+                subject: someone,
+                unit: OrgUnitId(2)
+            }
+        ));
+        assert!(!leader.may_decide_warning(
+            &tree(),
+            &WarningParties {
+                issuer: Some(me),
+                subject: someone,
+                unit: OrgUnitId(4)
+            }
+        ));
         // A rule's warning is decided by the commission, never by the person it is about.
-        assert!(commission.may_decide_warning(&tree(), None, someone, OrgUnitId(2)));
-        assert!(!leader.may_decide_warning(&tree(), None, someone, OrgUnitId(2)));
+        assert!(commission.may_decide_warning(
+            &tree(),
+            &WarningParties {
+                issuer: None,
+                subject: someone,
+                unit: OrgUnitId(2)
+            }
+        ));
+        assert!(!leader.may_decide_warning(
+            &tree(),
+            &WarningParties {
+                issuer: None,
+                subject: someone,
+                unit: OrgUnitId(2)
+            }
+        ));
     }
 
     #[test]
     fn the_person_warned_answers_and_a_units_warning_goes_to_its_liaison() {
         let holder = principal(&[(Role::PostHolder, 2)], &[10]);
         let liaison = principal(&[(Role::UnitLiaison, 2)], &[]);
-        assert!(holder.may_answer_warning(&tree(), Some(UserId(7)), OrgUnitId(2)));
-        assert!(!holder.may_answer_warning(&tree(), Some(UserId(8)), OrgUnitId(2)));
-        assert!(!holder.may_answer_warning(&tree(), None, OrgUnitId(2)));
-        assert!(liaison.may_answer_warning(&tree(), None, OrgUnitId(3)));
-        assert!(!liaison.may_answer_warning(&tree(), None, OrgUnitId(4)));
-        assert!(!liaison.may_answer_warning(&tree(), Some(UserId(8)), OrgUnitId(2)));
+        assert!(holder.may_answer_warning(
+            &tree(),
+            &WarningParties {
+                issuer: None,
+                subject: Some(UserId(7)),
+                unit: OrgUnitId(2)
+            }
+        ));
+        assert!(!holder.may_answer_warning(
+            &tree(),
+            &WarningParties {
+                issuer: None,
+                subject: Some(UserId(8)),
+                unit: OrgUnitId(2)
+            }
+        ));
+        assert!(!holder.may_answer_warning(
+            &tree(),
+            &WarningParties {
+                issuer: None,
+                subject: None,
+                unit: OrgUnitId(2)
+            }
+        ));
+        assert!(liaison.may_answer_warning(
+            &tree(),
+            &WarningParties {
+                issuer: None,
+                subject: None,
+                unit: OrgUnitId(3)
+            }
+        ));
+        assert!(!liaison.may_answer_warning(
+            &tree(),
+            &WarningParties {
+                issuer: None,
+                subject: None,
+                unit: OrgUnitId(4)
+            }
+        ));
+        assert!(!liaison.may_answer_warning(
+            &tree(),
+            &WarningParties {
+                issuer: None,
+                subject: Some(UserId(8)),
+                unit: OrgUnitId(2)
+            }
+        ));
         // The leader in charge reads the warnings of their units without answering them.
         let leader = principal(&[(Role::LeaderInCharge, 2)], &[]);
-        assert!(leader.may_read_warning(&tree(), Some(UserId(1)), Some(UserId(8)), OrgUnitId(3)));
-        assert!(!leader.may_read_warning(&tree(), Some(UserId(1)), Some(UserId(8)), OrgUnitId(4)));
-        assert!(!holder.may_read_warning(&tree(), Some(UserId(1)), Some(UserId(8)), OrgUnitId(2)));
+        assert!(leader.may_read_warning(
+            &tree(),
+            &WarningParties {
+                issuer: Some(UserId(1)),
+                subject: Some(UserId(8)),
+                unit: OrgUnitId(3)
+            }
+        ));
+        assert!(!leader.may_read_warning(
+            &tree(),
+            &WarningParties {
+                issuer: Some(UserId(1)),
+                subject: Some(UserId(8)),
+                unit: OrgUnitId(4)
+            }
+        ));
+        assert!(!holder.may_read_warning(
+            &tree(),
+            &WarningParties {
+                issuer: Some(UserId(1)),
+                subject: Some(UserId(8)),
+                unit: OrgUnitId(2)
+            }
+        ));
     }
 
     #[test]
