@@ -532,6 +532,9 @@ test('a reviewer opens the inbox and a sheet offline, from what the device keeps
     // Online: the section head opens one sheet of the bureau; the one awaiting them comes with
     // the sync of the self-check.
     await signIn(page, link, 'kezhang');
+    // The device is ready for offline use before she leaves the self-check: once, in CI, a
+    // registration left running when she went on to the sheet did not finish in the wait.
+    await expect(page.locator('body')).toHaveAttribute('data-offline-ready', 'true');
     await page.goto(link.url(`/posts/${opened}`));
     await hydrated(page);
     await expect(page.getByRole('heading', { name: '办公室文秘' })).toBeVisible();
