@@ -11,7 +11,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use domain::{access::Principal, chain::PeerPost, org::OrgTree};
+use domain::{access::Principal, chain::PeerPost, ids::OrgUnitId, org::OrgTree};
 use sqlx::SqlitePool;
 
 use crate::store::{self, Conn};
@@ -27,6 +27,35 @@ impl Org {
     /// A unit's name ("" for an unknown unit).
     pub fn name(&self, unit: i64) -> String {
         self.names.get(&unit).cloned().unwrap_or_default()
+    }
+
+    /// How far below the top of the tree a unit lies (the district is 0).
+    pub fn depth(&self, unit: OrgUnitId) -> usize {
+        let mut depth = 0;
+        let mut at = unit;
+        while let Some(parent) = self.tree.parent(at) {
+            depth += 1;
+            at = parent;
+            if depth > self.names.len() {
+                break;
+            }
+        }
+        depth
+    }
+
+    /// Every unit, parents before children: each top unit (by id) with what lies beneath it.
+    pub fn in_order(&self) -> Vec<OrgUnitId> {
+        let mut roots: Vec<OrgUnitId> = self
+            .names
+            .keys()
+            .map(|u| OrgUnitId(*u))
+            .filter(|u| self.tree.parent(*u).is_none())
+            .collect();
+        roots.sort_unstable();
+        roots
+            .into_iter()
+            .flat_map(|root| self.tree.subtree(root))
+            .collect()
     }
 }
 

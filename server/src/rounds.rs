@@ -247,25 +247,17 @@ pub async fn rounds(db: &Db, user_id: i64) -> Result<RoundsView> {
         })
         .collect();
     // The units directly under the district (and the district itself) are what a round takes.
-    let roots: Vec<OrgUnitId> = org
-        .names
-        .keys()
-        .map(|u| OrgUnitId(*u))
-        .filter(|u| org.tree.parent(*u).is_none())
+    let units = org
+        .in_order()
+        .into_iter()
+        .map(|unit| (unit, org.depth(unit)))
+        .filter(|(_, depth)| *depth <= 1)
+        .map(|(unit, depth)| UnitOption {
+            id: unit.0,
+            name: org.name(unit.0),
+            depth,
+        })
         .collect();
-    let mut units = Vec::new();
-    for root in roots {
-        for unit in org.tree.subtree(root) {
-            let depth = depth(&org, unit);
-            if depth <= 1 {
-                units.push(UnitOption {
-                    id: unit.0,
-                    name: org.name(unit.0),
-                    depth,
-                });
-            }
-        }
-    }
     let today = IsoDate::of_instant(now_ms());
     Ok(RoundsView {
         rounds,
@@ -331,16 +323,6 @@ pub async fn re_reviews(db: &Db, org: &Org, today: IsoDate) -> Result<Vec<ReRevi
     }
     out.sort_by(|a, b| a.due_on.cmp(&b.due_on));
     Ok(out)
-}
-
-fn depth(org: &Org, unit: OrgUnitId) -> usize {
-    let mut depth = 0;
-    let mut at = unit;
-    while let Some(parent) = org.tree.parent(at) {
-        depth += 1;
-        at = parent;
-    }
-    depth
 }
 
 /// A round's progress on `today`: by unit and by stage, and who is late.
