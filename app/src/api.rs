@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApiError;
 
 pub mod district;
+pub mod supervision;
 
 /// The signed-in user, as the server's session middleware puts it into the request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +58,12 @@ pub struct HomeView {
     /// Units where this user records handovers (an administrator): (id, name).
     #[serde(default)]
     pub staff_units: Vec<UnitOption>,
+    /// Link to the warnings page: the user raises warnings or reads one.
+    #[serde(default)]
+    pub warnings_link: bool,
+    /// Warnings waiting for this user's answer or decision.
+    #[serde(default)]
+    pub warnings_to_do: usize,
     /// Deadline reminders for the sheets this user must finish.
     #[serde(default)]
     pub reminders: Vec<String>,
@@ -738,6 +745,13 @@ pub mod backend {
         ) -> Result<Vec<SessionView>, ApiError>;
         async fn org(&self, user: &SessionUser) -> Result<district::OrgView, ApiError>;
         async fn settings(&self, user: &SessionUser) -> Result<district::SettingsView, ApiError>;
+        async fn warnings(&self, user: &SessionUser)
+            -> Result<supervision::WarningsView, ApiError>;
+        async fn warning(
+            &self,
+            user: &SessionUser,
+            id: i64,
+        ) -> Result<supervision::WarningView, ApiError>;
     }
 
     /// This site's origin for links printed on paper, as the server was told it

@@ -99,6 +99,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()}/>
                 <Route path=path!("/rounds") view={Lazy::<RoundsRoute>::new()}/>
                 <Route path=path!("/rounds/:id") view={Lazy::<RoundRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/warnings") view={Lazy::<WarningsRoute>::new()}/>
+                <Route path=path!("/warnings/:id") view={Lazy::<WarningRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/verify/:token") view={Lazy::<VerifyRoute>::new()} ssr=SsrMode::Async/>
                 // These render completely before the first byte: readable without wasm, and ready
                 // for print.
@@ -131,4 +133,6 @@ pub fn requires_login(path: &str) -> bool {
         || path == "/rounds"
         || path == "/settings"
         || path.starts_with("/rounds/")
+        || path == "/warnings"
+        || path.starts_with("/warnings/")
 }

@@ -12,7 +12,7 @@ use domain::{
     stage::Stage,
     sync::{
         CommitmentRecord, Envelope, OpResult, Operation, RiskPointInput, RiskPointRecord,
-        SheetRecord, SyncRequest, SyncResponse,
+        SheetRecord, SyncRequest, SyncResponse, WarningRecord,
     },
 };
 use gloo_storage::{LocalStorage, Storage as _};
@@ -70,6 +70,11 @@ pub struct Replica {
     /// What the server last said they were: sent back, so they come again only when changed.
     #[serde(default)]
     pub commitments_digest: Option<String>,
+    /// The open early warnings the user answers, to answer offline.
+    #[serde(default)]
+    pub warnings: Vec<WarningRecord>,
+    #[serde(default)]
+    pub warnings_digest: Option<String>,
     /// [`REPLICA_FORMAT`] when written: a replica of an older format (one that held every sheet
     /// its user may read) is pulled again from nothing; the queue is not touched.
     #[serde(default)]

@@ -23,6 +23,7 @@ mod sheet;
 mod template;
 mod upload;
 mod verify;
+mod warnings;
 mod widgets;
 
 pub use account::AccountPage;
@@ -46,3 +47,4 @@ pub use settings::SettingsPage;
 pub use sheet::SheetPage;
 pub use template::TemplatePage;
 pub use verify::VerifyPage;
+pub use warnings::{WarningPage, WarningsPage};

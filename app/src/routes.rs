@@ -40,6 +40,8 @@ pub(crate) enum Page {
     Handbook,
     PublicIndex,
     PublicUnit,
+    Warnings,
+    Warning,
 }
 
 /// A page's view, marked [`Hydrated`] at its end.
@@ -93,13 +95,17 @@ fn administration(page: Page) -> AnyView {
 
 /// Records anyone may read and print: the public notice, a unit's handbook, a commitment's
 /// verification page. Opened directly they need no wasm at all (the server sends them without
-/// it); this chunk serves them when reached from another page of the app.
+/// it); this chunk serves them when reached from another page of the app. The early warnings
+/// and their printed notices ride here too: a sixth group of their own split the code the
+/// groups share into more chunks and cost every everyday page 14 KB (docs/benchmarks.md).
 #[leptos::lazy]
 fn records(page: Page) -> AnyView {
     match page {
         Page::Handbook => with_mark(view! { <pages::HandbookPage/> }),
         Page::PublicIndex => with_mark(view! { <pages::PublicIndexPage/> }),
         Page::PublicUnit => with_mark(view! { <pages::PublicUnitPage/> }),
+        Page::Warnings => with_mark(view! { <pages::WarningsPage/> }),
+        Page::Warning => with_mark(view! { <pages::WarningPage/> }),
         _ => with_mark(view! { <pages::VerifyPage/> }),
     }
 }
@@ -177,6 +183,8 @@ routes! {
     HandbookRoute => records(Handbook),
     PublicIndexRoute => records(PublicIndex),
     PublicUnitRoute => records(PublicUnit),
+    WarningsRoute => records(Warnings),
+    WarningRoute => records(Warning),
 }
 
 /// Marks `<body data-hydrated>` once the page it ends is interactive: its effect runs after the

@@ -637,3 +637,94 @@ impl RosterImportQuery {
 pub fn org_export_path(table: crate::api::district::OrgTable, format: &str) -> String {
     format!("/api/org/export/{}.{format}", table.code())
 }
+
+/// 预警: the commission or a leader in charge raises a warning about a person (`subject`, a
+/// username) or, with `subject` empty, about the unit itself, from a complaint, an inspection or
+/// an audit finding. An empty `handling` takes the level's own, no `answer_days` the level's
+/// 7 / 10 / 15 days.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RaiseWarning {
+    pub unit_id: i64,
+    #[serde(default)]
+    pub subject: String,
+    pub level: String,
+    #[serde(default)]
+    pub handling: String,
+    pub source: String,
+    #[serde(default)]
+    pub source_ref: String,
+    pub reason: String,
+    #[serde(default)]
+    pub answer_days: Option<i64>,
+}
+
+/// The warning raised, with its number (廉预〔2026〕3号).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarningRaised {
+    pub id: i64,
+    pub number: String,
+}
+
+impl Write for RaiseWarning {
+    const ROUTE: &'static str = "/api/warnings";
+    type Reply = WarningRaised;
+}
+
+/// The written answer (书面答复) of the person warned, or of the unit's liaison: an analysis of
+/// the causes and the rectification measures.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AnswerWarning {
+    pub analysis: String,
+    pub measures: String,
+}
+
+impl Write for AnswerWarning {
+    const ROUTE: &'static str = "/api/warnings/{warning_id}/answer";
+    type Reply = WarningStep;
+}
+
+/// The issuer accepts the answer: the warning is closed (办结).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AcceptWarning {}
+
+impl Write for AcceptWarning {
+    const ROUTE: &'static str = "/api/warnings/{warning_id}/accept";
+    type Reply = WarningStep;
+}
+
+/// 审核不通过，退回重订: the issuer sends the answer back with a reason; a second send-back takes
+/// the warning a level up.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendBackWarning {
+    pub reason: String,
+}
+
+impl Write for SendBackWarning {
+    const ROUTE: &'static str = "/api/warnings/{warning_id}/send-back";
+    type Reply = WarningStep;
+}
+
+/// Where a warning stands after a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarningStep {
+    pub level: domain::warning::Level,
+    pub status: domain::warning::Status,
+    /// The step took it a level up.
+    pub escalated: bool,
+}
+
+/// The commission runs the schedule's check now: every answer overdue takes its warning a level
+/// up (once; a check run twice the same day changes nothing more).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckWarnings {}
+
+/// What a check did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarningsChecked {
+    pub escalated: usize,
+}
+
+impl Write for CheckWarnings {
+    const ROUTE: &'static str = "/api/warnings/check";
+    type Reply = WarningsChecked;
+}

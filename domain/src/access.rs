@@ -206,6 +206,13 @@ impl Principal {
                 .any(|role| self.has_role_over(tree, role, unit))
     }
 
+    /// The user may raise warnings somewhere (the commission, a leader in charge).
+    pub fn raises_warnings(&self, tree: &OrgTree) -> bool {
+        self.roles
+            .iter()
+            .any(|a| self.may_raise_warning(tree, None, a.scope))
+    }
+
     /// The person warned answers; a warning to a unit is answered by its liaison.
     pub fn may_answer_warning(&self, tree: &OrgTree, warning: &WarningParties) -> bool {
         match warning.subject {
@@ -237,6 +244,14 @@ impl Principal {
         self.may_answer_warning(tree, warning)
             || self.may_decide_warning(tree, warning)
             || self.may_raise_warning(tree, warning.subject, warning.unit)
+    }
+
+    /// The commission runs the warnings' overdue check on demand (it only does now what the
+    /// schedule would do).
+    pub fn may_run_warning_checks(&self) -> bool {
+        self.roles
+            .iter()
+            .any(|a| a.role == Role::CommissionReviewer)
     }
 
     /// The units whose sheets this user reads through a role (holders also read their own posts).
@@ -324,6 +339,11 @@ mod tests {
         assert!(!leader.may_raise_warning(&tree(), someone, OrgUnitId(4)));
         assert!(!head.may_raise_warning(&tree(), someone, OrgUnitId(3)));
         assert!(!commission.may_raise_warning(&tree(), Some(me), OrgUnitId(2)));
+        // Who raises warnings at all, and who runs the overdue check now: the commission only.
+        assert!(commission.raises_warnings(&tree()) && leader.raises_warnings(&tree()));
+        assert!(!head.raises_warnings(&tree()));
+        assert!(commission.may_run_warning_checks());
+        assert!(!leader.may_run_warning_checks());
         // The issuer decides, only while overseeing the unit; another reviewer does not.
         assert!(commission.may_decide_warning(
             &tree(),

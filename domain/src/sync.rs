@@ -253,6 +253,13 @@ pub enum Operation {
         device_signed_at: i64,
         proof: String,
     },
+    /// The person warned (or the unit's liaison) answers a warning (预警的书面答复), written
+    /// offline perhaps. The answer's day is the server's, when the operation arrives.
+    AnswerWarning {
+        warning_id: i64,
+        analysis: String,
+        measures: String,
+    },
     /// Never on the wire: an operation the server could read the id and `seq` of but not the
     /// rest (an unknown `type`, a missing field, a 1-character reason). It keeps its place in
     /// the push and is answered `rejected` like any other, once, so one bad operation never
@@ -263,22 +270,23 @@ pub enum Operation {
 
 impl Operation {
     /// The `type` values this version understands.
-    pub const TYPES: [&'static str; 5] = [
+    pub const TYPES: [&'static str; 6] = [
         "upsert_risk_point",
         "delete_risk_point",
         "submit_sheet",
         "decide",
         "sign_commitment",
+        "answer_warning",
     ];
 
-    /// The post whose sheet the operation changes; none for a signing.
+    /// The post whose sheet the operation changes; none for a signing or an answer.
     pub fn post_id(&self) -> Option<i64> {
         match self {
             Self::UpsertRiskPoint { post_id, .. }
             | Self::DeleteRiskPoint { post_id, .. }
             | Self::SubmitSheet { post_id }
             | Self::Decide { post_id, .. } => Some(*post_id),
-            Self::SignCommitment { .. } | Self::Unreadable(_) => None,
+            Self::SignCommitment { .. } | Self::AnswerWarning { .. } | Self::Unreadable(_) => None,
         }
     }
 }
@@ -387,6 +395,9 @@ pub struct SyncRequest {
     /// again only when they changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commitments_digest: Option<String>,
+    /// The `warnings_digest` of the last response, likewise for the warnings the user answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warnings_digest: Option<String>,
     /// The posts whose sheets the replica holds, sent with every incremental pull: the server
     /// answers whole sheets for the posts entering the replica's scope ([`replica_posts`]) and
     /// `dropped` for those leaving it. Absent (an older client): changes within the scope only.
@@ -414,6 +425,29 @@ pub struct CommitmentRecord {
     /// For a commitment signed offline: the device's clock when it was signed.
     #[serde(default)]
     pub device_signed_at: Option<i64>,
+}
+
+/// An early warning (预警) the user answers, as their replica keeps it to answer offline: open
+/// ones only (awaiting their answer, or answered and awaiting the issuer's review).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarningRecord {
+    pub id: i64,
+    /// 廉预〔2026〕3号
+    pub number: String,
+    /// The level's code (`blue`, `yellow`, `red`: [`crate::warning::Level::code`]).
+    pub level: String,
+    /// The handling step as shown (打招呼提醒, 函询, …).
+    pub handling: String,
+    /// An answer has come and awaits the issuer's review; otherwise one is awaited.
+    pub answered: bool,
+    /// The person warned, or the unit.
+    pub addressee: String,
+    pub reason: String,
+    /// The day the answer is due, `YYYY-MM-DD`.
+    pub due: String,
+    /// Why the last answer was sent back, when it was.
+    #[serde(default)]
+    pub sent_back: Option<String>,
 }
 
 /// `POST /api/sync` response.
@@ -446,6 +480,13 @@ pub struct SyncResponse {
     /// Send this back as `commitments_digest`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commitments_digest: Option<String>,
+    /// The open warnings the user answers, when they differ from the request's
+    /// `warnings_digest`: replace the replica's list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<Vec<WarningRecord>>,
+    /// Send this back as `warnings_digest`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warnings_digest: Option<String>,
     /// Posts whose sheets leave the replica (with their risk points): no longer the user's,
     /// awaiting them, or opened lately. Only answers a request that sent `have`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

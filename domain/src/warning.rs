@@ -35,6 +35,11 @@ impl Level {
         }
     }
 
+    /// The value a stored or sent code names (`yellow`), if any.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.code() == code)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Blue => "蓝色预警",
@@ -74,9 +79,7 @@ impl Level {
         let raw = raw.trim();
         Self::ALL
             .into_iter()
-            .find(|l| {
-                raw == l.code() || raw == l.label() || l.label().starts_with(raw) && !raw.is_empty()
-            })
+            .find(|l| raw == l.code() || !raw.is_empty() && l.label().starts_with(raw))
             .ok_or_else(|| {
                 FieldError::new("invalid_level", "level", "预警等级只能是蓝色、黄色或红色")
             })
@@ -116,6 +119,11 @@ impl Handling {
             Self::Correction => "correction",
             Self::Supervision => "supervision",
         }
+    }
+
+    /// The value a stored or sent code names (`inquiry`), if any.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.code() == code)
     }
 
     pub fn label(self) -> &'static str {
@@ -175,6 +183,11 @@ impl Source {
             Self::Inspection => "inspection",
             Self::Audit => "audit",
         }
+    }
+
+    /// The value a stored or sent code names (`complaint`), if any.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.code() == code)
     }
 
     pub fn label(self) -> &'static str {
@@ -777,5 +790,15 @@ mod tests {
         assert_eq!(Handling::Inquiry.notice_title(), "预警通知书");
         assert_eq!(number(2026, 3), "廉预〔2026〕3号");
         assert_eq!(Status::from_code("answered"), Some(Status::Answered));
+        for level in Level::ALL {
+            assert_eq!(Level::from_code(level.code()), Some(level));
+        }
+        for handling in Handling::ALL {
+            assert_eq!(Handling::from_code(handling.code()), Some(handling));
+        }
+        for source in Source::ALL {
+            assert_eq!(Source::from_code(source.code()), Some(source));
+        }
+        assert_eq!(Level::from_code("黄色预警"), None, "a code, never a label");
     }
 }

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { hydrated, person, sql } from './support';
+import { hydrated, pdfTitle, person, sql } from './support';
 
 // The chain in the browser: people in their own browsers take one sheet from self-check to its
 // public notice; the public page works with JavaScript off; an objection holds the notice. Then
@@ -135,17 +135,3 @@ test('the unit handbook prints to A4 PDF: a title page, one section per post, th
   // A4 is 595 × 842 points.
   expect(text).toMatch(/\/MediaBox\s*\[\s*0\s+0\s+59[45](\.\d+)?\s+84[12](\.\d+)?\s*\]/);
 });
-
-/** The document title from a PDF's info dictionary (a UTF-16BE hex string or a literal). */
-function pdfTitle(pdf: string): string {
-  const hex = pdf.match(/\/Title\s*<([0-9A-Fa-f]+)>/);
-  if (hex) {
-    const bytes = Buffer.from(hex[1], 'hex');
-    const body = bytes[0] === 0xfe && bytes[1] === 0xff ? bytes.subarray(2) : bytes;
-    let out = '';
-    for (let i = 0; i + 1 < body.length; i += 2) out += String.fromCharCode((body[i] << 8) | body[i + 1]);
-    return out;
-  }
-  const literal = pdf.match(/\/Title\s*\(([^)]*)\)/);
-  return literal ? literal[1] : '';
-}

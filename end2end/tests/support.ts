@@ -52,3 +52,17 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** The document title from a PDF's info dictionary (a UTF-16BE hex string or a literal). */
+export function pdfTitle(pdf: string): string {
+  const hex = pdf.match(/\/Title\s*<([0-9A-Fa-f]+)>/);
+  if (hex) {
+    const bytes = Buffer.from(hex[1], 'hex');
+    const body = bytes[0] === 0xfe && bytes[1] === 0xff ? bytes.subarray(2) : bytes;
+    let out = '';
+    for (let i = 0; i + 1 < body.length; i += 2) out += String.fromCharCode((body[i] << 8) | body[i + 1]);
+    return out;
+  }
+  const literal = pdf.match(/\/Title\s*\(([^)]*)\)/);
+  return literal ? literal[1] : '';
+}

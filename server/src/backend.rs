@@ -14,6 +14,7 @@ use app::{
     api::{
         backend::Backend,
         district::{OrgView, RoleGrant, SettingsView},
+        supervision::{WarningView, WarningsView},
         AccountView, AuditStatus, CommitmentView, HandbookView, HomeView, PublicUnitLink,
         PublicUnitView, RollupView, RoundProgressView, RoundsView, SessionUser, SessionView,
         SheetView, TemplateView, UnitPostsView, VerificationView,
@@ -265,5 +266,13 @@ impl Backend for DbBackend {
     async fn round(&self, user: &SessionUser, id: i64) -> Result<RoundProgressView, ApiError> {
         let today = domain::risk::IsoDate::of_instant(crate::db::now_ms());
         api(crate::rounds::progress(&self.db, user.id, id, today).await)
+    }
+
+    async fn warnings(&self, user: &SessionUser) -> Result<WarningsView, ApiError> {
+        api(crate::warnings::list(&self.db, user.id, crate::db::now_ms()).await)
+    }
+
+    async fn warning(&self, user: &SessionUser, id: i64) -> Result<WarningView, ApiError> {
+        api(crate::warnings::view(&self.db, user.id, id, crate::db::now_ms()).await)
     }
 }

@@ -235,6 +235,8 @@ async fn run_server(db: Db, database: &std::path::Path, args: ServeArgs) -> anyh
         },
         pull_page: crate::sync::PullPage::default(),
     };
+    // The warnings' overdue check runs beside the server, the first time at once.
+    crate::warnings::spawn_schedule(db.clone());
     let state = AppState::new(conf.leptos_options, db, settings);
     let listener = tokio::net::TcpListener::bind(addr)
         .await

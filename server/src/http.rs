@@ -16,16 +16,18 @@ mod settings;
 mod state;
 mod sync;
 pub mod throttle;
+mod warnings;
 
 use std::net::SocketAddr;
 
 use app::{
     shell,
     write::{
-        AcceptSuggestion, ChangePassword, CreateAccount, CreatePost, CreateUnit, DeclineSuggestion,
-        EndHolding, EndOtherSessions, Handover, ImportCalendar, ImportQuery, Login, PeerReview,
-        RecordMeeting, RemindSigner, ResetPassword, ResolveObjection, RosterImportQuery,
-        SaveSettings, SaveTemplate, SetAccountActive, SetRoles, SetRoundMatrix, SetSupervision,
+        AcceptSuggestion, AcceptWarning, AnswerWarning, ChangePassword, CheckWarnings,
+        CreateAccount, CreatePost, CreateUnit, DeclineSuggestion, EndHolding, EndOtherSessions,
+        Handover, ImportCalendar, ImportQuery, Login, PeerReview, RaiseWarning, RecordMeeting,
+        RemindSigner, ResetPassword, ResolveObjection, RosterImportQuery, SaveSettings,
+        SaveTemplate, SendBackWarning, SetAccountActive, SetRoles, SetRoundMatrix, SetSupervision,
         SignCommitment, StartRound, Suggestion, UnlockAccount, UpdatePost, UpdateUnit, Write as _,
         SYNC_ROUTE,
     },
@@ -94,6 +96,11 @@ pub fn router(state: AppState) -> Router {
         .route("/public/objections", post(review::file_objection))
         .route(RemindSigner::ROUTE, post(commitments::remind))
         .route(SaveTemplate::ROUTE, post(commitments::save_template))
+        .route(RaiseWarning::ROUTE, post(warnings::raise))
+        .route(CheckWarnings::ROUTE, post(warnings::check))
+        .route(AnswerWarning::ROUTE, post(warnings::answer))
+        .route(AcceptWarning::ROUTE, post(warnings::accept))
+        .route(SendBackWarning::ROUTE, post(warnings::send_back))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES));
     Router::new()
         .merge(forms)

@@ -30,3 +30,4 @@ pub mod seed;
 pub mod settings;
 pub mod store;
 pub mod sync;
+pub mod warnings;

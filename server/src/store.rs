@@ -21,6 +21,7 @@ pub mod rounds;
 pub mod settings;
 pub mod sheets;
 pub mod sync_ops;
+pub mod warnings;
 
 /// A database connection, inside a transaction or not.
 pub type Conn = sqlx::SqliteConnection;

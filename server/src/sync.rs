@@ -10,7 +10,7 @@ mod pull;
 mod push;
 mod writer;
 
-pub use pull::{commitments, pull, Kept, Page as PullPage, PullFrom};
+pub use pull::{commitments, pull, warnings, Kept, Page as PullPage, PullFrom};
 pub use push::{insert_point, Push};
 pub use writer::{Grouping, Writer};
 

@@ -19,4 +19,5 @@ mod api {
     mod rounds;
     mod seed;
     mod sync;
+    mod warnings;
 }

@@ -50,6 +50,9 @@ pub(super) fn apply_local(sheet: &mut SheetRecord, points: &mut Vec<LocalPoint>,
         Operation::SubmitSheet { .. } => sheet.stage = Stage::PeerReview,
         // Reviewers decide online; the self-check never queues a decision; a signing changes no
         // sheet; an unreadable operation exists only on the server.
-        Operation::Decide { .. } | Operation::SignCommitment { .. } | Operation::Unreadable(_) => {}
+        Operation::Decide { .. }
+        | Operation::SignCommitment { .. }
+        | Operation::AnswerWarning { .. }
+        | Operation::Unreadable(_) => {}
     }
 }

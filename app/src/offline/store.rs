@@ -222,6 +222,12 @@ impl Store {
         if response.commitments_digest.is_some() {
             replica.commitments_digest = response.commitments_digest;
         }
+        if let Some(warnings) = response.warnings {
+            replica.warnings = warnings;
+        }
+        if response.warnings_digest.is_some() {
+            replica.warnings_digest = response.warnings_digest;
+        }
         let mut outbox = self.outbox.get_untracked();
         outbox.ops.retain(|e| !by_id.contains_key(&e.id));
         let mut meta = self.meta.get_untracked();
@@ -299,6 +305,7 @@ impl Store {
                 resume_after_post: replica.resume_after_post,
                 ops: batch.clone(),
                 commitments_digest: replica.commitments_digest.clone(),
+                warnings_digest: replica.warnings_digest.clone(),
                 have: Some(replica.posts()),
             };
             match post_sync(&request).await {

@@ -41,6 +41,8 @@ fn Home(view: HomeView) -> impl IntoView {
         sets_district,
         staff_units,
         reminders,
+        warnings_link,
+        warnings_to_do,
     } = view;
     let unsigned = commitments
         .iter()
@@ -53,7 +55,7 @@ fn Home(view: HomeView) -> impl IntoView {
         .iter()
         .filter(|s| matches!(s.stage, Stage::SelfCheck | Stage::PeerReview))
         .count();
-    let total = waiting.len() + peer_queue.len() + mine_waiting + unsigned;
+    let total = waiting.len() + peer_queue.len() + mine_waiting + unsigned + warnings_to_do;
     view! {
         <TopBar user=user.clone()/>
         <main id="main" class="page">
@@ -85,8 +87,14 @@ fn Home(view: HomeView) -> impl IntoView {
                     {reminders.into_iter().map(|r| view! { <p>{r}</p> }).collect_view()}
                 </div>
             })}
-            {(edits_template || audits || manages_accounts || runs_rounds || views_org || !staff_units.is_empty()).then(|| view! {
+            {(warnings_to_do > 0).then(|| view! {
+                <div class="alert alert-warning" role="status" data-testid="warnings-to-do">
+                    <p><a href="/warnings">{format!("有 {warnings_to_do} 条廉政风险预警待您答复或审核")}</a></p>
+                </div>
+            })}
+            {(edits_template || audits || manages_accounts || runs_rounds || views_org || warnings_link || !staff_units.is_empty()).then(|| view! {
                 <p class="unit-links">
+                    {warnings_link.then(|| view! { <a href="/warnings">"廉政风险预警"</a> })}
                     {views_org.then(|| view! { <a href="/admin/org">"组织机构"</a> })}
                     {staff_units.iter().map(|u| view! { <a href=format!("/units/{}/posts", u.id)>{format!("岗位与人员（{}）", u.name)}</a> }).collect_view()}
                     {runs_rounds.then(|| view! { <a href="/rounds">"排查批次"</a> })}

@@ -130,6 +130,7 @@ pub async fn home(
         })
         .collect();
 
+    let (warnings_link, warnings_to_do) = crate::warnings::at_home(conn, principal, org).await?;
     Ok(HomeView {
         user: UserCard {
             display_name: user.display_name.clone(),
@@ -159,5 +160,7 @@ pub async fn home(
             })
             .collect(),
         reminders,
+        warnings_link,
+        warnings_to_do,
     })
 }

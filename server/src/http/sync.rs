@@ -86,11 +86,15 @@ async fn answer(
     let pull = sync::pull(&state.db, user.id, from, state.pull_page, &kept).await?;
     let (commitments, digest) =
         sync::commitments(&state.db, user.id, request.commitments_digest.as_deref()).await?;
+    let (warnings, warnings_digest) =
+        sync::warnings(&state.db, user.id, request.warnings_digest.as_deref()).await?;
     Ok(Json(SyncResponse {
         results,
         server_time: now_ms(),
         commitments,
         commitments_digest: Some(digest),
+        warnings,
+        warnings_digest: Some(warnings_digest),
         ..pull
     }))
 }

@@ -113,6 +113,8 @@ fn empty(cursor: i64, full: bool) -> SyncResponse {
         server_time: now_ms(),
         commitments: None,
         commitments_digest: None,
+        warnings: None,
+        warnings_digest: None,
         dropped: Vec::new(),
     }
 }
@@ -127,6 +129,21 @@ pub async fn commitments(
     use sha2::Digest as _;
     let mut conn = db.pool().acquire().await?;
     let list = store::commitments::for_replica(&mut conn, user_id).await?;
+    let json = serde_json::to_vec(&list).map_err(anyhow::Error::from)?;
+    let digest = hex::encode(sha2::Sha256::digest(&json));
+    let changed = known != Some(digest.as_str());
+    Ok((changed.then_some(list), digest))
+}
+
+/// The open warnings the user answers, for their replica, unless they are what the client last
+/// got (`known`), and their digest.
+pub async fn warnings(
+    db: &Db,
+    user_id: i64,
+    known: Option<&str>,
+) -> Result<(Option<Vec<domain::sync::WarningRecord>>, String)> {
+    use sha2::Digest as _;
+    let list = crate::warnings::for_replica(db, user_id).await?;
     let json = serde_json::to_vec(&list).map_err(anyhow::Error::from)?;
     let digest = hex::encode(sha2::Sha256::digest(&json));
     let changed = known != Some(digest.as_str());

@@ -234,6 +234,7 @@ impl Touched {
                 Operation::SubmitSheet { .. }
                 | Operation::Decide { .. }
                 | Operation::SignCommitment { .. }
+                | Operation::AnswerWarning { .. }
                 | Operation::Unreadable(_) => None,
             })
             .collect();
@@ -328,6 +329,24 @@ async fn apply_one(
             };
             return crate::commitments::sign_offline(conn, id, ctx.actor.user_id, signing, ctx.now)
                 .await;
+        }
+        Operation::AnswerWarning {
+            warning_id,
+            analysis,
+            measures,
+        } => {
+            let (person, org) = ctx.actor.get(conn).await?.clone();
+            let answer = crate::warnings::Step::Answer { analysis, measures };
+            return crate::warnings::answer_synced(
+                conn,
+                id,
+                &person.principal,
+                &org,
+                *warning_id,
+                answer,
+                ctx.now,
+            )
+            .await;
         }
         op => op.post_id().unwrap_or_default(),
     };
@@ -473,8 +492,8 @@ async fn apply_one(
         }
         // Answered above, before any sheet is loaded.
         Operation::Unreadable(problem) => Ok(unreadable(id, problem)),
-        Operation::SignCommitment { .. } => {
-            Err(anyhow::anyhow!("the signing {id} reached the sheet operations").into())
+        Operation::SignCommitment { .. } | Operation::AnswerWarning { .. } => {
+            Err(anyhow::anyhow!("the operation {id} reached the sheet operations").into())
         }
     }
 }

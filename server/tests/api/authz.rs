@@ -109,9 +109,56 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
         .unwrap();
 
     let round = scalar(&app, "SELECT MAX(id) FROM rounds").await;
+    // A yellow warning the commission raised about 陈静, in 区交通局.
+    let raised = app
+        .post_json(
+            "/api/warnings",
+            Some(&shenhe),
+            &json!({ "unit_id": unit, "subject": "chenjing", "level": "yellow",
+                     "source": "complaint", "reason": "群众反映驾驶员私用公车" }),
+        )
+        .await;
+    assert_eq!(raised.status(), 200);
+    let wid = scalar(&app, "SELECT id FROM warnings").await;
+    const WARNING_READERS: &[&str] = &["chenjing", "fenguan", "shenhe"];
 
     let calls = vec![
         call(Method::GET, "/api/me", Body::None, Some(SIGNED_IN)),
+        // 预警: bodies that fail the first check after the permission check (400), so the sweep
+        // changes nothing; the check now escalates nothing that is not late.
+        call(
+            Method::POST,
+            "/api/warnings",
+            Body::Json(json!({ "unit_id": unit, "subject": "", "level": "purple",
+                               "source": "complaint", "reason": "某事" })),
+            Some(&["fenguan", "shenhe"]),
+        ),
+        call(Method::POST, "/api/warnings/check", Body::Json(json!({})), Some(&["shenhe"])),
+        call(
+            Method::POST,
+            &format!("/api/warnings/{wid}/answer"),
+            Body::Json(json!({ "analysis": "", "measures": "" })),
+            Some(&["chenjing"]),
+        ),
+        call(
+            Method::POST,
+            &format!("/api/warnings/{wid}/accept"),
+            Body::Json(json!({})),
+            Some(&["shenhe"]),
+        ),
+        call(
+            Method::POST,
+            &format!("/api/warnings/{wid}/send-back"),
+            Body::Json(json!({ "reason": "" })),
+            Some(&["shenhe"]),
+        ),
+        call(Method::POST, "/api/fn/warnings", Body::Form(""), Some(SIGNED_IN)),
+        call(
+            Method::POST,
+            "/api/fn/warning",
+            Body::Form(leak(format!("id={wid}"))),
+            Some(WARNING_READERS),
+        ),
         // No units: the commission gets past the permission check to the empty-scope refusal
         // (400), so the sweep starts no round.
         call(
@@ -467,6 +514,8 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
         "/admin/org".to_owned(),
         "/admin/org/import".to_owned(),
         "/settings".to_owned(),
+        "/warnings".to_owned(),
+        format!("/warnings/{wid}"),
     ] {
         let r = app.client.get(app.url(&page)).send().await.unwrap();
         assert!(r.status().is_redirection(), "{page}: {}", r.status());

@@ -20,12 +20,14 @@ mod commitments;
 mod form;
 mod sheets;
 mod status;
+mod warnings;
 
 use attention::*;
 use commitments::*;
 use form::*;
 use sheets::*;
 use status::*;
+use warnings::*;
 
 /// Whether this device can open the self-check with no network: the service worker has stored
 /// the page and every built file, and controls the page.
@@ -74,6 +76,7 @@ pub fn view() -> impl IntoView {
             <main id="main" class="page">
                 <SyncBar/>
                 <AttentionList/>
+                <Warnings/>
                 <Commitments/>
                 <Sheets/>
             </main>
