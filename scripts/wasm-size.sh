@@ -27,7 +27,7 @@ ROUTES = [
     ("/admin/org/import", "administration"), ("/settings", "administration"),
     ("/admin/audit", "administration"), ("/commitment-template", "administration"),
     ("/rounds", "administration"), ("/rounds/{id}", "administration"),
-    ("/warnings", "records"), ("/warnings/{id}", "records"),
+    ("/warnings", "records"), ("/warnings/{id}", "records"), ("/notifications", "records"),
     ("/public", None), ("/public/units/{id}", None), ("/units/{id}/handbook", None),
     ("/verify/{token}", None),
 ]

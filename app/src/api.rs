@@ -64,6 +64,9 @@ pub struct HomeView {
     /// Warnings waiting for this user's answer or decision.
     #[serde(default)]
     pub warnings_to_do: usize,
+    /// Notifications this user has not read.
+    #[serde(default)]
+    pub unread_notifications: usize,
     /// Deadline reminders for the sheets this user must finish.
     #[serde(default)]
     pub reminders: Vec<String>,
@@ -752,6 +755,10 @@ pub mod backend {
             user: &SessionUser,
             id: i64,
         ) -> Result<supervision::WarningView, ApiError>;
+        async fn notifications(
+            &self,
+            user: &SessionUser,
+        ) -> Result<supervision::NotificationsView, ApiError>;
     }
 
     /// This site's origin for links printed on paper, as the server was told it

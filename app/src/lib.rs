@@ -101,6 +101,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/rounds/:id") view={Lazy::<RoundRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/warnings") view={Lazy::<WarningsRoute>::new()}/>
                 <Route path=path!("/warnings/:id") view={Lazy::<WarningRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()}/>
                 <Route path=path!("/verify/:token") view={Lazy::<VerifyRoute>::new()} ssr=SsrMode::Async/>
                 // These render completely before the first byte: readable without wasm, and ready
                 // for print.
@@ -135,4 +136,5 @@ pub fn requires_login(path: &str) -> bool {
         || path.starts_with("/rounds/")
         || path == "/warnings"
         || path.starts_with("/warnings/")
+        || path == "/notifications"
 }

@@ -42,6 +42,7 @@ pub(crate) enum Page {
     PublicUnit,
     Warnings,
     Warning,
+    Notifications,
 }
 
 /// A page's view, marked [`Hydrated`] at its end.
@@ -96,7 +97,7 @@ fn administration(page: Page) -> AnyView {
 /// Records anyone may read and print: the public notice, a unit's handbook, a commitment's
 /// verification page. Opened directly they need no wasm at all (the server sends them without
 /// it); this chunk serves them when reached from another page of the app. The early warnings
-/// and their printed notices ride here too: a sixth group of their own split the code the
+/// with their printed notices, and the notifications, ride here too: a sixth group of their own split the code the
 /// groups share into more chunks and cost every everyday page 14 KB (docs/benchmarks.md).
 #[leptos::lazy]
 fn records(page: Page) -> AnyView {
@@ -106,6 +107,7 @@ fn records(page: Page) -> AnyView {
         Page::PublicUnit => with_mark(view! { <pages::PublicUnitPage/> }),
         Page::Warnings => with_mark(view! { <pages::WarningsPage/> }),
         Page::Warning => with_mark(view! { <pages::WarningPage/> }),
+        Page::Notifications => with_mark(view! { <pages::NotificationsPage/> }),
         _ => with_mark(view! { <pages::VerifyPage/> }),
     }
 }
@@ -185,6 +187,7 @@ routes! {
     PublicUnitRoute => records(PublicUnit),
     WarningsRoute => records(Warnings),
     WarningRoute => records(Warning),
+    NotificationsRoute => records(Notifications),
 }
 
 /// Marks `<body data-hydrated>` once the page it ends is interactive: its effect runs after the

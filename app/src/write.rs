@@ -728,3 +728,15 @@ impl Write for CheckWarnings {
     const ROUTE: &'static str = "/api/warnings/check";
     type Reply = WarningsChecked;
 }
+
+/// Marks the signed-in user's notifications read, up to the newest they were shown (one that
+/// arrived meanwhile stays unread).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MarkNotificationsRead {
+    pub up_to: i64,
+}
+
+impl Write for MarkNotificationsRead {
+    const ROUTE: &'static str = "/api/notifications/read";
+    type Reply = Done;
+}

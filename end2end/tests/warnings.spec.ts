@@ -35,6 +35,17 @@ test('a yellow warning is answered offline, sent back, escalates to red when lat
   // 陈静 sees it on her home page and on the warning's page; she answers in the self-check,
   // which keeps the warnings she answers on the phone, with no network.
   const holder = await person(browser, base, 'chenjing', '/');
+  // The warning arrived as a notification too; reading the list and marking it read.
+  await expect(holder.getByTestId('notifications-link')).toHaveText(/^通知（\d+ 条未读）$/);
+  await holder.getByTestId('notifications-link').click();
+  await expect(holder).toHaveURL(/\/notifications$/);
+  await hydrated(holder);
+  await expect(holder.getByTestId('notification').first()).toContainText(number);
+  await holder.getByRole('button', { name: '全部标为已读' }).click();
+  await expect(holder.getByTestId('unread-count')).toHaveText('未读 0 条');
+  await holder.goto('/');
+  await hydrated(holder);
+  await expect(holder.getByTestId('notifications-link')).toHaveText('通知');
   await holder.getByTestId('warnings-to-do').getByRole('link').click();
   await expect(holder).toHaveURL(/\/warnings$/);
   await hydrated(holder);

@@ -14,7 +14,7 @@ use app::{
     api::{
         backend::Backend,
         district::{OrgView, RoleGrant, SettingsView},
-        supervision::{WarningView, WarningsView},
+        supervision::{NotificationsView, WarningView, WarningsView},
         AccountView, AuditStatus, CommitmentView, HandbookView, HomeView, PublicUnitLink,
         PublicUnitView, RollupView, RoundProgressView, RoundsView, SessionUser, SessionView,
         SheetView, TemplateView, UnitPostsView, VerificationView,
@@ -274,5 +274,9 @@ impl Backend for DbBackend {
 
     async fn warning(&self, user: &SessionUser, id: i64) -> Result<WarningView, ApiError> {
         api(crate::warnings::view(&self.db, user.id, id, crate::db::now_ms()).await)
+    }
+
+    async fn notifications(&self, user: &SessionUser) -> Result<NotificationsView, ApiError> {
+        api(crate::notifications::list(&self.db, user.id).await)
     }
 }

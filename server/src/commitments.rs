@@ -401,7 +401,8 @@ pub async fn sign_offline(
     })
 }
 
-/// Reminds the signer of an unsigned commitment; for those who oversee its unit.
+/// Reminds the signer of an unsigned commitment (a notification in the app); for those who
+/// oversee its unit.
 pub async fn remind(db: &Db, user: &SessionUser, id: i64) -> Result<()> {
     let person = db.directory().person(user.id).await?;
     let org = db.directory().org().await?;
@@ -418,7 +419,20 @@ pub async fn remind(db: &Db, user: &SessionUser, id: i64) -> Result<()> {
     if signed {
         return Err(Error::refused("already_signed", "该承诺书已签署，无需提醒"));
     }
-    store::commitments::mark_reminded(&mut tx, id, now_ms()).await?;
+    let now = now_ms();
+    store::commitments::mark_reminded(&mut tx, id, now).await?;
+    // The reminder reaches the signer: a notification in the app.
+    if let Some(c) = store::commitments::for_signing(&mut tx, id).await? {
+        store::notifications::insert(
+            &mut tx,
+            &[c.user_id],
+            store::notifications::Kind::CommitmentReminder,
+            &format!("{}提醒您签署《{}》", user.display_name, c.title),
+            &format!("/commitments/{id}"),
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(())
 }

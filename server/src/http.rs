@@ -25,11 +25,11 @@ use app::{
     write::{
         AcceptSuggestion, AcceptWarning, AnswerWarning, ChangePassword, CheckWarnings,
         CreateAccount, CreatePost, CreateUnit, DeclineSuggestion, EndHolding, EndOtherSessions,
-        Handover, ImportCalendar, ImportQuery, Login, PeerReview, RaiseWarning, RecordMeeting,
-        RemindSigner, ResetPassword, ResolveObjection, RosterImportQuery, SaveSettings,
-        SaveTemplate, SendBackWarning, SetAccountActive, SetRoles, SetRoundMatrix, SetSupervision,
-        SignCommitment, StartRound, Suggestion, UnlockAccount, UpdatePost, UpdateUnit, Write as _,
-        SYNC_ROUTE,
+        Handover, ImportCalendar, ImportQuery, Login, MarkNotificationsRead, PeerReview,
+        RaiseWarning, RecordMeeting, RemindSigner, ResetPassword, ResolveObjection,
+        RosterImportQuery, SaveSettings, SaveTemplate, SendBackWarning, SetAccountActive, SetRoles,
+        SetRoundMatrix, SetSupervision, SignCommitment, StartRound, Suggestion, UnlockAccount,
+        UpdatePost, UpdateUnit, Write as _, SYNC_ROUTE,
     },
     App,
 };
@@ -101,6 +101,10 @@ pub fn router(state: AppState) -> Router {
         .route(AnswerWarning::ROUTE, post(warnings::answer))
         .route(AcceptWarning::ROUTE, post(warnings::accept))
         .route(SendBackWarning::ROUTE, post(warnings::send_back))
+        .route(
+            MarkNotificationsRead::ROUTE,
+            post(warnings::read_notifications),
+        )
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES));
     Router::new()
         .merge(forms)

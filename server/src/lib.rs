@@ -21,6 +21,7 @@ pub mod exchange;
 pub mod holders;
 pub mod http;
 pub mod net;
+pub mod notifications;
 pub mod org;
 pub mod review;
 pub mod roster;

@@ -23,6 +23,7 @@ use app::{
 };
 use domain::{
     access::{Principal, WarningParties},
+    account::Role,
     ids::{OrgUnitId, UserId},
     risk::IsoDate,
     warning::{self, Escalation, Event, Warning},
@@ -35,7 +36,7 @@ use crate::{
     directory::Org,
     error::{Error, Result},
     store::{
-        self,
+        self, notifications as notice,
         warnings::{EventKind, NewEvent, NewWarningRow, WarningRow},
         Conn,
     },
@@ -50,6 +51,32 @@ fn parties(row: &WarningRow) -> WarningParties {
         subject: row.subject_id.map(UserId),
         unit: OrgUnitId(row.unit_id),
     }
+}
+
+/// The people who hold `role` over `unit`.
+async fn holders_of(conn: &mut Conn, org: &Org, role: Role, unit: i64) -> Result<Vec<i64>> {
+    let mut users: Vec<i64> = store::org::all_roles(conn)
+        .await?
+        .into_iter()
+        .filter(|(_, r, scope)| {
+            *r == role && org.tree.is_within(OrgUnitId(unit), OrgUnitId(*scope))
+        })
+        .map(|(user, _, _)| user)
+        .collect();
+    users.dedup();
+    Ok(users)
+}
+
+/// Who answers a warning: the person warned, or the unit's liaisons.
+async fn answerers(conn: &mut Conn, org: &Org, row: &WarningRow) -> Result<Vec<i64>> {
+    match row.subject_id {
+        Some(person) => Ok(vec![person]),
+        None => holders_of(conn, org, Role::UnitLiaison, row.unit_id).await,
+    }
+}
+
+fn link(id: i64) -> String {
+    format!("/warnings/{id}")
 }
 
 fn number(row: &WarningRow) -> String {
@@ -173,6 +200,24 @@ pub async fn raise(
             "reason": checked.reason.as_str(),
             "due": checked.due.to_string(),
         }),
+        now,
+    )
+    .await?;
+    let to: Vec<i64> = match subject_id {
+        Some(person) => vec![person],
+        None => holders_of(&mut tx, &org, Role::UnitLiaison, unit.0).await?,
+    };
+    store::notifications::insert(
+        &mut tx,
+        &to,
+        notice::Kind::WarningRaised,
+        &format!(
+            "您收到{}{number}（{}），请于 {} 前提交书面答复",
+            checked.level.label(),
+            checked.handling.label(),
+            checked.due
+        ),
+        &link(id),
         now,
     )
     .await?;
@@ -324,8 +369,32 @@ async fn step_in(
         now,
     )
     .await?;
+    let addressee = row.subject.clone().unwrap_or_else(|| row.unit.clone());
+    let number = number(&row);
+    let (to, what, text) = match (&answer, &send_back) {
+        (Some(_), _) => (
+            row.issuer_id.into_iter().collect(),
+            notice::Kind::WarningAnswered,
+            format!("{addressee}已提交预警{number}的书面答复，请审核"),
+        ),
+        (None, Some(reason)) => (
+            answerers(conn, org, &row).await?,
+            notice::Kind::WarningSentBack,
+            format!(
+                "预警{number}的答复被退回重订：{}。请于 {} 前重新答复",
+                reason.as_str(),
+                after.due
+            ),
+        ),
+        (None, None) => (
+            answerers(conn, org, &row).await?,
+            notice::Kind::WarningAccepted,
+            format!("预警{number}的书面答复已审核通过，预警办结"),
+        ),
+    };
+    store::notifications::insert(conn, &to, what, &text, &link(id), now).await?;
     if let Some(escalation) = escalation {
-        record_escalation(conn, &row, &after, escalation, Some(user_id), now).await?;
+        record_escalation(conn, org, &row, &after, escalation, Some(user_id), now).await?;
     }
     tracing::info!(warning = id, ?kind, "warning step");
     Ok(WarningStep {
@@ -338,13 +407,13 @@ async fn step_in(
 /// Records a level change: an event on the warning and an audit entry naming its cause.
 async fn record_escalation(
     conn: &mut Conn,
+    org: &Org,
     row: &WarningRow,
     after: &Warning,
     escalation: Escalation,
     actor: Option<i64>,
     now: i64,
 ) -> Result<()> {
-    let cause = escalation.cause.label();
     store::warnings::insert_event(
         conn,
         &NewEvent {
@@ -352,7 +421,7 @@ async fn record_escalation(
             kind: EventKind::Escalated,
             actor_id: actor,
             level: escalation.to,
-            note: Some(cause),
+            note: Some(escalation.cause.label()),
             measures: None,
             now,
         },
@@ -373,6 +442,38 @@ async fn record_escalation(
         now,
     )
     .await?;
+    // The person (or unit) is told, and so is the leader in charge of the unit.
+    let number = number(row);
+    let cause = escalation.cause.label();
+    let to = escalation.to.label();
+    let answering = answerers(conn, org, row).await?;
+    store::notifications::insert(
+        conn,
+        &answering,
+        notice::Kind::WarningEscalated,
+        &format!(
+            "预警{number}因{cause}升为{to}，请于 {} 前提交书面答复",
+            after.due
+        ),
+        &link(row.id),
+        now,
+    )
+    .await?;
+    let addressee = row.subject.clone().unwrap_or_else(|| row.unit.clone());
+    let leaders: Vec<i64> = holders_of(conn, org, Role::LeaderInCharge, row.unit_id)
+        .await?
+        .into_iter()
+        .filter(|leader| Some(*leader) != row.subject_id)
+        .collect();
+    store::notifications::insert(
+        conn,
+        &leaders,
+        notice::Kind::WarningEscalated,
+        &format!("您分管的{addressee}的预警{number}因{cause}升为{to}"),
+        &link(row.id),
+        now,
+    )
+    .await?;
     tracing::info!(
         warning = row.id,
         from = escalation.from.code(),
@@ -388,6 +489,7 @@ async fn record_escalation(
 /// none for the schedule. Run twice, it escalates once: the escalation sets a new due day.
 pub async fn check(db: &Db, actor: Option<i64>, now: i64) -> Result<WarningsChecked> {
     let today = IsoDate::of_instant(now);
+    let org = db.directory().org().await?;
     let mut tx = db.begin_write().await?;
     let mut escalated = 0;
     for row in store::warnings::overdue(&mut tx, &today.to_string()).await? {
@@ -397,7 +499,7 @@ pub async fn check(db: &Db, actor: Option<i64>, now: i64) -> Result<WarningsChec
             .map_err(|refusal| Error::refused(refusal.code(), refusal.to_string()))?;
         if let Some(escalation) = escalation {
             store::warnings::set_state(&mut tx, row.id, &after, now).await?;
-            record_escalation(&mut tx, &row, &after, escalation, actor, now).await?;
+            record_escalation(&mut tx, &org, &row, &after, escalation, actor, now).await?;
             escalated += 1;
         }
     }

@@ -126,3 +126,30 @@ pub async fn load_warning(id: i64) -> Result<WarningView, ApiError> {
     let user = backend::require_user()?;
     backend::get()?.warning(&user, id).await
 }
+
+/// 通知: what arrived for the signed-in user, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationsView {
+    pub unread: usize,
+    pub items: Vec<NotificationView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationView {
+    pub id: i64,
+    /// 预警, 答复被退回, 预警升级, 承诺书签署提醒, …
+    pub what: String,
+    pub text: String,
+    /// The page it is about.
+    pub link: String,
+    /// `YYYY-MM-DD HH:MM`, China time.
+    pub at: String,
+    pub read: bool,
+}
+
+/// The signed-in user's notifications.
+#[server(prefix = "/api/fn", endpoint = "notifications")]
+pub async fn load_notifications() -> Result<NotificationsView, ApiError> {
+    let user = backend::require_user()?;
+    backend::get()?.notifications(&user).await
+}

@@ -131,6 +131,7 @@ pub async fn home(
         .collect();
 
     let (warnings_link, warnings_to_do) = crate::warnings::at_home(conn, principal, org).await?;
+    let unread_notifications = crate::notifications::unread(conn, user.id).await?;
     Ok(HomeView {
         user: UserCard {
             display_name: user.display_name.clone(),
@@ -162,5 +163,6 @@ pub async fn home(
         reminders,
         warnings_link,
         warnings_to_do,
+        unread_notifications,
     })
 }

@@ -1,11 +1,12 @@
-//! Warning endpoints (预警): raise, answer, accept, send back, and the commission's check now. The
-//! work, with its permission checks, is done by [`crate::warnings`].
+//! Warning endpoints (预警): raise, answer, accept, send back, and the commission's check now; and
+//! marking one's notifications read. The work, with its permission checks, is done by
+//! [`crate::warnings`] and [`crate::notifications`].
 
 use app::{
     api::SessionUser,
     write::{
-        AcceptWarning, AnswerWarning, CheckWarnings, RaiseWarning, SendBackWarning, WarningRaised,
-        WarningStep, Write,
+        AcceptWarning, AnswerWarning, CheckWarnings, Done, MarkNotificationsRead, RaiseWarning,
+        SendBackWarning, WarningRaised, WarningStep, Write,
     },
 };
 use axum::{
@@ -90,4 +91,15 @@ pub async fn check(
     Ok(Json(
         warnings::check_now(&state.db, user.id, now_ms()).await?,
     ))
+}
+
+/// `POST /api/notifications/read`: marks the user's own notifications read.
+pub async fn read_notifications(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    Json(body): Json<MarkNotificationsRead>,
+) -> Result<Json<Done>, HttpError> {
+    let user = signed_in(user)?;
+    crate::notifications::mark_read(&state.db, user.id, body.up_to, now_ms()).await?;
+    Ok(Json(Done::YES))
 }

@@ -153,6 +153,14 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
             Some(&["shenhe"]),
         ),
         call(Method::POST, "/api/fn/warnings", Body::Form(""), Some(SIGNED_IN)),
+        // One's own notifications: every signed-in user, nobody else's.
+        call(Method::POST, "/api/fn/notifications", Body::Form(""), Some(SIGNED_IN)),
+        call(
+            Method::POST,
+            "/api/notifications/read",
+            Body::Json(json!({ "up_to": 0 })),
+            Some(SIGNED_IN),
+        ),
         call(
             Method::POST,
             "/api/fn/warning",
@@ -516,6 +524,7 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
         "/settings".to_owned(),
         "/warnings".to_owned(),
         format!("/warnings/{wid}"),
+        "/notifications".to_owned(),
     ] {
         let r = app.client.get(app.url(&page)).send().await.unwrap();
         assert!(r.status().is_redirection(), "{page}: {}", r.status());

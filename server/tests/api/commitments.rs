@@ -68,6 +68,27 @@ async fn a_commitment_is_signed_with_the_password_sealed_and_never_changes() {
     assert!(body.contains("本人陈静，现任区交通局驾驶员"), "{body}");
     assert!(body.contains("防控措施："));
 
+    // The liaison's reminder reaches 陈静 as a notification leading to the commitment.
+    let lianluo = app.session_cookie("lianluo").await;
+    let reminded = app
+        .post_json(
+            &format!("/api/commitments/{id}/remind"),
+            Some(&lianluo),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(reminded.status(), 200);
+    let chenjing = app.session_cookie("chenjing").await;
+    let told: Value = app
+        .server_fn("notifications", Some(&chenjing), "")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(told["unread"], 1);
+    assert_eq!(told["items"][0]["what"], "承诺书签署提醒");
+    assert_eq!(told["items"][0]["link"], format!("/commitments/{id}"));
+
     let path = format!("/api/commitments/{id}/sign");
     // Someone else cannot sign it; a wrong password signs nothing.
     let lina = app.session_cookie("lina").await;

@@ -436,3 +436,78 @@ async fn an_answer_written_offline_syncs_exactly_once_and_comes_with_the_replica
     assert_eq!(back["warnings"][0]["sent_back"], "整改措施未写时限");
     assert_eq!(back["warnings"][0]["answered"], false);
 }
+
+async fn notifications(app: &TestApp, cookie: &str) -> Value {
+    let r = app.server_fn("notifications", Some(cookie), "").await;
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn notifications_reach_the_person_the_issuer_and_the_leader_in_charge() {
+    let app = spawn_app().await;
+    let shenhe = app.session_cookie("shenhe").await;
+    let chenjing = app.session_cookie("chenjing").await;
+    let fenguan = app.session_cookie("fenguan").await;
+    let transport = unit(&app, "区交通局").await;
+    let (id, number) = raise(&app, &shenhe, &yellow(transport, "chenjing")).await;
+    let mine = notifications(&app, &chenjing).await;
+    assert_eq!(mine["unread"], 1);
+    assert!(mine["items"][0]["text"].as_str().unwrap().contains(&number));
+    assert_eq!(mine["items"][0]["link"], format!("/warnings/{id}"));
+    // Answered: the issuer is told. Sent back twice: the person each time, and on the
+    // escalation the leader in charge of the unit too.
+    for round in 0..2 {
+        app.post_json(
+            &format!("/api/warnings/{id}/answer"),
+            Some(&chenjing),
+            &answer(),
+        )
+        .await;
+        let r = app
+            .post_json(
+                &format!("/api/warnings/{id}/send-back"),
+                Some(&shenhe),
+                &json!({ "reason": format!("第 {} 次退回：措施不具体", round + 1) }),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+    let issuer = notifications(&app, &shenhe).await;
+    assert_eq!(issuer["unread"], 2);
+    assert_eq!(issuer["items"][0]["what"], "预警答复待审核");
+    let person = notifications(&app, &chenjing).await;
+    let whats: Vec<&str> = person["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["what"].as_str().unwrap())
+        .collect();
+    assert_eq!(whats, ["预警升级", "答复被退回", "答复被退回", "预警"]);
+    let leader = notifications(&app, &fenguan).await;
+    assert_eq!(leader["unread"], 1);
+    assert!(leader["items"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("升为红色预警"));
+    // Marked read up to the newest shown: one's own only.
+    let newest = person["items"][0]["id"].as_i64().unwrap();
+    let leaders_newest = leader["items"][0]["id"].as_i64().unwrap();
+    let r = app
+        .post_json(
+            "/api/notifications/read",
+            Some(&fenguan),
+            &json!({ "up_to": leaders_newest }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(notifications(&app, &chenjing).await["unread"], 4);
+    app.post_json(
+        "/api/notifications/read",
+        Some(&chenjing),
+        &json!({ "up_to": newest }),
+    )
+    .await;
+    assert_eq!(notifications(&app, &chenjing).await["unread"], 0);
+    assert_eq!(notifications(&app, &fenguan).await["unread"], 0);
+}
