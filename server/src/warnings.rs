@@ -541,9 +541,18 @@ pub async fn for_replica(db: &Db, user_id: i64) -> Result<Vec<domain::sync::Warn
     let person = db.directory().person(user_id).await?;
     let org = db.directory().org().await?;
     let principal = &person.principal;
+    // Every sync asks: only the user's own warnings and those to the units they are liaison of
+    // are read, then the rule decides.
+    let liaison_units: Vec<i64> = principal
+        .roles
+        .iter()
+        .filter(|a| a.role == Role::UnitLiaison)
+        .flat_map(|a| org.tree.subtree(a.scope))
+        .map(|u| u.0)
+        .collect();
     let mut conn = db.pool().acquire().await?;
     let mut records = Vec::new();
-    for row in store::warnings::all(&mut conn).await? {
+    for row in store::warnings::open_for(&mut conn, user_id, &liaison_units).await? {
         if row.state.status == warning::Status::Closed
             || !principal.may_answer_warning(&org.tree, &parties(&row))
         {

@@ -7,7 +7,7 @@ use domain::{
     warning::{Handling, Level, Source, Status, Warning},
 };
 
-use super::Conn;
+use super::{json_list, Conn};
 use crate::error::corrupt;
 
 /// A warning as stored, with the names its pages show.
@@ -64,14 +64,17 @@ enum Which<'a> {
     All,
     /// Awaiting an answer due before this day.
     OverdueOn(&'a str),
+    /// Open, and addressed to this person or to one of these units (a JSON list).
+    OpenFor(i64, &'a str),
 }
 
 /// The one read of warnings, joined with the names shown: open ones first, newest first.
 async fn select(conn: &mut Conn, which: Which<'_>) -> anyhow::Result<Vec<WarningRow>> {
-    let (id, before) = match which {
-        Which::One(id) => (Some(id), None),
-        Which::All => (None, None),
-        Which::OverdueOn(day) => (None, Some(day)),
+    let (id, before, person, units) = match which {
+        Which::One(id) => (Some(id), None, None, None),
+        Which::All => (None, None, None, None),
+        Which::OverdueOn(day) => (None, Some(day), None, None),
+        Which::OpenFor(person, units) => (None, None, Some(person), Some(units)),
     };
     sqlx::query!(
         r#"SELECT w.id AS "id!: i64", w.year AS "year!: i64", w.seq AS "seq!: i64",
@@ -88,9 +91,14 @@ async fn select(conn: &mut Conn, which: Which<'_>) -> anyhow::Result<Vec<Warning
            LEFT JOIN users i ON i.id = w.issuer_id
            WHERE (?1 IS NULL OR w.id = ?1)
              AND (?2 IS NULL OR (w.status = 'awaiting_answer' AND w.due < ?2))
+             AND (?3 IS NULL OR (w.status <> 'closed'
+                  AND (w.subject_id = ?3
+                       OR (w.subject_id IS NULL AND w.unit_id IN (SELECT value FROM json_each(?4))))))
            ORDER BY w.status = 'closed', w.year DESC, w.seq DESC"#,
         id,
-        before
+        before,
+        person,
+        units
     )
     .fetch_all(&mut *conn)
     .await
@@ -140,6 +148,18 @@ pub async fn all(conn: &mut Conn) -> anyhow::Result<Vec<WarningRow>> {
 #[tracing::instrument(level = "debug", skip(conn))]
 pub async fn overdue(conn: &mut Conn, today: &str) -> anyhow::Result<Vec<WarningRow>> {
     select(conn, Which::OverdueOn(today)).await
+}
+
+/// The open warnings addressed to `person`, or to the unit itself for any of `units`: those the
+/// person might answer (the caller applies `Principal::may_answer_warning`).
+#[tracing::instrument(level = "debug", skip(conn, units))]
+pub async fn open_for(
+    conn: &mut Conn,
+    person: i64,
+    units: &[i64],
+) -> anyhow::Result<Vec<WarningRow>> {
+    let units = json_list(units)?;
+    select(conn, Which::OpenFor(person, &units)).await
 }
 
 /// A warning to insert.
