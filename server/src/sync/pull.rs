@@ -126,13 +126,9 @@ pub async fn commitments(
     user_id: i64,
     known: Option<&str>,
 ) -> Result<(Option<Vec<CommitmentRecord>>, String)> {
-    use sha2::Digest as _;
     let mut conn = db.pool().acquire().await?;
     let list = store::commitments::for_replica(&mut conn, user_id).await?;
-    let json = serde_json::to_vec(&list).map_err(anyhow::Error::from)?;
-    let digest = hex::encode(sha2::Sha256::digest(&json));
-    let changed = known != Some(digest.as_str());
-    Ok((changed.then_some(list), digest))
+    unless_known(list, known)
 }
 
 /// The open warnings the user answers, for their replica, unless they are what the client last
@@ -142,8 +138,17 @@ pub async fn warnings(
     user_id: i64,
     known: Option<&str>,
 ) -> Result<(Option<Vec<domain::sync::WarningRecord>>, String)> {
-    use sha2::Digest as _;
     let list = crate::warnings::for_replica(db, user_id).await?;
+    unless_known(list, known)
+}
+
+/// A list the replica replaces whole, with its digest (SHA-256 of its JSON); the list itself
+/// only when the client's `known` digest differs.
+fn unless_known<T: serde::Serialize>(
+    list: Vec<T>,
+    known: Option<&str>,
+) -> Result<(Option<Vec<T>>, String)> {
+    use sha2::Digest as _;
     let json = serde_json::to_vec(&list).map_err(anyhow::Error::from)?;
     let digest = hex::encode(sha2::Sha256::digest(&json));
     let changed = known != Some(digest.as_str());
