@@ -713,15 +713,39 @@ pub struct WarningStep {
     pub escalated: bool,
 }
 
-/// The commission runs the schedule's check now: every answer overdue takes its warning a level
-/// up (once; a check run twice the same day changes nothing more).
+/// The commission runs the schedule's check now: the switched-on rules raise the warnings they
+/// find (each cause once), and every answer overdue takes its warning a level up (once; a check
+/// run twice the same day changes nothing more).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckWarnings {}
 
 /// What a check did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WarningsChecked {
+    /// Warnings the rules raised.
+    pub raised: usize,
     pub escalated: usize,
+}
+
+/// One 预警规则 as the settings form sends it: the rule's kind code, on or off, its threshold in
+/// days and the level of its warnings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WarningRuleInput {
+    pub kind: String,
+    pub enabled: bool,
+    pub days: i64,
+    pub level: String,
+}
+
+/// 保存预警规则: the rules named are replaced; the others stay as they are.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SaveWarningRules {
+    pub rules: Vec<WarningRuleInput>,
+}
+
+impl Write for SaveWarningRules {
+    const ROUTE: &'static str = "/api/settings/warning-rules";
+    type Reply = Done;
 }
 
 impl Write for CheckWarnings {

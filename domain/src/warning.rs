@@ -7,6 +7,8 @@
 //! what it returns and records the [`Escalation`] it reports. The clock is always the caller's
 //! `today`, so the ladder is tested on any day.
 
+pub mod rules;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -172,16 +174,21 @@ pub enum Source {
     Inspection,
     /// 审计发现
     Audit,
+    /// 规则预警: raised by one of the commission's rules ([`rules`]), never by hand.
+    Rule,
 }
 
 impl Source {
-    pub const ALL: [Self; 3] = [Self::Complaint, Self::Inspection, Self::Audit];
+    pub const ALL: [Self; 4] = [Self::Complaint, Self::Inspection, Self::Audit, Self::Rule];
+    /// The sources a person may name when raising a warning by hand.
+    pub const BY_HAND: [Self; 3] = [Self::Complaint, Self::Inspection, Self::Audit];
 
     pub fn code(self) -> &'static str {
         match self {
             Self::Complaint => "complaint",
             Self::Inspection => "inspection",
             Self::Audit => "audit",
+            Self::Rule => "rule",
         }
     }
 
@@ -195,12 +202,13 @@ impl Source {
             Self::Complaint => "信访举报",
             Self::Inspection => "监督检查",
             Self::Audit => "审计发现",
+            Self::Rule => "规则预警",
         }
     }
 
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let raw = raw.trim();
-        Self::ALL
+        Self::BY_HAND
             .into_iter()
             .find(|s| raw == s.code() || raw == s.label())
             .ok_or_else(|| {
@@ -800,5 +808,8 @@ mod tests {
             assert_eq!(Source::from_code(source.code()), Some(source));
         }
         assert_eq!(Level::from_code("黄色预警"), None, "a code, never a label");
+        // Only a rule raises a rule's warning.
+        assert!(Source::parse("rule").is_err());
+        assert!(Source::parse("规则预警").is_err());
     }
 }

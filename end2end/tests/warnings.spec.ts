@@ -90,7 +90,7 @@ test('a yellow warning is answered offline, sent back, escalates to red when lat
   sql(`UPDATE warnings SET due = '2000-01-01' WHERE id = ${id}`);
   await commission.goto('/warnings');
   await hydrated(commission);
-  await commission.getByRole('button', { name: '立即检查逾期答复' }).click();
+  await commission.getByRole('button', { name: '立即检查' }).click();
   await expect(commission.getByRole('status').filter({ hasText: '已检查' })).toContainText('因逾期未答复升级');
   await expect(commission.locator('tr', { hasText: number })).toContainText('红色预警');
   await holder.goto(`/warnings/${id}`);

@@ -27,9 +27,9 @@ use app::{
         CreateAccount, CreatePost, CreateUnit, DeclineSuggestion, EndHolding, EndOtherSessions,
         Handover, ImportCalendar, ImportQuery, Login, MarkNotificationsRead, PeerReview,
         RaiseWarning, RecordMeeting, RemindSigner, ResetPassword, ResolveObjection,
-        RosterImportQuery, SaveSettings, SaveTemplate, SendBackWarning, SetAccountActive, SetRoles,
-        SetRoundMatrix, SetSupervision, SignCommitment, StartRound, Suggestion, UnlockAccount,
-        UpdatePost, UpdateUnit, Write as _, SYNC_ROUTE,
+        RosterImportQuery, SaveSettings, SaveTemplate, SaveWarningRules, SendBackWarning,
+        SetAccountActive, SetRoles, SetRoundMatrix, SetSupervision, SignCommitment, StartRound,
+        Suggestion, UnlockAccount, UpdatePost, UpdateUnit, Write as _, SYNC_ROUTE,
     },
     App,
 };
@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route(UpdatePost::ROUTE, post(org::update_post))
         .route(SaveSettings::ROUTE, post(settings::save))
         .route(ImportCalendar::ROUTE, post(settings::calendar))
+        .route(SaveWarningRules::ROUTE, post(settings::warning_rules))
         .route(SetRoundMatrix::ROUTE, post(settings::round_matrix))
         .route(Handover::ROUTE, post(holders::handover))
         .route(EndHolding::ROUTE, post(holders::end))

@@ -43,6 +43,7 @@ pub async fn view(db: &Db, user: &SessionUser, now: i64) -> Result<SettingsView>
         notice_days: notice_days.get(),
         cadence,
         calendar: store::settings::calendar(&mut conn).await?,
+        rules: crate::warnings::rules::current(&mut conn).await?,
         may_edit: principal.may_set_district_settings(),
         today: IsoDate::of_instant(now).to_string(),
     })

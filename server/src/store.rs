@@ -22,6 +22,7 @@ pub mod rounds;
 pub mod settings;
 pub mod sheets;
 pub mod sync_ops;
+pub mod warning_rules;
 pub mod warnings;
 
 /// A database connection, inside a transaction or not.

@@ -22,7 +22,7 @@ use app::{
     write::{RaiseWarning, WarningRaised, WarningStep, WarningsChecked},
 };
 use domain::{
-    access::{Principal, WarningParties},
+    access::Principal,
     account::Role,
     ids::{OrgUnitId, UserId},
     risk::IsoDate,
@@ -42,46 +42,13 @@ use crate::{
     },
 };
 
+mod record;
+pub mod rules;
+
+use record::{answerers, deciders, holders_of, link, number, parties};
+
 /// How often the schedule looks for late answers.
 pub const CHECK_EVERY: Duration = Duration::from_secs(10 * 60);
-
-fn parties(row: &WarningRow) -> WarningParties {
-    WarningParties {
-        issuer: row.issuer_id.map(UserId),
-        subject: row.subject_id.map(UserId),
-        unit: OrgUnitId(row.unit_id),
-    }
-}
-
-/// The people who hold `role` over `unit`.
-async fn holders_of(conn: &mut Conn, org: &Org, role: Role, unit: i64) -> Result<Vec<i64>> {
-    let mut users: Vec<i64> = store::org::all_roles(conn)
-        .await?
-        .into_iter()
-        .filter(|(_, r, scope)| {
-            *r == role && org.tree.is_within(OrgUnitId(unit), OrgUnitId(*scope))
-        })
-        .map(|(user, _, _)| user)
-        .collect();
-    users.dedup();
-    Ok(users)
-}
-
-/// Who answers a warning: the person warned, or the unit's liaisons.
-async fn answerers(conn: &mut Conn, org: &Org, row: &WarningRow) -> Result<Vec<i64>> {
-    match row.subject_id {
-        Some(person) => Ok(vec![person]),
-        None => holders_of(conn, org, Role::UnitLiaison, row.unit_id).await,
-    }
-}
-
-fn link(id: i64) -> String {
-    format!("/warnings/{id}")
-}
-
-fn number(row: &WarningRow) -> String {
-    warning::number(u16::try_from(row.year).unwrap_or(0), row.seq)
-}
 
 /// The warning, for a user who may read it; a warning they may not read does not exist for them.
 async fn readable(
@@ -167,60 +134,20 @@ pub async fn raise(
         source_ref: checked.source_ref.as_ref().map(|r| r.as_str()),
         reason: checked.reason.as_str(),
         due: checked.due,
+        rule: None,
         now,
     };
-    let (id, seq) = store::warnings::insert(&mut tx, &new).await?;
-    let number = warning::number(today.year(), seq);
-    store::warnings::insert_event(
-        &mut tx,
-        &NewEvent {
-            warning_id: id,
-            kind: EventKind::Raised,
-            actor_id: Some(user_id),
-            level: checked.level,
-            note: Some(checked.reason.as_str()),
-            measures: None,
-            now,
-        },
-    )
-    .await?;
-    audit::append(
-        &mut tx,
-        "warning_raised",
-        Some(user_id),
-        &format!("warning:{id}"),
-        &json!({
-            "number": number,
-            "unit": unit.0,
-            "subject": subject.as_ref().map(|a| a.username.clone()),
-            "level": checked.level.code(),
-            "handling": checked.handling.code(),
-            "source": checked.source.code(),
-            "source_ref": checked.source_ref.as_ref().map(|r| r.as_str()),
-            "reason": checked.reason.as_str(),
-            "due": checked.due.to_string(),
-        }),
-        now,
-    )
-    .await?;
-    let to: Vec<i64> = match subject_id {
-        Some(person) => vec![person],
-        None => holders_of(&mut tx, &org, Role::UnitLiaison, unit.0).await?,
-    };
-    store::notifications::insert(
-        &mut tx,
-        &to,
-        notice::Kind::WarningRaised,
-        &format!(
-            "您收到{}{number}（{}），请于 {} 前提交书面答复",
-            checked.level.label(),
-            checked.handling.label(),
-            checked.due
-        ),
-        &link(id),
-        now,
-    )
-    .await?;
+    let details = json!({
+        "unit": unit.0,
+        "subject": subject.as_ref().map(|a| a.username.clone()),
+        "level": checked.level.code(),
+        "handling": checked.handling.code(),
+        "source": checked.source.code(),
+        "source_ref": checked.source_ref.as_ref().map(|r| r.as_str()),
+        "reason": checked.reason.as_str(),
+        "due": checked.due.to_string(),
+    });
+    let (id, number) = record::open(&mut tx, &org, &new, details).await?;
     tx.commit().await?;
     tracing::info!(warning = id, %number, level = checked.level.code(), "warning raised");
     Ok(WarningRaised { id, number })
@@ -373,12 +300,12 @@ async fn step_in(
     let number = number(&row);
     let (to, what, text) = match (&answer, &send_back) {
         (Some(_), _) => (
-            row.issuer_id.into_iter().collect(),
+            deciders(conn, org, &row).await?,
             notice::Kind::WarningAnswered,
             format!("{addressee}已提交预警{number}的书面答复，请审核"),
         ),
         (None, Some(reason)) => (
-            answerers(conn, org, &row).await?,
+            answerers(conn, org, row.subject_id, row.unit_id).await?,
             notice::Kind::WarningSentBack,
             format!(
                 "预警{number}的答复被退回重订：{}。请于 {} 前重新答复",
@@ -387,7 +314,7 @@ async fn step_in(
             ),
         ),
         (None, None) => (
-            answerers(conn, org, &row).await?,
+            answerers(conn, org, row.subject_id, row.unit_id).await?,
             notice::Kind::WarningAccepted,
             format!("预警{number}的书面答复已审核通过，预警办结"),
         ),
@@ -446,7 +373,7 @@ async fn record_escalation(
     let number = number(row);
     let cause = escalation.cause.label();
     let to = escalation.to.label();
-    let answering = answerers(conn, org, row).await?;
+    let answering = answerers(conn, org, row.subject_id, row.unit_id).await?;
     store::notifications::insert(
         conn,
         &answering,
@@ -484,13 +411,15 @@ async fn record_escalation(
     Ok(())
 }
 
-/// The schedule's check on the China day of `now`: every warning whose answer is overdue goes a
-/// level up (red stays red, still overdue). `actor` is the commission member who ran it now, or
+/// The schedule's check on the China day of `now`: the rules raise what they find (each cause
+/// once), then every warning whose answer is overdue goes a level up (red stays red, still overdue). `actor` is the commission member who ran it now, or
 /// none for the schedule. Run twice, it escalates once: the escalation sets a new due day.
 pub async fn check(db: &Db, actor: Option<i64>, now: i64) -> Result<WarningsChecked> {
     let today = IsoDate::of_instant(now);
     let org = db.directory().org().await?;
     let mut tx = db.begin_write().await?;
+    // The rules first: a warning they raise today is not due yet, so the tick leaves it alone.
+    let raised = rules::run(&mut tx, &org, now).await?;
     let mut escalated = 0;
     for row in store::warnings::overdue(&mut tx, &today.to_string()).await? {
         let (after, escalation) = row
@@ -504,7 +433,7 @@ pub async fn check(db: &Db, actor: Option<i64>, now: i64) -> Result<WarningsChec
         }
     }
     tx.commit().await?;
-    Ok(WarningsChecked { escalated })
+    Ok(WarningsChecked { raised, escalated })
 }
 
 /// The commission runs the check now.
@@ -525,8 +454,12 @@ pub fn spawn_schedule(db: Db) -> tokio::task::JoinHandle<()> {
         loop {
             every.tick().await;
             match check(&db, None, now_ms()).await {
-                Ok(done) if done.escalated > 0 => {
-                    tracing::info!(escalated = done.escalated, "warnings checked");
+                Ok(done) if done.raised + done.escalated > 0 => {
+                    tracing::info!(
+                        raised = done.raised,
+                        escalated = done.escalated,
+                        "warnings checked"
+                    );
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = ?e, "the warning check failed"),
@@ -712,6 +645,7 @@ pub async fn view(db: &Db, user_id: i64, id: i64, now: i64) -> Result<WarningVie
         raised_level: row.raised_level,
         handling: row.handling,
         source: row.source,
+        rule: row.rule,
         source_ref: row.source_ref.clone(),
         reason: row.reason.clone(),
         unit: row.unit.clone(),

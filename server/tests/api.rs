@@ -19,5 +19,6 @@ mod api {
     mod rounds;
     mod seed;
     mod sync;
+    mod warning_rules;
     mod warnings;
 }

@@ -178,6 +178,8 @@ pub struct SettingsView {
     pub cadence: Cadence,
     /// The holiday calendar, in date order.
     pub calendar: Vec<CalendarDay>,
+    /// 预警规则, one per kind in `RuleKind::ALL`'s order.
+    pub rules: Vec<domain::warning::rules::Rule>,
     /// The signed-in user may change them (the commission).
     pub may_edit: bool,
     pub today: String,

@@ -69,6 +69,8 @@ pub struct WarningView {
     pub raised_level: Level,
     pub handling: Handling,
     pub source: Source,
+    /// The rule that raised it, for a warning of [`Source::Rule`].
+    pub rule: Option<domain::warning::rules::RuleKind>,
     pub source_ref: Option<String>,
     pub reason: String,
     pub unit: String,

@@ -3,7 +3,14 @@
 //! counts on (放假 weekdays and 调休 weekends, a list to import each year). Each round's rating
 //! matrix is set on the round's own page.
 
-use domain::{post::SupervisionGrade, settings::DayKind};
+use domain::{
+    post::SupervisionGrade,
+    settings::DayKind,
+    warning::{
+        rules::{Rule, MAX_RULE_DAYS},
+        Level,
+    },
+};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 
@@ -11,7 +18,7 @@ use super::widgets::{BackBar, ErrorBox, Feedback, FeedbackLine, Refresh};
 use crate::{
     api::district::{load_settings, SettingsView},
     client,
-    write::{ImportCalendar, SaveSettings},
+    write::{ImportCalendar, SaveSettings, SaveWarningRules, WarningRuleInput},
 };
 
 #[component]
@@ -29,6 +36,7 @@ pub fn SettingsPage() -> impl IntoView {
                     match data.await {
                         Ok(settings) => view! {
                             <Numbers settings=settings.clone() refresh/>
+                            <RulesCard rules=settings.rules.clone() may_edit=settings.may_edit refresh/>
                             <CalendarCard settings refresh/>
                         }.into_any(),
                         Err(error) => view! { <ErrorBox error/> }.into_any(),
@@ -88,6 +96,106 @@ fn Numbers(settings: SettingsView, refresh: Refresh) -> impl IntoView {
                 }).collect_view()}
                 {may_edit.then(|| view! {
                     <button type="submit" class="primary" disabled=move || busy.get()>"保存设置"</button>
+                })}
+                <FeedbackLine feedback/>
+            </form>
+        </section>
+    }
+}
+
+/// 预警规则: each rule on or off, its threshold in days and the level of its warnings.
+#[component]
+fn RulesCard(rules: Vec<Rule>, may_edit: bool, refresh: Refresh) -> impl IntoView {
+    let rows: Vec<_> = rules
+        .into_iter()
+        .map(|rule| {
+            (
+                rule,
+                RwSignal::new(rule.enabled),
+                RwSignal::new(rule.days.to_string()),
+                RwSignal::new(rule.level.code().to_owned()),
+            )
+        })
+        .collect();
+    let feedback: Feedback = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let invalid_field = RwSignal::new(None::<String>);
+    let sent = rows.clone();
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = SaveWarningRules {
+            rules: sent
+                .iter()
+                .map(|(rule, enabled, days, level)| WarningRuleInput {
+                    kind: rule.kind.code().to_owned(),
+                    enabled: enabled.get_untracked(),
+                    // Whatever was typed goes to the server, which names the field it refuses.
+                    days: days.get_untracked().trim().parse().unwrap_or(-1),
+                    level: level.get_untracked(),
+                })
+                .collect(),
+        };
+        if !client::confirm(
+            "保存后，开启的规则在下一次检查（每 10 分钟，或在“预警”页立即检查）时按新设定发出预警。确定保存吗？",
+        ) {
+            return;
+        }
+        busy.set(true);
+        feedback.set(None);
+        invalid_field.set(None);
+        spawn_local(async move {
+            match client::send(None, &body).await {
+                Ok(_) => refresh.done("预警规则已保存"),
+                Err(e) => {
+                    invalid_field.set(e.field.clone());
+                    feedback.set(Some(Err(e.message)));
+                }
+            }
+            busy.set(false);
+        });
+    };
+    let invalid =
+        move |field: String| move || invalid_field.get().as_deref() == Some(field.as_str());
+    view! {
+        <section class="card" aria-labelledby="settings-rules">
+            <h2 id="settings-rules">"预警规则"</h2>
+            <p class="muted">"开启的规则由系统每 10 分钟检查一次，对达到条件的情况自动发出预警，同一情况只发一次；处置方式按预警等级确定（蓝色：打招呼提醒；黄色：函询；红色：诫勉谈话）。"</p>
+            <form class="stack" on:submit=save novalidate>
+                {rows.into_iter().map(|(rule, enabled, days, level)| {
+                    let code = rule.kind.code();
+                    let (on_id, days_id, level_id) = (
+                        format!("rule-{code}-enabled"),
+                        format!("rule-{code}-days"),
+                        format!("rule-{code}-level"),
+                    );
+                    let (on_for, days_for, level_for) = (on_id.clone(), days_id.clone(), level_id.clone());
+                    let min = rule.kind.min_days();
+                    view! {
+                        <fieldset class="rule" data-testid="warning-rule">
+                            <legend>{rule.kind.label()}</legend>
+                            <label class="check" for=on_for>
+                                <input id=on_id type="checkbox" disabled=!may_edit
+                                    prop:checked=move || enabled.get()
+                                    on:change=move |e| enabled.set(event_target_checked(&e))/>
+                                " 开启"
+                            </label>
+                            <label for=days_for>{format!("{}（{min}–{MAX_RULE_DAYS}）", rule.kind.threshold_label())}</label>
+                            <input id=days_id type="number" inputmode="numeric" min=min max=MAX_RULE_DAYS required disabled=!may_edit
+                                aria-invalid=invalid(format!("rules.{code}.days"))
+                                prop:value=move || days.get() on:input=move |e| days.set(event_target_value(&e))/>
+                            <label for=level_for>"预警等级"</label>
+                            <select id=level_id disabled=!may_edit
+                                aria-invalid=invalid(format!("rules.{code}.level"))
+                                on:change=move |e| level.set(event_target_value(&e))>
+                                {Level::ALL.into_iter().map(|l| view! {
+                                    <option value=l.code() selected=l == rule.level>{l.label()}</option>
+                                }).collect_view()}
+                            </select>
+                        </fieldset>
+                    }
+                }).collect_view()}
+                {may_edit.then(|| view! {
+                    <button type="submit" class="primary" disabled=move || busy.get()>"保存预警规则"</button>
                 })}
                 <FeedbackLine feedback/>
             </form>

@@ -127,21 +127,24 @@ fn CheckNow(refresh: Refresh) -> impl IntoView {
             let result = client::send(None, &CheckWarnings {}).await;
             busy.set(false);
             match result {
-                Ok(done) if done.escalated == 0 => refresh.done("已检查：没有逾期未答复的预警"),
-                Ok(done) => {
-                    refresh.done(format!("已检查：{} 条预警因逾期未答复升级", done.escalated))
+                Ok(done) if done.raised + done.escalated == 0 => {
+                    refresh.done("已检查：预警规则没有发现新情况，也没有逾期未答复的预警")
                 }
+                Ok(done) => refresh.done(format!(
+                    "已检查：预警规则发出新预警 {} 条；{} 条预警因逾期未答复升级",
+                    done.raised, done.escalated
+                )),
                 Err(e) => error.set(Some(e.message)),
             }
         });
     };
     view! {
         <section class="card" aria-labelledby="warning-check">
-            <h2 id="warning-check">"逾期检查"</h2>
-            <p class="muted">"系统每 10 分钟检查一次答复期限；逾期未答复的预警升一级（红色预警不再升级），并重新计算答复期限。也可以立即检查。"</p>
+            <h2 id="warning-check">"预警检查"</h2>
+            <p class="muted">"系统每 10 分钟检查一次：已开启的预警规则（在“区纪委设置”中设定）对新发现的情况发出预警，每种情况只发一次；逾期未答复的预警升一级（红色预警不再升级），并重新计算答复期限。也可以立即检查。"</p>
             {move || error.get().map(|m| view! { <p class="alert alert-error" role="alert">{m}</p> })}
             <button type="button" on:click=run disabled=move || busy.get()>
-                {move || if busy.get() { "正在检查…" } else { "立即检查逾期答复" }}
+                {move || if busy.get() { "正在检查…" } else { "立即检查" }}
             </button>
         </section>
     }
@@ -288,7 +291,7 @@ fn RaiseForm(options: RaiseOptions, refresh: Refresh) -> impl IntoView {
                 <label for="warning-source">"线索来源"</label>
                 <select id="warning-source" aria-invalid=invalid("source")
                     on:change=move |e| source.set(event_target_value(&e))>
-                    {Source::ALL.into_iter().map(|s| view! {
+                    {Source::BY_HAND.into_iter().map(|s| view! {
                         <option value=s.code() selected=s == Source::Complaint>{s.label()}</option>
                     }).collect_view()}
                 </select>
@@ -376,7 +379,10 @@ fn Warning(view: WarningView, refresh: Refresh) -> impl IntoView {
             <p><strong>{format!("{addressee}：")}</strong></p>
             <p class="prewrap">{format!(
                 "　　经{}，现就以下事项对你{}发出{}：",
-                view.source.label(),
+                match view.rule {
+                    Some(rule) => format!("预警规则“{}”监测", rule.label()),
+                    None => view.source.label().to_owned(),
+                },
                 if view.subject.is_some() { "" } else { "单位" },
                 view.level.label()
             )}</p>

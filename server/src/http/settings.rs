@@ -3,7 +3,10 @@
 
 use app::{
     api::SessionUser,
-    write::{CalendarImported, Done, ImportCalendar, MatrixSet, SaveSettings, SetRoundMatrix},
+    write::{
+        CalendarImported, Done, ImportCalendar, MatrixSet, SaveSettings, SaveWarningRules,
+        SetRoundMatrix,
+    },
 };
 use axum::{
     extract::{Path, State},
@@ -14,7 +17,7 @@ use super::{
     error::HttpError,
     state::{signed_in, AppState},
 };
-use crate::settings;
+use crate::{settings, warnings};
 
 /// `POST /api/settings`.
 pub async fn save(
@@ -37,6 +40,17 @@ pub async fn calendar(
     Ok(Json(
         settings::import_calendar(&state.db, &user, &body).await?,
     ))
+}
+
+/// `POST /api/settings/warning-rules`.
+pub async fn warning_rules(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    Json(body): Json<SaveWarningRules>,
+) -> Result<Json<Done>, HttpError> {
+    let user = signed_in(user)?;
+    warnings::rules::save(&state.db, &user, &body).await?;
+    Ok(Json(Done::YES))
 }
 
 /// `POST /api/rounds/{id}/matrix`.

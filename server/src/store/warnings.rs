@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use domain::{
     risk::IsoDate,
-    warning::{Handling, Level, Source, Status, Warning},
+    warning::{rules::RuleKind, Handling, Level, Source, Status, Warning},
 };
 
 use super::{json_list, Conn};
@@ -33,6 +33,8 @@ pub struct WarningRow {
     pub answered_at: Option<i64>,
     pub raised_at: i64,
     pub closed_at: Option<i64>,
+    /// The rule that raised it, for a warning of [`Source::Rule`].
+    pub rule: Option<RuleKind>,
 }
 
 /// A stored level, handling or source the code does not know is a fault, never the user's.
@@ -46,6 +48,11 @@ fn handling(raw: &str) -> anyhow::Result<Handling> {
 
 fn source(raw: &str) -> anyhow::Result<Source> {
     Source::from_code(raw).ok_or_else(|| corrupt("warning source", raw))
+}
+
+fn rule(raw: Option<&str>) -> anyhow::Result<Option<RuleKind>> {
+    raw.map(|r| RuleKind::from_code(r).ok_or_else(|| corrupt("warning rule", r)))
+        .transpose()
 }
 
 fn state(level_code: &str, status: &str, due: &str, send_backs: i64) -> anyhow::Result<Warning> {
@@ -84,7 +91,7 @@ async fn select(conn: &mut Conn, which: Which<'_>) -> anyhow::Result<Vec<Warning
                   w.level, w.raised_level, w.handling, w.source, w.source_ref, w.reason,
                   w.status, w.due, w.send_backs AS "send_backs!: i64",
                   w.answer_analysis, w.answer_measures, w.answered_at AS "answered_at?: i64",
-                  w.raised_at AS "raised_at!: i64", w.closed_at AS "closed_at?: i64"
+                  w.raised_at AS "raised_at!: i64", w.closed_at AS "closed_at?: i64", w.rule
            FROM warnings w
            JOIN org_units o ON o.id = w.unit_id
            LEFT JOIN users s ON s.id = w.subject_id
@@ -126,6 +133,7 @@ async fn select(conn: &mut Conn, which: Which<'_>) -> anyhow::Result<Vec<Warning
             answered_at: r.answered_at,
             raised_at: r.raised_at,
             closed_at: r.closed_at,
+            rule: rule(r.rule.as_deref())?,
         })
     })
     .collect()
@@ -175,6 +183,8 @@ pub struct NewWarningRow<'a> {
     pub source_ref: Option<&'a str>,
     pub reason: &'a str,
     pub due: IsoDate,
+    /// The rule and the cause, for a warning a rule raises.
+    pub rule: Option<(RuleKind, &'a str)>,
     pub now: i64,
 }
 
@@ -186,11 +196,13 @@ pub async fn insert(conn: &mut Conn, w: &NewWarningRow<'_>) -> anyhow::Result<(i
     let handling = w.handling.code();
     let source = w.source.code();
     let due = w.due.to_string();
+    let rule = w.rule.map(|(kind, _)| kind.code());
+    let cause = w.rule.map(|(_, cause)| cause);
     let r = sqlx::query!(
         r#"INSERT INTO warnings (year, seq, unit_id, subject_id, issuer_id, level, raised_level,
-                                 handling, source, source_ref, reason, due, raised_at)
+                                 handling, source, source_ref, reason, due, raised_at, rule, cause)
            VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM warnings WHERE year = ?1), ?2, ?3, ?4,
-                   ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                   ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
            RETURNING id AS "id!: i64", seq AS "seq!: i64""#,
         w.year,
         w.unit_id,
@@ -202,12 +214,23 @@ pub async fn insert(conn: &mut Conn, w: &NewWarningRow<'_>) -> anyhow::Result<(i
         w.source_ref,
         w.reason,
         due,
-        w.now
+        w.now,
+        rule,
+        cause
     )
     .fetch_one(&mut *conn)
     .await
     .context("Failed to insert a warning")?;
     Ok((r.id, r.seq))
+}
+
+/// The causes the rules have raised warnings for, open or closed: a cause is raised once.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn raised_causes(conn: &mut Conn) -> anyhow::Result<Vec<String>> {
+    sqlx::query_scalar!(r#"SELECT cause AS "cause!: String" FROM warnings WHERE cause IS NOT NULL"#)
+        .fetch_all(&mut *conn)
+        .await
+        .context("Failed to read the causes of rule warnings")
 }
 
 /// Stores the ladder's state of a warning after an event; `closed_at` once it is closed.

@@ -275,6 +275,12 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
         ),
         call(
             Method::POST,
+            "/api/settings/warning-rules",
+            Body::Json(json!({ "rules": [{ "kind": "measure_overdue", "enabled": true, "days": -1, "level": "blue" }] })),
+            Some(&["shenhe"]),
+        ),
+        call(
+            Method::POST,
             &format!("/api/rounds/{round}/matrix"),
             Body::Json(json!({ "high_min": 5, "medium_min": 9 })),
             Some(&["shenhe"]),
