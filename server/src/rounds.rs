@@ -30,6 +30,8 @@ use crate::{
     store::{
         self,
         changes::{Change, Kind},
+        rounds::KeyPostApproved,
+        Conn,
     },
 };
 
@@ -296,17 +298,32 @@ async fn re_review_posts(db: &Db, posts: &[i64]) -> Result<Vec<(i64, i64)>> {
     Ok(out)
 }
 
+/// Each approved key post with its grade and the day its next 回头看 is due, by the district's
+/// cadence: the one reading of "when is this post's re-review due", for the commission's list
+/// and the warning rule alike.
+pub async fn re_review_dues(
+    conn: &mut Conn,
+) -> Result<Vec<(KeyPostApproved, SupervisionGrade, IsoDate)>> {
+    let settings = store::settings::load(conn).await?;
+    store::rounds::key_posts_approved(conn)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let grade = SupervisionGrade::parse(&p.grade)
+                .map_err(|e| Error::Internal(crate::error::corrupt("supervision grade", e)))?;
+            let due = settings.re_review_due(grade, IsoDate::of_instant(p.approved_at));
+            Ok((p, grade, due))
+        })
+        .collect()
+}
+
 /// 回头看: the key posts whose re-review falls due within a month of `today`, or is overdue,
 /// soonest due first.
 pub async fn re_reviews(db: &Db, org: &Org, today: IsoDate) -> Result<Vec<ReReviewView>> {
     let mut conn = db.pool().acquire().await?;
-    let settings = store::settings::load(&mut conn).await?;
     let mut out = Vec::new();
-    for p in store::rounds::key_posts_approved(&mut conn).await? {
-        let grade = SupervisionGrade::parse(&p.grade)
-            .map_err(|e| Error::Internal(crate::error::corrupt("supervision grade", e)))?;
+    for (p, grade, due) in re_review_dues(&mut conn).await? {
         let approved_on = IsoDate::of_instant(p.approved_at);
-        let due = settings.re_review_due(grade, approved_on);
         let standing = ReReview::of(due, today);
         if standing.listed() {
             out.push(ReReviewView {

@@ -412,8 +412,9 @@ async fn record_escalation(
 }
 
 /// The schedule's check on the China day of `now`: the rules raise what they find (each cause
-/// once), then every warning whose answer is overdue goes a level up (red stays red, still overdue). `actor` is the commission member who ran it now, or
-/// none for the schedule. Run twice, it escalates once: the escalation sets a new due day.
+/// once), then every warning whose answer is overdue goes a level up (red stays red, still
+/// overdue). `actor` is the commission member who ran it now, or none for the schedule. Run
+/// twice, it escalates once: the escalation sets a new due day.
 pub async fn check(db: &Db, actor: Option<i64>, now: i64) -> Result<WarningsChecked> {
     let today = IsoDate::of_instant(now);
     let org = db.directory().org().await?;

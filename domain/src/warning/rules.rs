@@ -302,11 +302,11 @@ fn kind_of(fact: &Fact) -> RuleKind {
 
 /// The cause, addressee and reason when `fact` has passed `rule`'s threshold on `today`.
 fn fires(rule: &Rule, fact: &Fact, today: IsoDate) -> Option<(String, Addressee, String)> {
-    let threshold = i64::from(rule.days);
-    // Late by at least the threshold, and late at all: a day past the due day at the least.
-    let late = |due: IsoDate| {
-        let days = due.days_until(today);
-        (days >= threshold.max(1)).then_some(days)
+    // Days since `from`, once they reach the threshold, and at least one: a measure is late the
+    // day after its due day, a commitment or a sheet waits a day at the least.
+    let past = |from: IsoDate| {
+        let days = from.days_until(today);
+        (days >= i64::from(rule.days).max(1)).then_some(days)
     };
     match fact {
         Fact::Measure {
@@ -317,7 +317,7 @@ fn fires(rule: &Rule, fact: &Fact, today: IsoDate) -> Option<(String, Addressee,
             due,
             done,
         } => {
-            let days = late(*due).filter(|_| !done)?;
+            let days = past(*due).filter(|_| !done)?;
             Some((
                 format!("measure_overdue:{key}:{due}"),
                 *to,
@@ -333,17 +333,15 @@ fn fires(rule: &Rule, fact: &Fact, today: IsoDate) -> Option<(String, Addressee,
             title,
             generated_on,
         } => {
-            let days = generated_on.days_until(today);
-            (days >= threshold.max(1)).then(|| {
-                (
-                    format!("commitment_unsigned:{id}"),
-                    *to,
-                    format!(
-                        "《{}》于 {generated_on} 生成，{days} 天后仍未签署",
-                        clip(title, 100)
-                    ),
-                )
-            })
+            let days = past(*generated_on)?;
+            Some((
+                format!("commitment_unsigned:{id}"),
+                *to,
+                format!(
+                    "《{}》于 {generated_on} 生成，{days} 天后仍未签署",
+                    clip(title, 100)
+                ),
+            ))
         }
         Fact::ReReview {
             post_id,
@@ -351,7 +349,7 @@ fn fires(rule: &Rule, fact: &Fact, today: IsoDate) -> Option<(String, Addressee,
             post,
             due,
         } => {
-            let days = late(*due)?;
+            let days = past(*due)?;
             Some((
                 format!("re_review_overdue:{post_id}:{due}"),
                 *to,
@@ -365,17 +363,15 @@ fn fires(rule: &Rule, fact: &Fact, today: IsoDate) -> Option<(String, Addressee,
             stage,
             since,
         } => {
-            let days = since.days_until(today);
-            (may_stick(*stage) && days >= threshold.max(1)).then(|| {
-                (
-                    format!("sheet_stuck:{sheet_id}:{}:{since}", stage.code()),
-                    *to,
-                    format!(
-                        "“{post}”的排查表自 {since} 起停留在“{}”环节已 {days} 天",
-                        stage.label()
-                    ),
-                )
-            })
+            let days = past(*since).filter(|_| may_stick(*stage))?;
+            Some((
+                format!("sheet_stuck:{sheet_id}:{}:{since}", stage.code()),
+                *to,
+                format!(
+                    "“{post}”的排查表自 {since} 起停留在“{}”环节已 {days} 天",
+                    stage.label()
+                ),
+            ))
         }
     }
 }

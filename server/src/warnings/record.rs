@@ -80,7 +80,11 @@ pub(super) fn link(id: i64) -> String {
 }
 
 pub(super) fn number(row: &WarningRow) -> String {
-    warning::number(u16::try_from(row.year).unwrap_or(0), row.seq)
+    printed(row.year, row.seq)
+}
+
+fn printed(year: i64, seq: i64) -> String {
+    warning::number(u16::try_from(year).unwrap_or(0), seq)
 }
 
 /// Writes a new warning: the row (with the next number of its year), the `raised` event, the
@@ -93,7 +97,7 @@ pub(super) async fn open(
     mut details: Value,
 ) -> Result<(i64, String)> {
     let (id, seq) = store::warnings::insert(conn, new).await?;
-    let number = warning::number(u16::try_from(new.year).unwrap_or(0), seq);
+    let number = printed(new.year, seq);
     store::warnings::insert_event(
         conn,
         &NewEvent {

@@ -10,7 +10,6 @@ use std::collections::HashSet;
 use app::{api::SessionUser, write::SaveWarningRules};
 use domain::{
     ids::{OrgUnitId, UserId},
-    post::SupervisionGrade,
     risk::IsoDate,
     stage::Stage,
     warning::{
@@ -26,6 +25,7 @@ use crate::{
     db::{now_ms, Db},
     directory::Org,
     error::{corrupt, Error, Result},
+    rounds,
     store::{self, warnings::NewWarningRow, Conn},
     warnings::record,
 };
@@ -123,10 +123,7 @@ pub async fn run(conn: &mut Conn, org: &Org, now: i64) -> Result<usize> {
         }
     }
     if on(RuleKind::ReReviewOverdue) {
-        let settings = store::settings::load(conn).await?;
-        for p in store::rounds::key_posts_approved(conn).await? {
-            let grade = SupervisionGrade::parse(&p.grade)
-                .map_err(|e| Error::Internal(corrupt("supervision grade", e)))?;
+        for (p, _, due) in rounds::re_review_dues(conn).await? {
             facts.push(Fact::ReReview {
                 post_id: p.post_id,
                 to: Addressee {
@@ -134,7 +131,7 @@ pub async fn run(conn: &mut Conn, org: &Org, now: i64) -> Result<usize> {
                     person: None,
                 },
                 post: p.title,
-                due: settings.re_review_due(grade, IsoDate::of_instant(p.approved_at)),
+                due,
             });
         }
     }
