@@ -28,6 +28,7 @@ ROUTES = [
     ("/admin/audit", "administration"), ("/commitment-template", "administration"),
     ("/rounds", "administration"), ("/rounds/{id}", "administration"),
     ("/warnings", "records"), ("/warnings/{id}", "records"), ("/notifications", "records"),
+    ("/measures", "records"),
     ("/public", None), ("/public/units/{id}", None), ("/units/{id}/handbook", None),
     ("/verify/{token}", None),
 ]

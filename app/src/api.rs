@@ -64,6 +64,9 @@ pub struct HomeView {
     /// Warnings waiting for this user's answer or decision.
     #[serde(default)]
     pub warnings_to_do: usize,
+    /// Link to the page of measures to check (措施落实检验): a section head.
+    #[serde(default)]
+    pub checks_measures: bool,
     /// Notifications this user has not read.
     #[serde(default)]
     pub unread_notifications: usize,
@@ -759,6 +762,8 @@ pub mod backend {
             &self,
             user: &SessionUser,
         ) -> Result<supervision::NotificationsView, ApiError>;
+        async fn measures(&self, user: &SessionUser)
+            -> Result<supervision::MeasuresView, ApiError>;
     }
 
     /// This site's origin for links printed on paper, as the server was told it

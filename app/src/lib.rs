@@ -100,6 +100,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/rounds") view={Lazy::<RoundsRoute>::new()}/>
                 <Route path=path!("/rounds/:id") view={Lazy::<RoundRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/warnings") view={Lazy::<WarningsRoute>::new()}/>
+                <Route path=path!("/measures") view={Lazy::<MeasuresRoute>::new()}/>
                 <Route path=path!("/warnings/:id") view={Lazy::<WarningRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()}/>
                 <Route path=path!("/verify/:token") view={Lazy::<VerifyRoute>::new()} ssr=SsrMode::Async/>
@@ -137,4 +138,5 @@ pub fn requires_login(path: &str) -> bool {
         || path == "/warnings"
         || path.starts_with("/warnings/")
         || path == "/notifications"
+        || path == "/measures"
 }

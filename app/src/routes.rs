@@ -42,6 +42,7 @@ pub(crate) enum Page {
     PublicUnit,
     Warnings,
     Warning,
+    Measures,
     Notifications,
 }
 
@@ -106,6 +107,7 @@ fn records(page: Page) -> AnyView {
         Page::PublicIndex => with_mark(view! { <pages::PublicIndexPage/> }),
         Page::PublicUnit => with_mark(view! { <pages::PublicUnitPage/> }),
         Page::Warnings => with_mark(view! { <pages::WarningsPage/> }),
+        Page::Measures => with_mark(view! { <pages::MeasuresPage/> }),
         Page::Warning => with_mark(view! { <pages::WarningPage/> }),
         Page::Notifications => with_mark(view! { <pages::NotificationsPage/> }),
         _ => with_mark(view! { <pages::VerifyPage/> }),
@@ -186,6 +188,7 @@ routes! {
     PublicIndexRoute => records(PublicIndex),
     PublicUnitRoute => records(PublicUnit),
     WarningsRoute => records(Warnings),
+    MeasuresRoute => records(Measures),
     WarningRoute => records(Warning),
     NotificationsRoute => records(Notifications),
 }

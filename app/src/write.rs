@@ -764,3 +764,27 @@ impl Write for MarkNotificationsRead {
     const ROUTE: &'static str = "/api/notifications/read";
     type Reply = Done;
 }
+
+/// 检验: a section head checks a measure its holder reported finished (措施落实), accepting it
+/// (`accept`) or sending it back with a `reason`; measure `position` of risk point
+/// `risk_point_id`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckMeasure {
+    pub risk_point_id: String,
+    pub position: i64,
+    pub accept: bool,
+    #[serde(default)]
+    pub reason: String,
+}
+
+impl Write for CheckMeasure {
+    const ROUTE: &'static str = "/api/measures/check";
+    type Reply = MeasureChecked;
+}
+
+/// Where the measure stands after the check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeasureChecked {
+    pub status: domain::risk::MeasureStatus,
+    pub standing: domain::risk::progress::Standing,
+}

@@ -72,6 +72,24 @@ impl Principal {
             .any(|a| a.role == role && tree.is_within(unit, a.scope))
     }
 
+    /// Whether this user reports how the measures of `post` are carried out (措施落实): its
+    /// holder, and only its holder.
+    pub fn may_report_measures(&self, post: PostId) -> bool {
+        self.held_posts.contains(&post)
+    }
+
+    /// Whether this user checks carried-out measures anywhere (a section head): the page of
+    /// measures to check is theirs.
+    pub fn checks_measures(&self) -> bool {
+        self.roles.iter().any(|a| a.role == Role::SectionHead)
+    }
+
+    /// Whether this user checks (检验) the carried-out measures of `post` in `unit`: a section
+    /// head over the unit, never on a post of their own.
+    pub fn may_check_measures(&self, tree: &OrgTree, post: PostId, unit: OrgUnitId) -> bool {
+        !self.held_posts.contains(&post) && self.has_role_over(tree, Role::SectionHead, unit)
+    }
+
     /// Whether this user reads every sheet of `unit` through a role: its handbook and its risk
     /// table export.
     pub fn may_read_unit(&self, tree: &OrgTree, unit: OrgUnitId) -> bool {

@@ -4,6 +4,7 @@
 mod category;
 mod date;
 mod measure;
+pub mod progress;
 mod rating;
 
 pub use category::{PowerKind, PowerType, RiskCategory};

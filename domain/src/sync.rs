@@ -58,6 +58,15 @@ pub struct MeasureInput {
     /// measures carry no date is what it was before this field existed.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub done_on: String,
+    /// Where the check (检验) of the carried-out measure stands, a
+    /// [`crate::risk::progress::Standing`] code; empty when there is nothing to check. Filled in
+    /// by the server from the measure's log; an edit never writes it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub check: String,
+    /// The latest note on the measure: the holder's last progress note, or the section head's
+    /// reason for sending it back.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
 }
 
 /// A risk point that passed every rule.
@@ -260,6 +269,18 @@ pub enum Operation {
         analysis: String,
         measures: String,
     },
+    /// The holder reports how measure `position` of a risk point of an approved sheet is carried
+    /// out (措施落实), written offline perhaps. The report's day is the server's.
+    ReportMeasure {
+        risk_point_id: Uuid,
+        position: i64,
+        /// A [`MeasureStatus`] code.
+        status: String,
+        /// `YYYY-MM-DD` when `status` is `done`, else empty.
+        #[serde(default)]
+        done_on: String,
+        note: String,
+    },
     /// Never on the wire: an operation the server could read the id and `seq` of but not the
     /// rest (an unknown `type`, a missing field, a 1-character reason). It keeps its place in
     /// the push and is answered `rejected` like any other, once, so one bad operation never
@@ -270,23 +291,28 @@ pub enum Operation {
 
 impl Operation {
     /// The `type` values this version understands.
-    pub const TYPES: [&'static str; 6] = [
+    pub const TYPES: [&'static str; 7] = [
         "upsert_risk_point",
         "delete_risk_point",
         "submit_sheet",
         "decide",
         "sign_commitment",
         "answer_warning",
+        "report_measure",
     ];
 
-    /// The post whose sheet the operation changes; none for a signing or an answer.
+    /// The post whose sheet the operation changes; none for a signing, an answer or a progress
+    /// report (which changes no sheet, only how its measures are carried out).
     pub fn post_id(&self) -> Option<i64> {
         match self {
             Self::UpsertRiskPoint { post_id, .. }
             | Self::DeleteRiskPoint { post_id, .. }
             | Self::SubmitSheet { post_id }
             | Self::Decide { post_id, .. } => Some(*post_id),
-            Self::SignCommitment { .. } | Self::AnswerWarning { .. } | Self::Unreadable(_) => None,
+            Self::SignCommitment { .. }
+            | Self::AnswerWarning { .. }
+            | Self::ReportMeasure { .. }
+            | Self::Unreadable(_) => None,
         }
     }
 }
@@ -573,6 +599,7 @@ impl ValidRiskPoint {
                     due: m.due.map(|d| d.to_string()).unwrap_or_default(),
                     status: m.status.code().to_owned(),
                     done_on: m.done_on.map(|d| d.to_string()).unwrap_or_default(),
+                    ..MeasureInput::default()
                 })
                 .collect(),
         }
@@ -645,8 +672,7 @@ mod tests {
                 text: "计量单须三方签认".into(),
                 owner: "李娜".into(),
                 due: "2026-12-31".into(),
-                status: String::new(),
-                done_on: String::new(),
+                ..MeasureInput::default()
             }],
         }
     }

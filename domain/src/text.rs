@@ -192,6 +192,14 @@ bounded_text!(
     /// 退回理由: why the issuer sends an answer back.
     SendBackReason, field = "reason", label = "退回理由", min = 1, max = 500
 );
+bounded_text!(
+    /// 落实情况说明: what the holder did for a measure, written with each progress report.
+    ProgressNote, field = "note", label = "落实情况说明", min = 2, max = 500
+);
+bounded_text!(
+    /// 退回理由: why the section head sends a finished measure back at the check (检验).
+    CheckReason, field = "reason", label = "退回理由", min = 2, max = 500
+);
 
 #[cfg(test)]
 mod tests {

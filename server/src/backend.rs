@@ -14,7 +14,7 @@ use app::{
     api::{
         backend::Backend,
         district::{OrgView, RoleGrant, SettingsView},
-        supervision::{NotificationsView, WarningView, WarningsView},
+        supervision::{MeasuresView, NotificationsView, WarningView, WarningsView},
         AccountView, AuditStatus, CommitmentView, HandbookView, HomeView, PublicUnitLink,
         PublicUnitView, RollupView, RoundProgressView, RoundsView, SessionUser, SessionView,
         SheetView, TemplateView, UnitPostsView, VerificationView,
@@ -278,5 +278,9 @@ impl Backend for DbBackend {
 
     async fn notifications(&self, user: &SessionUser) -> Result<NotificationsView, ApiError> {
         api(crate::notifications::list(&self.db, user.id).await)
+    }
+
+    async fn measures(&self, user: &SessionUser) -> Result<MeasuresView, ApiError> {
+        api(crate::measures::list(&self.db, user.id, crate::db::now_ms()).await)
     }
 }

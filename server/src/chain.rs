@@ -67,7 +67,15 @@ pub async fn content_hash(conn: &mut Conn, sheet_id: i64) -> Result<String> {
         .remove(&sheet_id)
         .unwrap_or_default()
         .into_iter()
-        .map(|r| r.input)
+        .map(|r| {
+            // Where the check of a carried-out measure stands is the record's, not the content's.
+            let mut input = r.input;
+            for m in &mut input.measures {
+                m.check.clear();
+                m.note.clear();
+            }
+            input
+        })
         .collect();
     let canonical = serde_json::to_vec(&points).map_err(anyhow::Error::from)?;
     Ok(hex::encode(Sha256::digest(&canonical)))

@@ -23,10 +23,10 @@ use std::net::SocketAddr;
 use app::{
     shell,
     write::{
-        AcceptSuggestion, AcceptWarning, AnswerWarning, ChangePassword, CheckWarnings,
-        CreateAccount, CreatePost, CreateUnit, DeclineSuggestion, EndHolding, EndOtherSessions,
-        Handover, ImportCalendar, ImportQuery, Login, MarkNotificationsRead, PeerReview,
-        RaiseWarning, RecordMeeting, RemindSigner, ResetPassword, ResolveObjection,
+        AcceptSuggestion, AcceptWarning, AnswerWarning, ChangePassword, CheckMeasure,
+        CheckWarnings, CreateAccount, CreatePost, CreateUnit, DeclineSuggestion, EndHolding,
+        EndOtherSessions, Handover, ImportCalendar, ImportQuery, Login, MarkNotificationsRead,
+        PeerReview, RaiseWarning, RecordMeeting, RemindSigner, ResetPassword, ResolveObjection,
         RosterImportQuery, SaveSettings, SaveTemplate, SaveWarningRules, SendBackWarning,
         SetAccountActive, SetRoles, SetRoundMatrix, SetSupervision, SignCommitment, StartRound,
         Suggestion, UnlockAccount, UpdatePost, UpdateUnit, Write as _, SYNC_ROUTE,
@@ -102,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .route(AnswerWarning::ROUTE, post(warnings::answer))
         .route(AcceptWarning::ROUTE, post(warnings::accept))
         .route(SendBackWarning::ROUTE, post(warnings::send_back))
+        .route(CheckMeasure::ROUTE, post(warnings::check_measure))
         .route(
             MarkNotificationsRead::ROUTE,
             post(warnings::read_notifications),

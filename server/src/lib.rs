@@ -20,6 +20,7 @@ pub mod error;
 pub mod exchange;
 pub mod holders;
 pub mod http;
+pub mod measures;
 pub mod net;
 pub mod notifications;
 pub mod org;

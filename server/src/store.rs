@@ -14,6 +14,7 @@ pub mod changes;
 pub mod commitments;
 pub mod holdings;
 pub mod maintenance;
+pub mod measures;
 pub mod notifications;
 pub mod org;
 pub mod points;

@@ -13,6 +13,7 @@ mod api {
     mod hardening;
     pub mod helpers;
     mod holders;
+    mod measures;
     mod offline_signing;
     mod pages;
     mod replica_scale;

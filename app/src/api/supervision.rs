@@ -155,3 +155,47 @@ pub async fn load_notifications() -> Result<NotificationsView, ApiError> {
     let user = backend::require_user()?;
     backend::get()?.notifications(&user).await
 }
+
+/// 措施落实检验: the measures of approved sheets in the units a section head checks, those
+/// reported finished (to check) and those unfinished with a due day (overdue ones first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeasuresView {
+    /// Today in China, `YYYY-MM-DD`.
+    pub today: String,
+    /// Reported finished, waiting for this user's check.
+    pub to_check: Vec<MeasureView>,
+    /// Not finished, with a due day: overdue first, then by due day.
+    pub unfinished: Vec<MeasureView>,
+}
+
+/// A measure in force as the section head reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeasureView {
+    pub risk_point_id: String,
+    pub position: i64,
+    pub post_id: i64,
+    pub post_title: String,
+    pub unit: String,
+    /// The risk point's description.
+    pub point: String,
+    pub kind: domain::risk::MeasureKind,
+    pub text: String,
+    pub owner: Option<String>,
+    pub due: Option<String>,
+    pub status: domain::risk::MeasureStatus,
+    pub done_on: Option<String>,
+    pub standing: domain::risk::progress::Standing,
+    /// 逾期: its due day has passed and it is not finished.
+    pub overdue: bool,
+    /// The latest note: the holder's progress note, or why it was sent back.
+    pub note: Option<String>,
+    /// When that note was written, `YYYY-MM-DD HH:MM` China time.
+    pub noted_at: Option<String>,
+}
+
+/// The measures the signed-in section head checks.
+#[server(prefix = "/api/fn", endpoint = "measures")]
+pub async fn load_measures() -> Result<MeasuresView, ApiError> {
+    let user = backend::require_user()?;
+    backend::get()?.measures(&user).await
+}

@@ -48,6 +48,34 @@ pub(super) fn apply_local(sheet: &mut SheetRecord, points: &mut Vec<LocalPoint>,
             points.retain(|p| p.record.id != *risk_point_id)
         }
         Operation::SubmitSheet { .. } => sheet.stage = Stage::PeerReview,
+        // A progress report shows at once, waiting for the check when it says finished.
+        Operation::ReportMeasure {
+            risk_point_id,
+            position,
+            status,
+            done_on,
+            note,
+        } => {
+            let point = points.iter_mut().find(|p| p.record.id == *risk_point_id);
+            if let Some(p) = point {
+                let measure = usize::try_from(*position)
+                    .ok()
+                    .and_then(|i| p.record.input.measures.get_mut(i));
+                if let Some(m) = measure {
+                    m.status = status.clone();
+                    m.done_on = done_on.clone();
+                    m.note = note.clone();
+                    let done = *status == domain::risk::MeasureStatus::Done.code();
+                    m.check = if done {
+                        domain::risk::progress::Standing::AwaitingCheck.code()
+                    } else {
+                        ""
+                    }
+                    .to_owned();
+                    p.pending = true;
+                }
+            }
+        }
         // Reviewers decide online; the self-check never queues a decision; a signing changes no
         // sheet; an unreadable operation exists only on the server.
         Operation::Decide { .. }

@@ -150,11 +150,9 @@ impl Store {
             })
             .collect();
         points.sort_by_key(|p| p.record.position);
-        for e in outbox
-            .ops
-            .iter()
-            .filter(|e| e.op.post_id() == Some(post_id))
-        {
+        for e in outbox.ops.iter().filter(|e| {
+            e.op.post_id() == Some(post_id) || matches!(e.op, Operation::ReportMeasure { .. })
+        }) {
             apply_local(&mut sheet, &mut points, &e.op);
         }
         Some((sheet, points))

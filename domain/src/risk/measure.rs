@@ -124,6 +124,29 @@ impl MeasureStatus {
         Ok((status, Some(IsoDate::parse(day, "done_on", "完成日期")?)))
     }
 
+    /// A finished measure carries the day it was finished, and no other does.
+    pub fn check_done_on(self, done_on: Option<IsoDate>) -> Result<(), FieldError> {
+        match (self, done_on) {
+            (Self::Done, None) => Err(FieldError::new(
+                "required",
+                "done_on",
+                "已完成的措施须填写完成日期",
+            )),
+            (status, Some(_)) if status != Self::Done => Err(FieldError::new(
+                "not_done",
+                "done_on",
+                format!("措施状态为“{}”，不能填写完成日期", status.label()),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether a measure due on `due` and standing at this status is 逾期 on `today`: its day
+    /// has passed and it is not finished. Computed whenever it is shown, never stored.
+    pub fn overdue(self, due: Option<IsoDate>, today: IsoDate) -> bool {
+        self != Self::Done && due.is_some_and(|due| due < today)
+    }
+
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let raw = raw.trim();
         Self::ALL
@@ -180,26 +203,15 @@ impl Measure {
                 "责任人姓名中不能有分号；多名责任人请用顿号（、）分隔",
             ));
         }
-        match (status, done_on) {
-            (MeasureStatus::Done, None) => Err(FieldError::new(
-                "required",
-                "done_on",
-                "已完成的措施须填写完成日期",
-            )),
-            (status, Some(_)) if status != MeasureStatus::Done => Err(FieldError::new(
-                "not_done",
-                "done_on",
-                format!("措施状态为“{}”，不能填写完成日期", status.label()),
-            )),
-            (status, done_on) => Ok(Self {
-                kind,
-                text,
-                owner,
-                due,
-                status,
-                done_on,
-            }),
-        }
+        status.check_done_on(done_on)?;
+        Ok(Self {
+            kind,
+            text,
+            owner,
+            due,
+            status,
+            done_on,
+        })
     }
 
     /// Splits the measures cell of an existing risk table

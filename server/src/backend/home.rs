@@ -163,6 +163,7 @@ pub async fn home(
         reminders,
         warnings_link,
         warnings_to_do,
+        checks_measures: principal.checks_measures(),
         unread_notifications,
     })
 }

@@ -1,12 +1,13 @@
-//! Warning endpoints (预警): raise, answer, accept, send back, and the commission's check now; and
-//! marking one's notifications read. The work, with its permission checks, is done by
-//! [`crate::warnings`] and [`crate::notifications`].
+//! Supervision endpoints: warnings (预警: raise, answer, accept, send back, and the commission's
+//! check now), the section head's check of a carried-out measure (检验), and marking one's
+//! notifications read. The work, with its permission checks, is done by [`crate::warnings`],
+//! [`crate::measures`] and [`crate::notifications`].
 
 use app::{
     api::SessionUser,
     write::{
-        AcceptWarning, AnswerWarning, CheckWarnings, Done, MarkNotificationsRead, RaiseWarning,
-        SendBackWarning, WarningRaised, WarningStep, Write,
+        AcceptWarning, AnswerWarning, CheckMeasure, CheckWarnings, Done, MarkNotificationsRead,
+        MeasureChecked, RaiseWarning, SendBackWarning, WarningRaised, WarningStep, Write,
     },
 };
 use axum::{
@@ -102,4 +103,17 @@ pub async fn read_notifications(
     let user = signed_in(user)?;
     crate::notifications::mark_read(&state.db, user.id, body.up_to, now_ms()).await?;
     Ok(Json(Done::YES))
+}
+
+/// `POST /api/measures/check`: a section head accepts a measure reported finished, or sends it
+/// back with a reason.
+pub async fn check_measure(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    Json(body): Json<CheckMeasure>,
+) -> Result<Json<MeasureChecked>, HttpError> {
+    let user = signed_in(user)?;
+    Ok(Json(
+        crate::measures::check(&state.db, user.id, &body, now_ms()).await?,
+    ))
 }

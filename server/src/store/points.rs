@@ -31,8 +31,11 @@ async fn attach_measures(
     points: &mut HashMap<String, Loaded>,
 ) -> anyhow::Result<()> {
     let measures = sqlx::query!(
-        r#"SELECT risk_point_id AS "risk_point_id!", kind, text, owner, due, status, done_on FROM measures
-           WHERE risk_point_id IN (SELECT value FROM json_each(?)) ORDER BY risk_point_id, position"#,
+        r#"SELECT m.risk_point_id AS "risk_point_id!", m.kind, m.text, m.owner, m.due, m.status, m.done_on,
+                  c.kind AS "check_kind?: String", c.status AS "check_status?: String", c.note AS "note?: String"
+           FROM measures m
+           LEFT JOIN measure_checks c ON c.risk_point_id = m.risk_point_id AND c.position = m.position
+           WHERE m.risk_point_id IN (SELECT value FROM json_each(?)) ORDER BY m.risk_point_id, m.position"#,
         keys
     )
     .fetch_all(&mut *conn)
@@ -40,6 +43,8 @@ async fn attach_measures(
     .context("Failed to load measures")?;
     for m in measures {
         if let Some(point) = points.get_mut(&m.risk_point_id) {
+            let check =
+                super::measures::standing(m.check_kind.as_deref(), m.check_status.as_deref())?;
             point.record.input.measures.push(MeasureInput {
                 kind: m.kind,
                 text: m.text,
@@ -47,6 +52,8 @@ async fn attach_measures(
                 due: m.due.unwrap_or_default(),
                 status: m.status,
                 done_on: m.done_on.unwrap_or_default(),
+                check: check.code().to_owned(),
+                note: m.note.unwrap_or_default(),
             });
         }
     }
@@ -164,8 +171,10 @@ pub async fn on_sheets(
         );
     }
     let measures = sqlx::query!(
-        r#"SELECT m.risk_point_id AS "risk_point_id!", m.kind, m.text, m.owner, m.due, m.status, m.done_on
+        r#"SELECT m.risk_point_id AS "risk_point_id!", m.kind, m.text, m.owner, m.due, m.status, m.done_on,
+                  c.kind AS "check_kind?: String", c.status AS "check_status?: String", c.note AS "note?: String"
            FROM measures m JOIN risk_points p ON p.id = m.risk_point_id
+           LEFT JOIN measure_checks c ON c.risk_point_id = m.risk_point_id AND c.position = m.position
            WHERE p.sheet_id IN (SELECT value FROM json_each(?)) ORDER BY m.risk_point_id, m.position"#,
         ids
     )
@@ -174,6 +183,8 @@ pub async fn on_sheets(
     .context("Failed to load the measures of sheets")?;
     for m in measures {
         if let Some(point) = loaded.get_mut(&m.risk_point_id) {
+            let check =
+                super::measures::standing(m.check_kind.as_deref(), m.check_status.as_deref())?;
             point.record.input.measures.push(MeasureInput {
                 kind: m.kind,
                 text: m.text,
@@ -181,6 +192,8 @@ pub async fn on_sheets(
                 due: m.due.unwrap_or_default(),
                 status: m.status,
                 done_on: m.done_on.unwrap_or_default(),
+                check: check.code().to_owned(),
+                note: m.note.unwrap_or_default(),
             });
         }
     }

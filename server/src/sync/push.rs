@@ -235,6 +235,7 @@ impl Touched {
                 | Operation::Decide { .. }
                 | Operation::SignCommitment { .. }
                 | Operation::AnswerWarning { .. }
+                | Operation::ReportMeasure { .. }
                 | Operation::Unreadable(_) => None,
             })
             .collect();
@@ -344,6 +345,31 @@ async fn apply_one(
                 &org,
                 *warning_id,
                 answer,
+                ctx.now,
+            )
+            .await;
+        }
+        Operation::ReportMeasure {
+            risk_point_id,
+            position,
+            status,
+            done_on,
+            note,
+        } => {
+            let (person, org) = ctx.actor.get(conn).await?.clone();
+            let report = crate::measures::RawReport {
+                risk_point_id: *risk_point_id,
+                position: *position,
+                status,
+                done_on,
+                note,
+            };
+            return crate::measures::report_synced(
+                conn,
+                id,
+                &person.principal,
+                &org,
+                report,
                 ctx.now,
             )
             .await;
@@ -492,7 +518,9 @@ async fn apply_one(
         }
         // Answered above, before any sheet is loaded.
         Operation::Unreadable(problem) => Ok(unreadable(id, problem)),
-        Operation::SignCommitment { .. } | Operation::AnswerWarning { .. } => {
+        Operation::SignCommitment { .. }
+        | Operation::AnswerWarning { .. }
+        | Operation::ReportMeasure { .. } => {
             Err(anyhow::anyhow!("the operation {id} reached the sheet operations").into())
         }
     }

@@ -108,6 +108,16 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
         .await
         .unwrap();
 
+    // A measure of the approved sheet, for the section head's check (检验).
+    let measure_point: String = sqlx::query_scalar(
+        "SELECT rp.id FROM risk_points rp JOIN current_sheets cs ON cs.id = rp.sheet_id
+         WHERE cs.post_id = ? ORDER BY rp.position LIMIT 1",
+    )
+    .bind(approved)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+
     let round = scalar(&app, "SELECT MAX(id) FROM rounds").await;
     // A yellow warning the commission raised about 陈静, in 区交通局.
     let raised = app
@@ -134,6 +144,15 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
             Some(&["fenguan", "shenhe"]),
         ),
         call(Method::POST, "/api/warnings/check", Body::Json(json!({})), Some(&["shenhe"])),
+        // 措施落实检验: the section head's list; a check of a measure nobody reported finished
+        // is refused by the rule (400) after the permission check.
+        call(Method::POST, "/api/fn/measures", Body::Form(""), Some(&["kezhang"])),
+        call(
+            Method::POST,
+            "/api/measures/check",
+            Body::Json(json!({ "risk_point_id": measure_point, "position": 0, "accept": true })),
+            Some(&["kezhang"]),
+        ),
         call(
             Method::POST,
             &format!("/api/warnings/{wid}/answer"),

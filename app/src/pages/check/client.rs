@@ -3,7 +3,7 @@
 
 use domain::{
     chain::check_editable,
-    risk::{MeasureKind, MeasureStatus, RatingMatrix, RiskCategory},
+    risk::{progress::Standing, MeasureKind, MeasureStatus, RatingMatrix, RiskCategory},
     sync::{MeasureInput, OpResult, Operation, RiskPointInput},
     FieldError,
 };

@@ -132,6 +132,7 @@ pub(super) fn AttentionItem(item: offline::Attention) -> impl IntoView {
     let has_current = current.is_some();
     let signing = matches!(item.op.op, Operation::SignCommitment { .. });
     let answering = matches!(item.op.op, Operation::AnswerWarning { .. });
+    let reporting = matches!(item.op.op, Operation::ReportMeasure { .. });
     // Signed already (online, or on another device): nothing of it is lost, only said.
     if signing && code == "already_signed" {
         return view! {
@@ -162,6 +163,7 @@ pub(super) fn AttentionItem(item: offline::Attention) -> impl IntoView {
         <li class="attention-item">
             {signing.then(|| view! { <h3>"承诺书离线签署未能封存"</h3> })}
             {answering.then(|| view! { <h3>"预警答复未能提交"</h3> })}
+            {reporting.then(|| view! { <h3>"措施落实情况未能提交"</h3> })}
             <p class="alert alert-error">{message}</p>
             {(!errors.is_empty()).then(|| view! {
                 <ul class="field-errors">{errors.into_iter().map(|e| view! { <li>{e.message}</li> }).collect_view()}</ul>

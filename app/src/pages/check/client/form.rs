@@ -47,6 +47,7 @@ impl MeasureRow {
                 String::new()
             },
             status,
+            ..MeasureInput::default()
         }
     }
 

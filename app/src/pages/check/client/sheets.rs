@@ -154,6 +154,13 @@ pub(super) fn SheetEditor(post_id: i64) -> impl IntoView {
                 .is_some_and(|(s, _)| s.holder && check_editable(s.stage).is_ok())
         })
     };
+    // Once approved, the holder reports how each measure is carried out (措施落实).
+    let reporting = move || {
+        data.with(|d| {
+            d.as_ref()
+                .is_some_and(|(s, _)| s.holder && s.stage == domain::stage::Stage::Approved)
+        })
+    };
     let count = move || data.with(|d| d.as_ref().map_or(0, |(_, p)| p.len()));
     let submit = move |_| {
         if confirm("提交后将进入互评环节，不能再修改。确定提交审核吗？") {
@@ -190,11 +197,12 @@ pub(super) fn SheetEditor(post_id: i64) -> impl IntoView {
             <ol class="risk-list">
                 {move || {
                     let editable = editable();
+                    let reporting = reporting();
                     data.get()
                         .map(|(_, points)| points)
                         .unwrap_or_default()
                         .into_iter()
-                        .map(|p| view! { <PointItem point=p post_id editable editing/> }.into_any())
+                        .map(|p| view! { <PointItem point=p post_id editable reporting editing/> }.into_any())
                         .collect_view()
                 }}
             </ol>
@@ -215,7 +223,12 @@ pub(super) fn SheetEditor(post_id: i64) -> impl IntoView {
             }}
             {move || (!editable()).then(|| {
                 let held = data.with(|d| d.as_ref().is_some_and(|(s, _)| s.holder));
-                view! { <p class="muted">{if held { "排查表已提交审核，不能再修改。" } else { "只读：只有该岗位的填报人可以修改。" }}</p> }
+                let text = match (held, reporting()) {
+                    (true, true) => "排查表已审核通过：请按期落实各项措施，并在每项措施下报告落实情况，完成后由科室负责人检验。",
+                    (true, false) => "排查表已提交审核，不能再修改。",
+                    _ => "只读：只有该岗位的填报人可以修改。",
+                };
+                view! { <p class="muted">{text}</p> }
             })}
         </section>
     }
@@ -227,14 +240,20 @@ pub(super) fn PointItem(
     point: LocalPoint,
     post_id: i64,
     editable: bool,
+    /// The holder reports the measures' progress (the sheet is approved).
+    #[prop(optional)]
+    reporting: bool,
     editing: RwSignal<Editing>,
 ) -> impl IntoView {
     let store = expect_context::<Store>();
+    let reporting_on = RwSignal::new(None::<usize>);
+    let today = domain::risk::IsoDate::parse(&today(), "today", "今天").ok();
     let LocalPoint {
         record,
         pending,
         known,
     } = point;
+    let form_measures = record.input.measures.clone();
     let id = record.id;
     let version = record.version;
     let input = record.input.clone();
@@ -277,14 +296,40 @@ pub(super) fn PointItem(
                 input.power_type, input.likelihood, input.impact, input.frequency
             )}</p>
             <ul class="measures">
-                {input.measures.iter().map(|m| view! {
-                    <li>
-                        <span class="measure-kind">{MeasureKind::parse(&m.kind).map(|k| k.label()).unwrap_or("—")}</span>
-                        <span class="measure-text">{m.text.clone()}</span>
-                        <span class="measure-status" data-testid="measure-status">{progress(m)}</span>
-                    </li>
+                {input.measures.iter().enumerate().map(|(i, m)| {
+                    let standing = Standing::from_code(&m.check);
+                    let status = MeasureStatus::parse(&m.status).unwrap_or(MeasureStatus::Planned);
+                    let due = domain::risk::IsoDate::parse(&m.due, "due", "完成时限").ok();
+                    let overdue = today.is_some_and(|t| status.overdue(due, t));
+                    let note = (!m.note.is_empty()).then(|| {
+                        let label = if standing == Standing::SentBack { "退回理由：" } else { "落实情况：" };
+                        format!("{label}{}", m.note)
+                    });
+                    let may_report = reporting && standing != Standing::Accepted;
+                    let text = m.text.clone();
+                    view! {
+                        <li data-testid="measure">
+                            <span class="measure-kind">{MeasureKind::parse(&m.kind).map(|k| k.label()).unwrap_or("—")}</span>
+                            <span class="measure-text">{m.text.clone()}</span>
+                            <span class="measure-status" data-testid="measure-status">{progress(m)}</span>
+                            {(!m.due.is_empty()).then(|| view! { <span class="measure-due">{format!("时限 {}", m.due)}</span> })}
+                            {overdue.then(|| view! { <span class="badge badge-overdue" data-testid="measure-overdue">"逾期"</span> })}
+                            {(standing != Standing::Open).then(|| view! {
+                                <span class=if standing == Standing::SentBack { "badge badge-overdue" } else { "badge" } data-testid="measure-check">{standing.label()}</span>
+                            })}
+                            {note.map(|n| view! { <p class="measure-note prewrap">{n}</p> })}
+                            {may_report.then(|| view! {
+                                <button type="button" class="measure-report" on:click=move |_| reporting_on.set(Some(i))
+                                    aria-label=format!("报告落实情况：{text}")>"报告落实情况"</button>
+                            })}
+                        </li>
+                    }
                 }).collect_view()}
             </ul>
+            {move || reporting_on.get().map(|i| {
+                let measure = form_measures.get(i).cloned().unwrap_or_default();
+                view! { <ProgressForm risk_point_id=id position=i measure open=reporting_on/> }
+            })}
             {editable.then(|| view! {
                 <div class="actions">
                     <button type="button" on:click=move |_| editing.set(Editing::Point(id))>"修改"</button>
@@ -304,5 +349,112 @@ pub(super) fn progress(m: &MeasureInput) -> String {
         label.to_owned()
     } else {
         format!("{label}（{}）", m.done_on)
+    }
+}
+
+/// 报告落实情况: the holder's progress report on one measure, queued on the device (offline too)
+/// and checked by the rules the server applies.
+#[component]
+fn ProgressForm(
+    risk_point_id: Uuid,
+    position: usize,
+    measure: MeasureInput,
+    open: RwSignal<Option<usize>>,
+) -> impl IntoView {
+    let store = expect_context::<Store>();
+    let status = RwSignal::new(
+        MeasureStatus::parse(&measure.status)
+            .unwrap_or(MeasureStatus::Planned)
+            .code()
+            .to_owned(),
+    );
+    let done_on = RwSignal::new(measure.done_on.clone());
+    let note = RwSignal::new(String::new());
+    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let notice = RwSignal::new(None::<String>);
+    let error_of = move |field: &'static str| {
+        move || {
+            errors.with(|e| {
+                e.iter()
+                    .find(|e| e.field == field)
+                    .map(|e| view! { <p class="field-error" role="alert">{e.message.clone()}</p> })
+            })
+        }
+    };
+    let base = format!("progress-{risk_point_id}-{position}");
+    let (status_id, day_id, note_id) = (
+        format!("{base}-status"),
+        format!("{base}-done-on"),
+        format!("{base}-note"),
+    );
+    let submit = move |ev: ev::SubmitEvent| {
+        ev.prevent_default();
+        let (s, mut d, n) = (
+            status.get_untracked(),
+            done_on.get_untracked(),
+            note.get_untracked(),
+        );
+        if s != MeasureStatus::Done.code() {
+            d.clear();
+        }
+        let today = domain::risk::IsoDate::parse(&today(), "today", "今天");
+        let checked = today
+            .map_err(|e| vec![e])
+            .and_then(|t| domain::risk::progress::check_report(&s, &d, &n, t));
+        if let Err(e) = checked {
+            errors.set(e);
+            return;
+        }
+        errors.set(Vec::new());
+        let op = Operation::ReportMeasure {
+            risk_point_id,
+            position: position as i64,
+            status: s,
+            done_on: d,
+            note: n.trim().to_owned(),
+        };
+        match store.queue(op) {
+            Ok(()) => {
+                open.set(None);
+                if store.online.get_untracked() {
+                    spawn_local(store.sync());
+                }
+            }
+            Err(e) => notice.set(Some(e)),
+        }
+    };
+    let done = move || status.get() == MeasureStatus::Done.code();
+    view! {
+        <form class="progress-form" on:submit=submit novalidate aria-label=format!("报告落实情况：{}", measure.text)>
+            <h4>{format!("报告落实情况：{}", measure.text)}</h4>
+            <label for=status_id.clone()>"落实状态"</label>
+            <select id=status_id on:change=move |e| {
+                let value = event_target_value(&e);
+                if value == MeasureStatus::Done.code() && done_on.get_untracked().is_empty() {
+                    done_on.set(today());
+                }
+                status.set(value);
+            }>
+                {MeasureStatus::ALL.into_iter().map(|s| view! {
+                    <option value=s.code() selected=move || status.get() == s.code()>{s.label()}</option>
+                }).collect_view()}
+            </select>
+            <Show when=done>
+                <label for=day_id.clone()>"完成日期"</label>
+                <input id=day_id.clone() type="date" max=today() prop:value=move || done_on.get()
+                    on:input=move |e| done_on.set(event_target_value(&e))/>
+                {error_of("done_on")}
+            </Show>
+            <label for=note_id.clone()>"落实情况说明"<span class="required" aria-hidden="true">"*"</span></label>
+            <textarea id=note_id rows="3" required aria-required="true" placeholder="做了什么、取得什么效果"
+                prop:value=move || note.get() on:input=move |e| note.set(event_target_value(&e))></textarea>
+            {error_of("note")}
+            {error_of("status")}
+            {move || notice.get().map(|n| view! { <p class="alert alert-error" role="alert">{n}</p> })}
+            <div class="actions">
+                <button type="submit" class="primary">"保存落实情况"</button>
+                <button type="button" on:click=move |_| open.set(None)>"取消"</button>
+            </div>
+        </form>
     }
 }
