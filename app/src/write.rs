@@ -788,3 +788,39 @@ pub struct MeasureChecked {
     pub status: domain::risk::MeasureStatus,
     pub standing: domain::risk::progress::Standing,
 }
+
+/// 设置群机器人: the commission sets (or replaces) unit `unit_id`'s 企业微信 / 钉钉 group robot.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetRobot {
+    pub unit_id: i64,
+    /// `wecom` or `dingtalk`.
+    pub kind: String,
+    pub url: String,
+}
+
+impl Write for SetRobot {
+    const ROUTE: &'static str = "/api/settings/robots";
+    type Reply = Done;
+}
+
+/// 删除群机器人: messages still waiting for it are given up.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RemoveRobot {
+    pub unit_id: i64,
+}
+
+impl Write for RemoveRobot {
+    const ROUTE: &'static str = "/api/settings/robots/remove";
+    type Reply = Done;
+}
+
+/// 发送测试消息: queues a test message to unit `unit_id`'s robot, sent within seconds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TestRobot {
+    pub unit_id: i64,
+}
+
+impl Write for TestRobot {
+    const ROUTE: &'static str = "/api/settings/robots/test";
+    type Reply = Done;
+}

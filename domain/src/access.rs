@@ -191,6 +191,12 @@ impl Principal {
         self.may_edit_commitment_template()
     }
 
+    /// 群机器人推送: the commission sets the units' group robots and reads what was sent to them
+    /// (the record names people).
+    pub fn may_set_group_robots(&self) -> bool {
+        self.may_set_district_settings()
+    }
+
     /// 组织机构: administrators set up the organisation tree, its posts and the staff roster.
     pub fn may_manage_org(&self) -> bool {
         self.may_manage_accounts()

@@ -23,5 +23,6 @@ pub mod sync;
 pub mod text;
 pub mod time;
 pub mod warning;
+pub mod webhook;
 
 pub use error::FieldError;

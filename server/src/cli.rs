@@ -237,6 +237,8 @@ async fn run_server(db: Db, database: &std::path::Path, args: ServeArgs) -> anyh
     };
     // The warnings' overdue check runs beside the server, the first time at once.
     crate::warnings::spawn_schedule(db.clone());
+    // The group robots' queue is handed on beside the server too.
+    crate::robots::spawn_deliveries(db.clone(), settings.public_origin.clone())?;
     let state = AppState::new(conf.leptos_options, db, settings);
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -26,10 +26,11 @@ use app::{
         AcceptSuggestion, AcceptWarning, AnswerWarning, ChangePassword, CheckMeasure,
         CheckWarnings, CreateAccount, CreatePost, CreateUnit, DeclineSuggestion, EndHolding,
         EndOtherSessions, Handover, ImportCalendar, ImportQuery, Login, MarkNotificationsRead,
-        PeerReview, RaiseWarning, RecordMeeting, RemindSigner, ResetPassword, ResolveObjection,
-        RosterImportQuery, SaveSettings, SaveTemplate, SaveWarningRules, SendBackWarning,
-        SetAccountActive, SetRoles, SetRoundMatrix, SetSupervision, SignCommitment, StartRound,
-        Suggestion, UnlockAccount, UpdatePost, UpdateUnit, Write as _, SYNC_ROUTE,
+        PeerReview, RaiseWarning, RecordMeeting, RemindSigner, RemoveRobot, ResetPassword,
+        ResolveObjection, RosterImportQuery, SaveSettings, SaveTemplate, SaveWarningRules,
+        SendBackWarning, SetAccountActive, SetRobot, SetRoles, SetRoundMatrix, SetSupervision,
+        SignCommitment, StartRound, Suggestion, TestRobot, UnlockAccount, UpdatePost, UpdateUnit,
+        Write as _, SYNC_ROUTE,
     },
     App,
 };
@@ -83,6 +84,9 @@ pub fn router(state: AppState) -> Router {
         .route(SaveSettings::ROUTE, post(settings::save))
         .route(ImportCalendar::ROUTE, post(settings::calendar))
         .route(SaveWarningRules::ROUTE, post(settings::warning_rules))
+        .route(SetRobot::ROUTE, post(settings::set_robot))
+        .route(RemoveRobot::ROUTE, post(settings::remove_robot))
+        .route(TestRobot::ROUTE, post(settings::test_robot))
         .route(SetRoundMatrix::ROUTE, post(settings::round_matrix))
         .route(Handover::ROUTE, post(holders::handover))
         .route(EndHolding::ROUTE, post(holders::end))

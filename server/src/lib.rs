@@ -25,6 +25,7 @@ pub mod net;
 pub mod notifications;
 pub mod org;
 pub mod review;
+pub mod robots;
 pub mod roster;
 pub mod rounds;
 pub mod secret;

@@ -5,11 +5,7 @@
 
 use app::api::supervision::{NotificationView, NotificationsView};
 
-use crate::{
-    db::Db,
-    error::Result,
-    store::{self, notifications::Kind},
-};
+use crate::{db::Db, error::Result, store};
 
 /// How many notifications the list shows.
 const SHOWN: i64 = 100;
@@ -23,15 +19,7 @@ pub async fn list(db: &Db, user_id: i64) -> Result<NotificationsView> {
         .into_iter()
         .map(|n| NotificationView {
             id: n.id,
-            what: match n.kind {
-                Kind::WarningRaised => "预警",
-                Kind::WarningAnswered => "预警答复待审核",
-                Kind::WarningSentBack => "答复被退回",
-                Kind::WarningAccepted => "预警办结",
-                Kind::WarningEscalated => "预警升级",
-                Kind::CommitmentReminder => "承诺书签署提醒",
-            }
-            .to_owned(),
+            what: n.kind.label().to_owned(),
             text: n.text,
             link: n.link,
             at: domain::time::china_time(n.created_at),

@@ -46,6 +46,11 @@ pub async fn view(db: &Db, user: &SessionUser, now: i64) -> Result<SettingsView>
         rules: crate::warnings::rules::current(&mut conn).await?,
         may_edit: principal.may_set_district_settings(),
         today: IsoDate::of_instant(now).to_string(),
+        robots: if principal.may_set_group_robots() {
+            Some(crate::robots::view(db, &mut conn).await?)
+        } else {
+            None
+        },
     })
 }
 

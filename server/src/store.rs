@@ -19,6 +19,7 @@ pub mod notifications;
 pub mod org;
 pub mod points;
 pub mod review;
+pub mod robots;
 pub mod rounds;
 pub mod settings;
 pub mod sheets;

@@ -17,6 +17,7 @@ mod api {
     mod offline_signing;
     mod pages;
     mod replica_scale;
+    mod robots;
     mod rounds;
     mod seed;
     mod sync;

@@ -183,6 +183,46 @@ pub struct SettingsView {
     /// The signed-in user may change them (the commission).
     pub may_edit: bool,
     pub today: String,
+    /// 群机器人推送, for the commission only (the record names people).
+    pub robots: Option<RobotsView>,
+}
+
+/// The units' group robots and the latest of what was handed to them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RobotsView {
+    /// Every unit, parents first, with its depth for indenting: where a robot may be set.
+    pub units: Vec<UnitOption>,
+    pub robots: Vec<RobotView>,
+    pub deliveries: Vec<DeliveryView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitOption {
+    pub id: i64,
+    pub name: String,
+    pub depth: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RobotView {
+    pub unit_id: i64,
+    pub unit: String,
+    pub kind: domain::webhook::RobotKind,
+    /// The address masked: its host and last four characters.
+    pub address: String,
+    pub set_at: String,
+}
+
+/// 推送记录: one message handed to a robot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    pub id: i64,
+    pub unit: String,
+    pub text: String,
+    pub status: domain::webhook::DeliveryStatus,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub at: String,
 }
 
 /// The settings.

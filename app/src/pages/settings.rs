@@ -10,15 +10,19 @@ use domain::{
         rules::{Rule, MAX_RULE_DAYS},
         Level,
     },
+    webhook::{DeliveryStatus, RobotKind},
 };
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 
 use super::widgets::{BackBar, ErrorBox, Feedback, FeedbackLine, Refresh};
 use crate::{
-    api::district::{load_settings, SettingsView},
+    api::district::{load_settings, RobotsView, SettingsView},
     client,
-    write::{ImportCalendar, SaveSettings, SaveWarningRules, WarningRuleInput},
+    write::{
+        ImportCalendar, RemoveRobot, SaveSettings, SaveWarningRules, SetRobot, TestRobot,
+        WarningRuleInput,
+    },
 };
 
 #[component]
@@ -37,6 +41,7 @@ pub fn SettingsPage() -> impl IntoView {
                         Ok(settings) => view! {
                             <Numbers settings=settings.clone() refresh/>
                             <RulesCard rules=settings.rules.clone() may_edit=settings.may_edit refresh/>
+                            {settings.robots.clone().map(|robots| view! { <RobotsCard robots refresh/> })}
                             <CalendarCard settings refresh/>
                         }.into_any(),
                         Err(error) => view! { <ErrorBox error/> }.into_any(),
@@ -154,8 +159,10 @@ fn RulesCard(rules: Vec<Rule>, may_edit: bool, refresh: Refresh) -> impl IntoVie
             busy.set(false);
         });
     };
-    let invalid =
-        move |field: String| move || invalid_field.get().as_deref() == Some(field.as_str());
+    // `aria-invalid="true"` on the field the server refused; absent otherwise.
+    let invalid = move |field: String| {
+        move || (invalid_field.get().as_deref() == Some(field.as_str())).then_some("true")
+    };
     view! {
         <section class="card" aria-labelledby="settings-rules">
             <h2 id="settings-rules">"预警规则"</h2>
@@ -279,6 +286,160 @@ fn CalendarCard(settings: SettingsView, refresh: Refresh) -> impl IntoView {
                     <FeedbackLine feedback/>
                 </form>
             })}
+        </section>
+    }
+}
+
+/// 群机器人推送: a unit's 企业微信 / 钉钉 group robot, which then gets its people's notifications
+/// too (their own unit's robot, or the nearest unit's above); a test message; the record of what
+/// was sent.
+#[component]
+fn RobotsCard(robots: RobotsView, refresh: Refresh) -> impl IntoView {
+    let unit = RwSignal::new(String::new());
+    let kind = RwSignal::new(RobotKind::Wecom.code().to_owned());
+    let url = RwSignal::new(String::new());
+    let feedback: Feedback = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let invalid_field = RwSignal::new(None::<String>);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = SetRobot {
+            unit_id: unit.get_untracked().parse().unwrap_or(0),
+            kind: kind.get_untracked(),
+            url: url.get_untracked(),
+        };
+        if !client::confirm(
+            "保存后，该单位（及未单独设置的下级单位）人员的通知将同时推送到这个群。确定保存吗？",
+        ) {
+            return;
+        }
+        busy.set(true);
+        feedback.set(None);
+        invalid_field.set(None);
+        spawn_local(async move {
+            match client::send(None, &body).await {
+                Ok(_) => {
+                    url.set(String::new());
+                    refresh.done("群机器人已保存");
+                }
+                Err(e) => {
+                    invalid_field.set(e.field.clone());
+                    feedback.set(Some(Err(e.message)));
+                }
+            }
+            busy.set(false);
+        });
+    };
+    let act = move |unit_id: i64, unit: String, remove: bool| {
+        move |_| {
+            let question = if remove {
+                format!("删除{unit}的群机器人吗？尚未发出的消息将不再发送。")
+            } else {
+                format!("向{unit}的群发送一条测试消息吗？")
+            };
+            if !client::confirm(&question) {
+                return;
+            }
+            busy.set(true);
+            feedback.set(None);
+            spawn_local(async move {
+                let sent = if remove {
+                    client::send(None, &RemoveRobot { unit_id }).await
+                } else {
+                    client::send(None, &TestRobot { unit_id }).await
+                };
+                match sent {
+                    Ok(_) if remove => refresh.done("群机器人已删除"),
+                    Ok(_) => refresh.done("测试消息已加入发送队列，几秒内发出；结果见下方推送记录"),
+                    Err(e) => feedback.set(Some(Err(e.message))),
+                }
+                busy.set(false);
+            });
+        }
+    };
+    let invalid = move |field: &'static str| {
+        move || (invalid_field.get().as_deref() == Some(field)).then_some("true")
+    };
+    view! {
+        <section class="card" aria-labelledby="settings-robots">
+            <h2 id="settings-robots">"群机器人推送"</h2>
+            <p class="muted">"为单位设置企业微信或钉钉群机器人后，该单位人员收到的通知（预警、答复审核、退回、签署提醒）会同时推送到群里；消息只写姓名和通知类别，具体内容须登录查看。下级单位未单独设置的，推送到上级单位的群。"</p>
+            {if robots.robots.is_empty() {
+                view! { <p class="empty">"尚未设置群机器人。"</p> }.into_any()
+            } else {
+                view! {
+                    <table class="handbook-table" data-testid="robots">
+                        <thead><tr><th scope="col">"单位"</th><th scope="col">"类型"</th><th scope="col">"地址"</th><th scope="col">"操作"</th></tr></thead>
+                        <tbody>
+                            {robots.robots.into_iter().map(|r| view! {
+                                <tr data-unit=r.unit.clone()>
+                                    <td>{r.unit.clone()}</td>
+                                    <td>{r.kind.label()}</td>
+                                    <td class="robot-address">{r.address}</td>
+                                    <td class="row-actions">
+                                        <button type="button" disabled=move || busy.get()
+                                            aria-label=format!("发送测试消息：{}", r.unit)
+                                            on:click=act(r.unit_id, r.unit.clone(), false)>"发送测试消息"</button>
+                                        <button type="button" class="danger" disabled=move || busy.get()
+                                            aria-label=format!("删除群机器人：{}", r.unit)
+                                            on:click=act(r.unit_id, r.unit.clone(), true)>"删除"</button>
+                                    </td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+            <form class="stack" on:submit=save novalidate>
+                <label for="robot-unit">"单位"</label>
+                <select id="robot-unit" required aria-invalid=invalid("unit_id")
+                    on:change=move |e| unit.set(event_target_value(&e))>
+                    <option value="" selected>"请选择单位"</option>
+                    {robots.units.into_iter().map(|u| view! {
+                        <option value=u.id.to_string()>{format!("{}{}", "　".repeat(u.depth), u.name)}</option>
+                    }).collect_view()}
+                </select>
+                <label for="robot-kind">"机器人类型"</label>
+                <select id="robot-kind" aria-invalid=invalid("kind") on:change=move |e| kind.set(event_target_value(&e))>
+                    {RobotKind::ALL.into_iter().map(|k| view! {
+                        <option value=k.code() selected=k == RobotKind::Wecom>{k.label()}</option>
+                    }).collect_view()}
+                </select>
+                <label for="robot-url">"Webhook 地址（在群设置的“群机器人”中复制，须以 https:// 开头）"</label>
+                <input id="robot-url" type="url" inputmode="url" autocomplete="off" spellcheck="false" required
+                    aria-invalid=invalid("url")
+                    placeholder="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"
+                    prop:value=move || url.get() on:input=move |e| url.set(event_target_value(&e))/>
+                <button type="submit" class="primary" disabled=move || busy.get()>"保存群机器人"</button>
+                <FeedbackLine feedback/>
+            </form>
+            <h3>"推送记录（最近 30 条）"</h3>
+            {if robots.deliveries.is_empty() {
+                view! { <p class="empty">"还没有推送过消息。"</p> }.into_any()
+            } else {
+                view! {
+                    <div>
+                        <table class="handbook-table" data-testid="deliveries">
+                            <thead><tr><th scope="col">"时间"</th><th scope="col">"单位"</th><th scope="col">"内容"</th><th scope="col">"状态"</th></tr></thead>
+                            <tbody>
+                                {robots.deliveries.into_iter().map(|d| {
+                                    let state = match (d.status, d.last_error) {
+                                        (DeliveryStatus::Sent, _) => format!("{}（第 {} 次）", d.status.label(), d.attempts),
+                                        (status, Some(e)) => format!("{}（已试 {} 次：{e}）", status.label(), d.attempts),
+                                        (status, None) => status.label().to_owned(),
+                                    };
+                                    view! {
+                                        <tr data-delivery=d.id.to_string()>
+                                            <td>{d.at}</td><td>{d.unit}</td><td>{d.text}</td>
+                                            <td class=format!("delivery-{}", d.status.code())>{state}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
         </section>
     }
 }

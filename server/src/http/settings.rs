@@ -4,8 +4,8 @@
 use app::{
     api::SessionUser,
     write::{
-        CalendarImported, Done, ImportCalendar, MatrixSet, SaveSettings, SaveWarningRules,
-        SetRoundMatrix,
+        CalendarImported, Done, ImportCalendar, MatrixSet, RemoveRobot, SaveSettings,
+        SaveWarningRules, SetRobot, SetRoundMatrix, TestRobot,
     },
 };
 use axum::{
@@ -17,7 +17,7 @@ use super::{
     error::HttpError,
     state::{signed_in, AppState},
 };
-use crate::{settings, warnings};
+use crate::{robots, settings, warnings};
 
 /// `POST /api/settings`.
 pub async fn save(
@@ -50,6 +50,39 @@ pub async fn warning_rules(
 ) -> Result<Json<Done>, HttpError> {
     let user = signed_in(user)?;
     warnings::rules::save(&state.db, &user, &body).await?;
+    Ok(Json(Done::YES))
+}
+
+/// `POST /api/settings/robots`.
+pub async fn set_robot(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    Json(body): Json<SetRobot>,
+) -> Result<Json<Done>, HttpError> {
+    let user = signed_in(user)?;
+    robots::set(&state.db, &user, &body).await?;
+    Ok(Json(Done::YES))
+}
+
+/// `POST /api/settings/robots/remove`.
+pub async fn remove_robot(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    Json(body): Json<RemoveRobot>,
+) -> Result<Json<Done>, HttpError> {
+    let user = signed_in(user)?;
+    robots::remove(&state.db, &user, &body).await?;
+    Ok(Json(Done::YES))
+}
+
+/// `POST /api/settings/robots/test`.
+pub async fn test_robot(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    Json(body): Json<TestRobot>,
+) -> Result<Json<Done>, HttpError> {
+    let user = signed_in(user)?;
+    robots::test(&state.db, &user, &body).await?;
     Ok(Json(Done::YES))
 }
 

@@ -2,7 +2,7 @@
 
 use anyhow::Context as _;
 
-use super::{json_list, Conn};
+use super::{json_list, robots, Conn};
 use crate::error::corrupt;
 
 /// What a notification is about.
@@ -37,6 +37,18 @@ impl Kind {
         }
     }
 
+    /// What it is, as its list and a group robot's message name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::WarningRaised => "预警",
+            Self::WarningAnswered => "预警答复待审核",
+            Self::WarningSentBack => "答复被退回",
+            Self::WarningAccepted => "预警办结",
+            Self::WarningEscalated => "预警升级",
+            Self::CommitmentReminder => "承诺书签署提醒",
+        }
+    }
+
     fn from_code(raw: &str) -> anyhow::Result<Self> {
         Self::ALL
             .into_iter()
@@ -45,7 +57,9 @@ impl Kind {
     }
 }
 
-/// Sends one notification to each of `users` (each once, whatever the list repeats).
+/// Sends one notification to each of `users` (each once, whatever the list repeats), and queues
+/// its message for the group robot of each recipient's unit where one is set (nearest above
+/// otherwise), in the same transaction.
 #[tracing::instrument(level = "debug", skip(conn, text))]
 pub async fn insert(
     conn: &mut Conn,
@@ -59,20 +73,31 @@ pub async fn insert(
         return Ok(0);
     }
     let users = json_list(users)?;
-    let kind = kind.code();
-    Ok(sqlx::query!(
-        "INSERT INTO notifications (user_id, kind, text, link, created_at)
-         SELECT DISTINCT CAST(value AS INTEGER), ?, ?, ?, ? FROM json_each(?)",
-        kind,
+    let code = kind.code();
+    let ids = sqlx::query_scalar!(
+        r#"INSERT INTO notifications (user_id, kind, text, link, created_at)
+           SELECT DISTINCT CAST(value AS INTEGER), ?, ?, ?, ? FROM json_each(?)
+           RETURNING id AS "id!: i64""#,
+        code,
         text,
         link,
         now,
         users
     )
-    .execute(&mut *conn)
+    .fetch_all(&mut *conn)
     .await
-    .context("Failed to send notifications")?
-    .rows_affected())
+    .context("Failed to send notifications")?;
+    for reach in robots::reach(conn, &ids).await? {
+        let message = domain::webhook::message(&reach.name, kind.label());
+        let delivery = robots::NewDelivery {
+            unit_id: reach.unit_id,
+            notification_id: Some(reach.notification_id),
+            text: &message,
+            link,
+        };
+        robots::queue(conn, &delivery, now).await?;
+    }
+    Ok(u64::try_from(ids.len()).unwrap_or(u64::MAX))
 }
 
 /// A notification as its recipient reads it.

@@ -300,6 +300,24 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
         ),
         call(
             Method::POST,
+            "/api/settings/robots",
+            Body::Json(json!({ "unit_id": 0, "kind": "wecom", "url": "http://example.com/hook" })),
+            Some(&["shenhe"]),
+        ),
+        call(
+            Method::POST,
+            "/api/settings/robots/remove",
+            Body::Json(json!({ "unit_id": 0 })),
+            Some(&["shenhe"]),
+        ),
+        call(
+            Method::POST,
+            "/api/settings/robots/test",
+            Body::Json(json!({ "unit_id": 0 })),
+            Some(&["shenhe"]),
+        ),
+        call(
+            Method::POST,
             &format!("/api/rounds/{round}/matrix"),
             Body::Json(json!({ "high_min": 5, "medium_min": 9 })),
             Some(&["shenhe"]),
