@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use app::{
     api::{
-        district::{DeliveryView, RobotView, RobotsView, UnitOption},
-        SessionUser,
+        district::{DeliveryView, RobotView, RobotsView},
+        SessionUser, UnitOption,
     },
     write::{RemoveRobot, SetRobot, TestRobot},
 };

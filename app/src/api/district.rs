@@ -191,16 +191,9 @@ pub struct SettingsView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RobotsView {
     /// Every unit, parents first, with its depth for indenting: where a robot may be set.
-    pub units: Vec<UnitOption>,
+    pub units: Vec<super::UnitOption>,
     pub robots: Vec<RobotView>,
     pub deliveries: Vec<DeliveryView>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UnitOption {
-    pub id: i64,
-    pub name: String,
-    pub depth: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
