@@ -278,6 +278,37 @@ impl Principal {
             .any(|a| a.role == Role::CommissionReviewer)
     }
 
+    /// 廉政教育: the commission, a leader in charge or the unit's liaison records the talks with
+    /// the people of `unit` and its collective sessions; never a talk with themselves.
+    pub fn may_record_education(
+        &self,
+        tree: &OrgTree,
+        subject: Option<UserId>,
+        unit: OrgUnitId,
+    ) -> bool {
+        subject != Some(self.user)
+            && [
+                Role::CommissionReviewer,
+                Role::LeaderInCharge,
+                Role::UnitLiaison,
+            ]
+            .into_iter()
+            .any(|role| self.has_role_over(tree, role, unit))
+    }
+
+    /// The user records education somewhere: the education page is theirs.
+    pub fn records_education(&self, tree: &OrgTree) -> bool {
+        self.roles
+            .iter()
+            .any(|a| self.may_record_education(tree, None, a.scope))
+    }
+
+    /// A person's page (their talks, sessions, warnings and commitments) is read by the person
+    /// and by those who oversee their unit's commitments.
+    pub fn may_read_person(&self, tree: &OrgTree, person: UserId, unit: OrgUnitId) -> bool {
+        person == self.user || self.oversees_commitments(tree, unit)
+    }
+
     /// The units whose sheets this user reads through a role (holders also read their own posts).
     pub fn sheet_scopes(&self) -> impl Iterator<Item = OrgUnitId> + '_ {
         self.roles
@@ -616,5 +647,24 @@ mod tests {
         assert!(!nobody.may_read_sheet(&tree(), PostId(10), OrgUnitId(2)));
         let admin = principal(&[(Role::Admin, 1)], &[]);
         assert!(!admin.may_read_sheet(&tree(), PostId(10), OrgUnitId(2)));
+    }
+
+    #[test]
+    fn education_is_recorded_by_those_over_the_unit_and_a_person_read_by_themselves_too() {
+        let t = tree();
+        let liaison = principal(&[(Role::UnitLiaison, 2)], &[]);
+        assert!(liaison.may_record_education(&t, Some(UserId(8)), OrgUnitId(3)));
+        assert!(!liaison.may_record_education(&t, Some(UserId(7)), OrgUnitId(3)));
+        assert!(!liaison.may_record_education(&t, None, OrgUnitId(4)));
+        assert!(liaison.records_education(&t));
+        let section = principal(&[(Role::SectionHead, 2)], &[]);
+        assert!(!section.records_education(&t));
+        assert!(section.may_read_person(&t, UserId(8), OrgUnitId(3)));
+        let holder = principal(&[(Role::PostHolder, 3)], &[10]);
+        assert!(holder.may_read_person(&t, UserId(7), OrgUnitId(3)));
+        assert!(!holder.may_read_person(&t, UserId(8), OrgUnitId(3)));
+        let commission = principal(&[(Role::CommissionReviewer, 1)], &[]);
+        assert!(commission.may_record_education(&t, None, OrgUnitId(4)));
+        assert!(!principal(&[(Role::Admin, 1)], &[]).may_read_person(&t, UserId(8), OrgUnitId(3)));
     }
 }

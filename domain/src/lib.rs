@@ -9,6 +9,7 @@ pub mod account;
 pub mod audit;
 pub mod chain;
 pub mod commitment;
+pub mod education;
 pub mod error;
 pub mod ids;
 pub mod limits;

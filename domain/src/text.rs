@@ -200,6 +200,14 @@ bounded_text!(
     /// 退回理由: why the section head sends a finished measure back at the check (检验).
     CheckReason, field = "reason", label = "退回理由", min = 2, max = 500
 );
+bounded_text!(
+    /// 谈话人: who held a one-to-one talk, as the record names them (`区纪委书记 王某`).
+    TalkerName, field = "talker", label = "谈话人", min = 1, max = 40
+);
+bounded_text!(
+    /// 谈话主题 / 教育主题: what a talk or a collective session was about.
+    EducationTopic, field = "topic", label = "主题", min = 2, max = 200
+);
 
 #[cfg(test)]
 mod tests {

@@ -97,6 +97,19 @@ impl IsoDate {
         self.year
     }
 
+    pub fn month(self) -> u8 {
+        self.month
+    }
+
+    /// The first day of `month` (1–12) of `year` (2000–2100), when both are in range.
+    pub fn first_of(year: u16, month: u8) -> Option<Self> {
+        ((2000..=2100).contains(&year) && (1..=12).contains(&month)).then_some(Self {
+            year,
+            month,
+            day: 1,
+        })
+    }
+
     /// The same day `months` later, or the month's last day when it is shorter (08-31 + 6
     /// months is 02-28 or 02-29).
     pub fn add_months(self, months: u32) -> Self {

@@ -30,14 +30,18 @@ pub enum RuleKind {
     ReReviewOverdue,
     /// 排查表滞留: a sheet has stood at one stage of the chain for N days.
     SheetStuck,
+    /// 廉政谈话缺失: a key post's holder had no integrity talk in a period their grade owes one,
+    /// N days after it ended.
+    TalkMissing,
 }
 
 impl RuleKind {
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::MeasureOverdue,
         Self::CommitmentUnsigned,
         Self::ReReviewOverdue,
         Self::SheetStuck,
+        Self::TalkMissing,
     ];
 
     pub fn code(self) -> &'static str {
@@ -46,6 +50,7 @@ impl RuleKind {
             Self::CommitmentUnsigned => "commitment_unsigned",
             Self::ReReviewOverdue => "re_review_overdue",
             Self::SheetStuck => "sheet_stuck",
+            Self::TalkMissing => "talk_missing",
         }
     }
 
@@ -59,6 +64,7 @@ impl RuleKind {
             Self::CommitmentUnsigned => "廉政承诺逾期未签",
             Self::ReReviewOverdue => "回头看逾期",
             Self::SheetStuck => "排查表滞留",
+            Self::TalkMissing => "廉政谈话缺失",
         }
     }
 
@@ -69,6 +75,7 @@ impl RuleKind {
             Self::CommitmentUnsigned => "承诺书生成后仍未签署的天数",
             Self::ReReviewOverdue => "回头看到期后仍未开展的天数",
             Self::SheetStuck => "排查表停留在同一环节的天数",
+            Self::TalkMissing => "应谈话的周期结束后仍无谈话记录的天数",
         }
     }
 
@@ -76,7 +83,7 @@ impl RuleKind {
     /// generated, nor a sheet stuck the day it arrives.
     pub fn min_days(self) -> u32 {
         match self {
-            Self::MeasureOverdue | Self::ReReviewOverdue => 0,
+            Self::MeasureOverdue | Self::ReReviewOverdue | Self::TalkMissing => 0,
             Self::CommitmentUnsigned | Self::SheetStuck => 1,
         }
     }
@@ -88,6 +95,7 @@ impl RuleKind {
             Self::CommitmentUnsigned => (14, Level::Blue),
             Self::ReReviewOverdue => (0, Level::Yellow),
             Self::SheetStuck => (15, Level::Blue),
+            Self::TalkMissing => (15, Level::Blue),
         };
         Rule {
             kind: self,
@@ -237,6 +245,17 @@ pub enum Fact {
         stage: Stage,
         since: IsoDate,
     },
+    /// A period a key post's holder is owed an integrity talk in (`domain::education`).
+    Talk {
+        user_id: i64,
+        to: Addressee,
+        person: String,
+        post: String,
+        grade: crate::post::SupervisionGrade,
+        period: crate::education::Period,
+        /// A talk with them is recorded within the period.
+        held: bool,
+    },
 }
 
 /// A warning a rule raises.
@@ -297,6 +316,7 @@ fn kind_of(fact: &Fact) -> RuleKind {
         Fact::Commitment { .. } => RuleKind::CommitmentUnsigned,
         Fact::ReReview { .. } => RuleKind::ReReviewOverdue,
         Fact::Sheet { .. } => RuleKind::SheetStuck,
+        Fact::Talk { .. } => RuleKind::TalkMissing,
     }
 }
 
@@ -370,6 +390,28 @@ fn fires(rule: &Rule, fact: &Fact, today: IsoDate) -> Option<(String, Addressee,
                 format!(
                     "“{post}”的排查表自 {since} 起停留在“{}”环节已 {days} 天",
                     stage.label()
+                ),
+            ))
+        }
+        Fact::Talk {
+            user_id,
+            to,
+            person,
+            post,
+            grade,
+            period,
+            held,
+        } => {
+            let days = past(period.end).filter(|_| !held)?;
+            Some((
+                format!("talk_missing:{user_id}:{}", period.start),
+                *to,
+                format!(
+                    "{}重点岗位“{post}”的{person}在{}（{} 至 {}）没有廉政谈话记录，周期结束已 {days} 天",
+                    grade.label(),
+                    period.label,
+                    period.start,
+                    period.end
                 ),
             ))
         }
@@ -502,6 +544,36 @@ mod tests {
                 None
             );
         }
+    }
+
+    #[test]
+    fn a_missing_talk_fires_after_its_period_and_never_when_held() {
+        let period = crate::education::periods(4, 2026).remove(2);
+        let talk = |held| Fact::Talk {
+            user_id: 7,
+            to: Addressee {
+                unit: OrgUnitId(3),
+                person: None,
+            },
+            person: "张三".into(),
+            post: "工程建设管理岗".into(),
+            grade: crate::post::SupervisionGrade::First,
+            period: period.clone(),
+            held,
+        };
+        let rule = on(RuleKind::TalkMissing, 15);
+        assert_eq!(
+            first_day(rule, &talk(false), "2026-07-01").as_deref(),
+            Some("2026-10-15")
+        );
+        assert_eq!(first_day(rule, &talk(true), "2026-07-01"), None);
+        let found = evaluate(&[rule], &[talk(false)], &HashSet::new(), day("2026-11-01"));
+        assert_eq!(found[0].cause, "talk_missing:7:2026-07-01");
+        assert!(found[0]
+            .reason
+            .contains("2026年第3季度（2026-07-01 至 2026-09-30）"));
+        let raised: HashSet<String> = [found[0].cause.clone()].into();
+        assert!(evaluate(&[rule], &[talk(false)], &raised, day("2026-11-02")).is_empty());
     }
 
     #[test]
