@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApiError;
 
 pub mod district;
+pub mod education;
 pub mod supervision;
 
 /// The signed-in user, as the server's session middleware puts it into the request.
@@ -67,6 +68,9 @@ pub struct HomeView {
     /// Link to the page of measures to check (措施落实检验): a section head.
     #[serde(default)]
     pub checks_measures: bool,
+    /// Link to the education page (廉政教育): the commission, a leader in charge, a liaison.
+    #[serde(default)]
+    pub records_education: bool,
     /// Notifications this user has not read.
     #[serde(default)]
     pub unread_notifications: usize,
@@ -335,6 +339,9 @@ pub struct ObjectionView {
     pub at: String,
     pub open: bool,
     pub response: Option<String>,
+    /// 核实结论; none when answered before outcomes were recorded.
+    #[serde(default)]
+    pub outcome: Option<domain::chain::ObjectionOutcome>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -764,6 +771,13 @@ pub mod backend {
         ) -> Result<supervision::NotificationsView, ApiError>;
         async fn measures(&self, user: &SessionUser)
             -> Result<supervision::MeasuresView, ApiError>;
+        async fn education(&self, user: &SessionUser)
+            -> Result<education::EducationView, ApiError>;
+        async fn person(
+            &self,
+            user: &SessionUser,
+            username: String,
+        ) -> Result<education::PersonView, ApiError>;
     }
 
     /// This site's origin for links printed on paper, as the server was told it

@@ -103,6 +103,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/measures") view={Lazy::<MeasuresRoute>::new()}/>
                 <Route path=path!("/warnings/:id") view={Lazy::<WarningRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()}/>
+                <Route path=path!("/education") view={Lazy::<EducationRoute>::new()}/>
+                <Route path=path!("/people/:username") view={Lazy::<PersonRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/verify/:token") view={Lazy::<VerifyRoute>::new()} ssr=SsrMode::Async/>
                 // These render completely before the first byte: readable without wasm, and ready
                 // for print.
@@ -139,4 +141,6 @@ pub fn requires_login(path: &str) -> bool {
         || path.starts_with("/warnings/")
         || path == "/notifications"
         || path == "/measures"
+        || path == "/education"
+        || path.starts_with("/people/")
 }

@@ -44,6 +44,8 @@ pub(crate) enum Page {
     Warning,
     Measures,
     Notifications,
+    Education,
+    Person,
 }
 
 /// A page's view, marked [`Hydrated`] at its end.
@@ -98,7 +100,7 @@ fn administration(page: Page) -> AnyView {
 /// Records anyone may read and print: the public notice, a unit's handbook, a commitment's
 /// verification page. Opened directly they need no wasm at all (the server sends them without
 /// it); this chunk serves them when reached from another page of the app. The early warnings
-/// with their printed notices, and the notifications, ride here too: a sixth group of their own split the code the
+/// with their printed notices, the notifications and the education records ride here too: a sixth group of their own split the code the
 /// groups share into more chunks and cost every everyday page 14 KB (docs/benchmarks.md).
 #[leptos::lazy]
 fn records(page: Page) -> AnyView {
@@ -110,6 +112,8 @@ fn records(page: Page) -> AnyView {
         Page::Measures => with_mark(view! { <pages::MeasuresPage/> }),
         Page::Warning => with_mark(view! { <pages::WarningPage/> }),
         Page::Notifications => with_mark(view! { <pages::NotificationsPage/> }),
+        Page::Education => with_mark(view! { <pages::EducationPage/> }),
+        Page::Person => with_mark(view! { <pages::PersonPage/> }),
         _ => with_mark(view! { <pages::VerifyPage/> }),
     }
 }
@@ -191,6 +195,8 @@ routes! {
     MeasuresRoute => records(Measures),
     WarningRoute => records(Warning),
     NotificationsRoute => records(Notifications),
+    EducationRoute => records(Education),
+    PersonRoute => records(Person),
 }
 
 /// Marks `<body data-hydrated>` once the page it ends is interactive: its effect runs after the

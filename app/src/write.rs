@@ -167,6 +167,9 @@ impl Write for RecordMeeting {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ResolveObjection {
     pub response: String,
+    /// 核实结论: `upheld` (异议成立) or `dismissed` (异议不成立).
+    #[serde(default)]
+    pub outcome: String,
 }
 
 impl Write for ResolveObjection {
@@ -823,4 +826,58 @@ pub struct TestRobot {
 impl Write for TestRobot {
     const ROUTE: &'static str = "/api/settings/robots/test";
     type Reply = Done;
+}
+
+/// 廉政谈话频次: the talks a year a key post's holder is owed, by supervision grade.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SaveTalkQuota {
+    pub talks_first: i64,
+    pub talks_second: i64,
+    pub talks_third: i64,
+}
+
+impl Write for SaveTalkQuota {
+    const ROUTE: &'static str = "/api/settings/talk-quota";
+    type Reply = Done;
+}
+
+/// 记录廉政谈话: a one-to-one talk held by `talker` with the person `subject` (a user name).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecordTalk {
+    pub subject: String,
+    pub talker: String,
+    pub held_on: String,
+    pub topic: String,
+}
+
+impl Write for RecordTalk {
+    const ROUTE: &'static str = "/api/education/talks";
+    type Reply = Recorded;
+}
+
+/// 记录集中教育: a 警示教育 or 廉政党课 session of unit `unit_id`, with who attended: the people
+/// ticked (`attendees`, user names) and those of a pasted or imported list (`attendee_list`:
+/// names or user names, one per line or separated by commas or 、).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecordSession {
+    pub unit_id: i64,
+    pub kind: String,
+    pub held_on: String,
+    pub topic: String,
+    #[serde(default)]
+    pub attendees: Vec<String>,
+    #[serde(default)]
+    pub attendee_list: String,
+}
+
+impl Write for RecordSession {
+    const ROUTE: &'static str = "/api/education/sessions";
+    type Reply = Recorded;
+}
+
+/// What was recorded: its id, and for a session how many attended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recorded {
+    pub id: i64,
+    pub attendees: usize,
 }

@@ -484,6 +484,52 @@ pub fn allowed_actions(
     .collect()
 }
 
+/// How the liaison found an objection to a public notice (公示异议) on looking into it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectionOutcome {
+    /// 异议成立: what was objected to is so; the "异议成立" warning rule reads it.
+    Upheld,
+    /// 异议不成立.
+    Dismissed,
+}
+
+impl ObjectionOutcome {
+    pub const ALL: [Self; 2] = [Self::Upheld, Self::Dismissed];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Upheld => "upheld",
+            Self::Dismissed => "dismissed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Upheld => "异议成立",
+            Self::Dismissed => "异议不成立",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, crate::FieldError> {
+        let raw = raw.trim();
+        Self::ALL
+            .into_iter()
+            .find(|o| o.code() == raw || o.label() == raw)
+            .ok_or_else(|| {
+                crate::FieldError::new(
+                    if raw.is_empty() {
+                        "required"
+                    } else {
+                        "unknown_value"
+                    },
+                    "outcome",
+                    "核实结论：请选择“异议成立”或“异议不成立”",
+                )
+            })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -994,5 +1040,23 @@ mod tests {
         assert_eq!(head.len(), 2);
         assert_eq!(head[0], Action::Approve);
         assert!(offered("holder").is_empty());
+    }
+
+    #[test]
+    fn an_objection_is_found_upheld_or_dismissed_and_nothing_else() {
+        assert_eq!(
+            ObjectionOutcome::parse("upheld").unwrap(),
+            ObjectionOutcome::Upheld
+        );
+        assert_eq!(
+            ObjectionOutcome::parse(" 异议不成立 ").unwrap(),
+            ObjectionOutcome::Dismissed
+        );
+        let e = ObjectionOutcome::parse("").unwrap_err();
+        assert_eq!((e.code.as_str(), e.field.as_str()), ("required", "outcome"));
+        assert_eq!(
+            ObjectionOutcome::parse("部分成立").unwrap_err().code,
+            "unknown_value"
+        );
     }
 }

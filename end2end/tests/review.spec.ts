@@ -84,9 +84,11 @@ test('a sheet goes from self-check to its public notice; the public page needs n
   expect(sql(`SELECT stage FROM risk_sheets WHERE post_id = ${post}`)).toBe('public_notice');
 
   // Once answered, the notice may close.
+  await liaison.getByLabel('核实结论').selectOption({ label: '异议成立' });
   await liaison.getByLabel('处理意见').fill('工程款拨付已列入第 2 个风险点，已电话答复');
   await liaison.getByRole('button', { name: '答复并办结' }).click();
   await expect(liaison.getByRole('button', { name: '公示期满，报区纪委审核' })).toBeVisible();
+  await expect(liaison.getByText('异议成立。处理意见：工程款拨付已列入第 2 个风险点')).toBeVisible();
   await liaison.getByRole('button', { name: '公示期满，报区纪委审核' }).click();
   await stageIs(liaison, '区纪委审核');
   await expect(liaison.getByText('审核记录')).toBeVisible();

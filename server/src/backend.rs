@@ -283,4 +283,19 @@ impl Backend for DbBackend {
     async fn measures(&self, user: &SessionUser) -> Result<MeasuresView, ApiError> {
         api(crate::measures::list(&self.db, user.id, crate::db::now_ms()).await)
     }
+
+    async fn education(
+        &self,
+        user: &SessionUser,
+    ) -> Result<app::api::education::EducationView, ApiError> {
+        api(crate::education::view(&self.db, user.id, crate::db::now_ms()).await)
+    }
+
+    async fn person(
+        &self,
+        user: &SessionUser,
+        username: String,
+    ) -> Result<app::api::education::PersonView, ApiError> {
+        api(crate::people::person(&self.db, user.id, &username, crate::db::now_ms()).await)
+    }
 }

@@ -495,6 +495,20 @@ pub async fn save_template(
     Ok(id)
 }
 
+/// A commitment as a list shows it: the home page, a person's page.
+pub(crate) fn summary(r: store::commitments::Listed) -> app::api::CommitmentSummary {
+    app::api::CommitmentSummary {
+        id: r.id,
+        title: r.title,
+        post: r.post,
+        unit: r.unit,
+        created_on: domain::time::china_day(r.created_at),
+        signed_at: r.signed_at.map(domain::time::china_time),
+        superseded: r.superseded,
+        reminded: r.reminded_at.is_some(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 mod account;
 mod accounts;
 mod commitments;
+mod education;
 mod error;
 mod exchange;
 mod guard;
@@ -26,11 +27,11 @@ use app::{
         AcceptSuggestion, AcceptWarning, AnswerWarning, ChangePassword, CheckMeasure,
         CheckWarnings, CreateAccount, CreatePost, CreateUnit, DeclineSuggestion, EndHolding,
         EndOtherSessions, Handover, ImportCalendar, ImportQuery, Login, MarkNotificationsRead,
-        PeerReview, RaiseWarning, RecordMeeting, RemindSigner, RemoveRobot, ResetPassword,
-        ResolveObjection, RosterImportQuery, SaveSettings, SaveTemplate, SaveWarningRules,
-        SendBackWarning, SetAccountActive, SetRobot, SetRoles, SetRoundMatrix, SetSupervision,
-        SignCommitment, StartRound, Suggestion, TestRobot, UnlockAccount, UpdatePost, UpdateUnit,
-        Write as _, SYNC_ROUTE,
+        PeerReview, RaiseWarning, RecordMeeting, RecordSession, RecordTalk, RemindSigner,
+        RemoveRobot, ResetPassword, ResolveObjection, RosterImportQuery, SaveSettings,
+        SaveTalkQuota, SaveTemplate, SaveWarningRules, SendBackWarning, SetAccountActive, SetRobot,
+        SetRoles, SetRoundMatrix, SetSupervision, SignCommitment, StartRound, Suggestion,
+        TestRobot, UnlockAccount, UpdatePost, UpdateUnit, Write as _, SYNC_ROUTE,
     },
     App,
 };
@@ -107,6 +108,9 @@ pub fn router(state: AppState) -> Router {
         .route(AcceptWarning::ROUTE, post(warnings::accept))
         .route(SendBackWarning::ROUTE, post(warnings::send_back))
         .route(CheckMeasure::ROUTE, post(warnings::check_measure))
+        .route(RecordTalk::ROUTE, post(education::record_talk))
+        .route(RecordSession::ROUTE, post(education::record_session))
+        .route(SaveTalkQuota::ROUTE, post(education::talk_quota))
         .route(
             MarkNotificationsRead::ROUTE,
             post(warnings::read_notifications),

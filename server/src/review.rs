@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use app::api::SessionUser;
 use domain::{
-    chain::{is_peer_reviewer, Action, PeerPost, Via},
+    chain::{is_peer_reviewer, Action, ObjectionOutcome, PeerPost, Via},
     ids::{OrgUnitId, PostId},
     post::{PostMarks, SupervisionGrade},
     risk::IsoDate,
@@ -383,7 +383,8 @@ pub async fn resolve_objection(
     db: &Db,
     user: &SessionUser,
     id: i64,
-    response: &ObjectionResponse,
+    response: &str,
+    outcome: &str,
 ) -> Result<()> {
     let person = db.directory().person(user.id).await?;
     let org = db.directory().org().await?;
@@ -404,9 +405,17 @@ pub async fn resolve_objection(
     if !row.open {
         return Err(Error::refused("already_resolved", "该异议已处理"));
     }
+    // What was sent is read once the sender may answer: both refusals at once.
+    let (response, outcome) = match (
+        ObjectionResponse::parse(response),
+        ObjectionOutcome::parse(outcome),
+    ) {
+        (Ok(r), Ok(o)) => (r, o),
+        (r, o) => return Err(Vec::from_iter(r.err().into_iter().chain(o.err())).into()),
+    };
     let now = now_ms();
     let response = response.as_str();
-    store::review::resolve_objection(&mut tx, id, response, user.id, now).await?;
+    store::review::resolve_objection(&mut tx, id, response, outcome, user.id, now).await?;
     store::review::drop_objection_contact(&mut tx, id).await?;
     store::changes::sheet_changed(&mut tx, row.post_id, now).await?;
     audit::append(
@@ -414,7 +423,7 @@ pub async fn resolve_objection(
         "objection_resolved",
         Some(user.id),
         &format!("objection:{id}"),
-        &json!({ "post": row.post_id, "response": response }),
+        &json!({ "post": row.post_id, "response": response, "outcome": outcome.code() }),
         now,
     )
     .await?;

@@ -42,6 +42,7 @@ pub async fn view(db: &Db, user: &SessionUser, now: i64) -> Result<SettingsView>
     Ok(SettingsView {
         notice_days: notice_days.get(),
         cadence,
+        talk_quota: store::education::quota(&mut conn).await?,
         calendar: store::settings::calendar(&mut conn).await?,
         rules: crate::warnings::rules::current(&mut conn).await?,
         may_edit: principal.may_set_district_settings(),

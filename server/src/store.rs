@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod audit;
 pub mod changes;
 pub mod commitments;
+pub mod education;
 pub mod holdings;
 pub mod maintenance;
 pub mod measures;

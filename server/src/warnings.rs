@@ -45,7 +45,8 @@ use crate::{
 mod record;
 pub mod rules;
 
-use record::{answerers, deciders, holders_of, link, number, parties};
+pub(crate) use record::parties;
+use record::{answerers, deciders, holders_of, link, number};
 
 /// How often the schedule looks for late answers.
 pub const CHECK_EVERY: Duration = Duration::from_secs(10 * 60);
@@ -541,6 +542,31 @@ pub async fn at_home(conn: &mut Conn, principal: &Principal, org: &Org) -> Resul
 }
 
 /// The warnings `user_id` may read, and the form to raise one when they may.
+/// A warning as a list shows it to `principal`, who may read it.
+pub(crate) fn summary(
+    row: &WarningRow,
+    principal: &Principal,
+    org: &Org,
+    today: IsoDate,
+) -> WarningSummary {
+    let open = row.state.status;
+    WarningSummary {
+        id: row.id,
+        number: number(row),
+        level: row.state.level,
+        status: open,
+        handling: row.handling,
+        addressee: row.subject.clone().unwrap_or_else(|| row.unit.clone()),
+        unit: row.unit.clone(),
+        due: row.state.due.to_string(),
+        overdue: row.state.is_overdue(today),
+        to_answer: open == warning::Status::AwaitingAnswer
+            && principal.may_answer_warning(&org.tree, &parties(row)),
+        to_decide: open == warning::Status::Answered
+            && principal.may_decide_warning(&org.tree, &parties(row)),
+    }
+}
+
 pub async fn list(db: &Db, user_id: i64, now: i64) -> Result<WarningsView> {
     let person = db.directory().person(user_id).await?;
     let org = db.directory().org().await?;
@@ -551,24 +577,7 @@ pub async fn list(db: &Db, user_id: i64, now: i64) -> Result<WarningsView> {
         .await?
         .into_iter()
         .filter(|row| principal.may_read_warning(&org.tree, &parties(row)))
-        .map(|row| {
-            let open = row.state.status;
-            WarningSummary {
-                id: row.id,
-                number: number(&row),
-                level: row.state.level,
-                status: open,
-                handling: row.handling,
-                addressee: row.subject.clone().unwrap_or_else(|| row.unit.clone()),
-                unit: row.unit.clone(),
-                due: row.state.due.to_string(),
-                overdue: row.state.is_overdue(today),
-                to_answer: open == warning::Status::AwaitingAnswer
-                    && principal.may_answer_warning(&org.tree, &parties(&row)),
-                to_decide: open == warning::Status::Answered
-                    && principal.may_decide_warning(&org.tree, &parties(&row)),
-            }
-        })
+        .map(|row| summary(&row, principal, &org, today))
         .collect();
     let units: Vec<UnitOption> = org
         .in_order()

@@ -9,6 +9,7 @@ mod api {
     mod chain;
     mod commitments;
     mod district;
+    mod education;
     mod exchange;
     mod hardening;
     pub mod helpers;

@@ -176,6 +176,8 @@ pub struct SettingsView {
     /// 公示期, in working days.
     pub notice_days: u32,
     pub cadence: Cadence,
+    /// 廉政谈话频次: talks a year by grade.
+    pub talk_quota: domain::education::TalkQuota,
     /// The holiday calendar, in date order.
     pub calendar: Vec<CalendarDay>,
     /// 预警规则, one per kind in `RuleKind::ALL`'s order.

@@ -3,7 +3,7 @@
 //! key posts. What is offered comes from the server (`ReviewInfo`), which re-checks everything.
 
 use domain::{
-    chain::{Action, ReturnReason},
+    chain::{Action, ObjectionOutcome, ReturnReason},
     post::SupervisionGrade,
     risk::{MeasureKind, RiskCategory},
     stage::Stage,
@@ -382,11 +382,14 @@ fn ObjectionPanel(
                 {objections.into_iter().map(|o| {
                     let id = o.id;
                     let response = RwSignal::new(String::new());
+                    let outcome = RwSignal::new(String::new());
                     let field = format!("objection-response-{id}");
+                    let outcome_field = format!("objection-outcome-{id}");
                     let resolve = move |ev: leptos::ev::SubmitEvent| {
                         ev.prevent_default();
                         let body = ResolveObjection {
                             response: response.get_untracked(),
+                            outcome: outcome.get_untracked(),
                         };
                         send(id, body, "已答复并办结", refresh, feedback, busy);
                     };
@@ -395,11 +398,19 @@ fn ObjectionPanel(
                             <p>{format!("{}：{}", o.at, o.text)}</p>
                             {o.contact.map(|c| view! { <p class="muted">{format!("联系方式：{c}")}</p> })}
                             {match o.response {
-                                Some(r) => view! { <p class="muted">{format!("处理意见：{r}")}</p> }.into_any(),
+                                Some(r) => view! { <p class="muted">{match o.outcome {
+                                    Some(found) => format!("{}。处理意见：{r}", found.label()),
+                                    None => format!("处理意见：{r}"),
+                                }}</p> }.into_any(),
                                 None => view! { <p class="badge badge-key">"待处理"</p> }.into_any(),
                             }}
                             {(o.open && may_resolve).then(|| view! {
                                 <form class="stack" on:submit=resolve>
+                                    <label for=outcome_field.clone()>"核实结论"</label>
+                                    <select id=outcome_field required on:change=move |e| outcome.set(event_target_value(&e))>
+                                        <option value="">"请选择"</option>
+                                        {ObjectionOutcome::ALL.map(|o| view! { <option value=o.code()>{o.label()}</option> })}
+                                    </select>
                                     <label for=field.clone()>"处理意见"</label>
                                     <textarea id=field.clone() required minlength="2" maxlength="1000"
                                         prop:value=move || response.get() on:input=move |e| response.set(event_target_value(&e))></textarea>

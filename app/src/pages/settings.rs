@@ -4,6 +4,7 @@
 //! matrix is set on the round's own page.
 
 use domain::{
+    education::TalkQuota,
     post::SupervisionGrade,
     settings::DayKind,
     warning::{
@@ -20,8 +21,8 @@ use crate::{
     api::district::{load_settings, RobotsView, SettingsView},
     client,
     write::{
-        ImportCalendar, RemoveRobot, SaveSettings, SaveWarningRules, SetRobot, TestRobot,
-        WarningRuleInput,
+        ImportCalendar, RemoveRobot, SaveSettings, SaveTalkQuota, SaveWarningRules, SetRobot,
+        TestRobot, WarningRuleInput,
     },
 };
 
@@ -40,6 +41,7 @@ pub fn SettingsPage() -> impl IntoView {
                     match data.await {
                         Ok(settings) => view! {
                             <Numbers settings=settings.clone() refresh/>
+                            <TalkQuotaCard quota=settings.talk_quota may_edit=settings.may_edit refresh/>
                             <RulesCard rules=settings.rules.clone() may_edit=settings.may_edit refresh/>
                             {settings.robots.clone().map(|robots| view! { <RobotsCard robots refresh/> })}
                             <CalendarCard settings refresh/>
@@ -101,6 +103,68 @@ fn Numbers(settings: SettingsView, refresh: Refresh) -> impl IntoView {
                 }).collect_view()}
                 {may_edit.then(|| view! {
                     <button type="submit" class="primary" disabled=move || busy.get()>"保存设置"</button>
+                })}
+                <FeedbackLine feedback/>
+            </form>
+        </section>
+    }
+}
+
+/// 廉政谈话频次: how many integrity talks a year a key post's holder is owed, by grade.
+#[component]
+fn TalkQuotaCard(quota: TalkQuota, may_edit: bool, refresh: Refresh) -> impl IntoView {
+    let counts = SupervisionGrade::ALL.map(|g| RwSignal::new(quota.per_year(g).to_string()));
+    let feedback: Feedback = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let number = |s: RwSignal<String>| s.get_untracked().trim().parse::<i64>().unwrap_or(-1);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = SaveTalkQuota {
+            talks_first: number(counts[0]),
+            talks_second: number(counts[1]),
+            talks_third: number(counts[2]),
+        };
+        if !client::confirm(
+            "保存后，“廉政谈话缺失”预警规则和廉政教育页按新的次数计算应谈话的周期。确定保存吗？",
+        ) {
+            return;
+        }
+        busy.set(true);
+        feedback.set(None);
+        spawn_local(async move {
+            match client::send(None, &body).await {
+                Ok(_) => refresh.done("廉政谈话频次已保存"),
+                Err(e) => feedback.set(Some(Err(e.message))),
+            }
+            busy.set(false);
+        });
+    };
+    let label = |n: u32| match n {
+        0 => "不作要求".to_owned(),
+        1 => "每年 1 次".to_owned(),
+        2 => "每半年 1 次（每年 2 次）".to_owned(),
+        4 => "每季度 1 次（每年 4 次）".to_owned(),
+        12 => "每月 1 次（每年 12 次）".to_owned(),
+        n => format!("每年 {n} 次"),
+    };
+    view! {
+        <section class="card" aria-labelledby="settings-talks">
+            <h2 id="settings-talks">"廉政谈话频次"</h2>
+            <p class="muted">"重点岗位人员每年应接受的廉政谈话次数，按监督等级设定；一年按次数等分为若干周期，周期内没有谈话记录的，由“廉政谈话缺失”预警规则提示。"</p>
+            <form class="stack" on:submit=save novalidate>
+                {SupervisionGrade::ALL.into_iter().zip(counts).map(|(g, c)| {
+                    let id = format!("talks-{}", g.code());
+                    view! {
+                        <label for=id.clone()>{format!("{}监督的重点岗位", g.label())}</label>
+                        <select id=id disabled=!may_edit on:change=move |e| c.set(event_target_value(&e))>
+                            {TalkQuota::ALLOWED.into_iter().map(|n| view! {
+                                <option value=n.to_string() selected=move || c.get() == n.to_string()>{label(n)}</option>
+                            }).collect_view()}
+                        </select>
+                    }
+                }).collect_view()}
+                {may_edit.then(|| view! {
+                    <button type="submit" class="primary" disabled=move || busy.get()>"保存谈话频次"</button>
                 })}
                 <FeedbackLine feedback/>
             </form>

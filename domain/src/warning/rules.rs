@@ -33,15 +33,18 @@ pub enum RuleKind {
     /// 廉政谈话缺失: a key post's holder had no integrity talk in a period their grade owes one,
     /// N days after it ended.
     TalkMissing,
+    /// 公示异议成立: an objection to a public notice was found upheld N days ago.
+    ObjectionUpheld,
 }
 
 impl RuleKind {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::MeasureOverdue,
         Self::CommitmentUnsigned,
         Self::ReReviewOverdue,
         Self::SheetStuck,
         Self::TalkMissing,
+        Self::ObjectionUpheld,
     ];
 
     pub fn code(self) -> &'static str {
@@ -51,6 +54,7 @@ impl RuleKind {
             Self::ReReviewOverdue => "re_review_overdue",
             Self::SheetStuck => "sheet_stuck",
             Self::TalkMissing => "talk_missing",
+            Self::ObjectionUpheld => "objection_upheld",
         }
     }
 
@@ -65,6 +69,7 @@ impl RuleKind {
             Self::ReReviewOverdue => "回头看逾期",
             Self::SheetStuck => "排查表滞留",
             Self::TalkMissing => "廉政谈话缺失",
+            Self::ObjectionUpheld => "公示异议成立",
         }
     }
 
@@ -76,6 +81,7 @@ impl RuleKind {
             Self::ReReviewOverdue => "回头看到期后仍未开展的天数",
             Self::SheetStuck => "排查表停留在同一环节的天数",
             Self::TalkMissing => "应谈话的周期结束后仍无谈话记录的天数",
+            Self::ObjectionUpheld => "异议核实成立后的天数（0 为立即）",
         }
     }
 
@@ -83,7 +89,10 @@ impl RuleKind {
     /// generated, nor a sheet stuck the day it arrives.
     pub fn min_days(self) -> u32 {
         match self {
-            Self::MeasureOverdue | Self::ReReviewOverdue | Self::TalkMissing => 0,
+            Self::MeasureOverdue
+            | Self::ReReviewOverdue
+            | Self::TalkMissing
+            | Self::ObjectionUpheld => 0,
             Self::CommitmentUnsigned | Self::SheetStuck => 1,
         }
     }
@@ -96,6 +105,7 @@ impl RuleKind {
             Self::ReReviewOverdue => (0, Level::Yellow),
             Self::SheetStuck => (15, Level::Blue),
             Self::TalkMissing => (15, Level::Blue),
+            Self::ObjectionUpheld => (0, Level::Yellow),
         };
         Rule {
             kind: self,
@@ -256,6 +266,14 @@ pub enum Fact {
         /// A talk with them is recorded within the period.
         held: bool,
     },
+    /// An objection to a post's public notice, found upheld on `resolved_on`.
+    Objection {
+        id: i64,
+        to: Addressee,
+        post: String,
+        response: String,
+        resolved_on: IsoDate,
+    },
 }
 
 /// A warning a rule raises.
@@ -317,6 +335,7 @@ fn kind_of(fact: &Fact) -> RuleKind {
         Fact::ReReview { .. } => RuleKind::ReReviewOverdue,
         Fact::Sheet { .. } => RuleKind::SheetStuck,
         Fact::Talk { .. } => RuleKind::TalkMissing,
+        Fact::Objection { .. } => RuleKind::ObjectionUpheld,
     }
 }
 
@@ -412,6 +431,25 @@ fn fires(rule: &Rule, fact: &Fact, today: IsoDate) -> Option<(String, Addressee,
                     period.label,
                     period.start,
                     period.end
+                ),
+            ))
+        }
+        Fact::Objection {
+            id,
+            to,
+            post,
+            response,
+            resolved_on,
+        } => {
+            // The one rule that may fire at once: a finding needs no time to become late.
+            let days = resolved_on.days_until(today);
+            (days >= i64::from(rule.days)).then_some(())?;
+            Some((
+                format!("objection_upheld:{id}"),
+                *to,
+                format!(
+                    "“{post}”公示期间收到的异议经核实成立（{resolved_on}）：{}",
+                    clip(response, 300)
                 ),
             ))
         }
@@ -574,6 +612,34 @@ mod tests {
             .contains("2026年第3季度（2026-07-01 至 2026-09-30）"));
         let raised: HashSet<String> = [found[0].cause.clone()].into();
         assert!(evaluate(&[rule], &[talk(false)], &raised, day("2026-11-02")).is_empty());
+    }
+
+    #[test]
+    fn an_upheld_objection_fires_at_once_with_threshold_zero_and_later_with_more() {
+        let objection = Fact::Objection {
+            id: 12,
+            to: person(),
+            post: "出纳岗".into(),
+            response: "经核实，报销审核确有未按规定执行的情况".into(),
+            resolved_on: day("2026-12-01"),
+        };
+        assert_eq!(
+            first_day(on(RuleKind::ObjectionUpheld, 0), &objection, "2026-11-25").as_deref(),
+            Some("2026-12-01")
+        );
+        assert_eq!(
+            first_day(on(RuleKind::ObjectionUpheld, 3), &objection, "2026-11-25").as_deref(),
+            Some("2026-12-04")
+        );
+        let found = evaluate(
+            &[on(RuleKind::ObjectionUpheld, 0)],
+            &[objection],
+            &HashSet::new(),
+            day("2026-12-01"),
+        );
+        assert_eq!(found[0].cause, "objection_upheld:12");
+        assert_eq!(found[0].level, Level::Yellow);
+        assert!(found[0].reason.contains("异议经核实成立（2026-12-01）"));
     }
 
     #[test]

@@ -1,12 +1,11 @@
 //! The home page: the user's own sheets in full, what their roles let them read, their peer
 //! review queue, their units and their commitments.
 
-use app::api::{CommitmentSummary, HomeView, SessionUser, SheetSummary, UnitLink, UserCard};
+use app::api::{HomeView, SessionUser, SheetSummary, UnitLink, UserCard};
 use domain::{
     chain::{is_peer_reviewer, PeerPost},
     ids::{OrgUnitId, PostId},
     stage::Stage,
-    time::{china_day, china_time},
 };
 
 use super::sheet;
@@ -118,16 +117,7 @@ pub async fn home(
     let commitments = store::commitments::of_user(conn, user.id)
         .await?
         .into_iter()
-        .map(|r| CommitmentSummary {
-            id: r.id,
-            title: r.title,
-            post: r.post,
-            unit: r.unit,
-            created_on: china_day(r.created_at),
-            signed_at: r.signed_at.map(china_time),
-            superseded: r.superseded,
-            reminded: r.reminded_at.is_some(),
-        })
+        .map(crate::commitments::summary)
         .collect();
 
     let (warnings_link, warnings_to_do) = crate::warnings::at_home(conn, principal, org).await?;
@@ -164,6 +154,7 @@ pub async fn home(
         warnings_link,
         warnings_to_do,
         checks_measures: principal.checks_measures(),
+        records_education: principal.records_education(&org.tree),
         unread_notifications,
     })
 }

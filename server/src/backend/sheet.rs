@@ -174,6 +174,7 @@ pub async fn review_info(
             at: china_time(r.at),
             open: r.open,
             response: r.response,
+            outcome: r.outcome,
         })
         .collect();
     let meetings = store::review::meetings(conn, sheet_id)

@@ -19,9 +19,7 @@ use axum::{
 };
 use domain::{
     risk::IsoDate,
-    text::{
-        Attendees, DeclineReason, MeetingDecision, MinutesRef, ObjectionResponse, ReviewComment,
-    },
+    text::{Attendees, DeclineReason, MeetingDecision, MinutesRef, ReviewComment},
 };
 use serde::Deserialize;
 
@@ -150,8 +148,7 @@ pub async fn resolve_objection(
     Json(body): Json<ResolveObjection>,
 ) -> Result<Json<Done>, HttpError> {
     let user = signed_in(user)?;
-    let response = ObjectionResponse::parse(&body.response)?;
-    review::resolve_objection(&state.db, &user, id, &response).await?;
+    review::resolve_objection(&state.db, &user, id, &body.response, &body.outcome).await?;
     Ok(DONE)
 }
 

@@ -2,7 +2,11 @@
 //! and suggested risk points; collective-review meetings; objections to the public notice.
 
 use anyhow::Context as _;
-use domain::{chain::Approval, ids::UserId, stage::Stage};
+use domain::{
+    chain::{Approval, ObjectionOutcome},
+    ids::UserId,
+    stage::Stage,
+};
 
 use super::Conn;
 use crate::error::corrupt;
@@ -495,12 +499,15 @@ pub async fn resolve_objection(
     conn: &mut Conn,
     id: i64,
     response: &str,
+    outcome: ObjectionOutcome,
     by: i64,
     now: i64,
 ) -> anyhow::Result<()> {
+    let outcome = outcome.code();
     sqlx::query!(
-        "UPDATE objections SET status = 'resolved', response = ?, resolved_by = ?, resolved_at = ? WHERE id = ?",
+        "UPDATE objections SET status = 'resolved', response = ?, outcome = ?, resolved_by = ?, resolved_at = ? WHERE id = ?",
         response,
+        outcome,
         by,
         now,
         id
@@ -520,13 +527,15 @@ pub struct ObjectionRow {
     pub at: i64,
     pub open: bool,
     pub response: Option<String>,
+    /// None for one answered before outcomes were recorded, or still open.
+    pub outcome: Option<ObjectionOutcome>,
 }
 
 /// A sheet's objections, oldest first.
 #[tracing::instrument(level = "debug", skip(conn))]
 pub async fn objections(conn: &mut Conn, sheet_id: i64) -> anyhow::Result<Vec<ObjectionRow>> {
-    Ok(sqlx::query!(
-        r#"SELECT id AS "id!: i64", text, contact, at AS "at!: i64", status, response
+    sqlx::query!(
+        r#"SELECT id AS "id!: i64", text, contact, at AS "at!: i64", status, response, outcome
            FROM objections WHERE sheet_id = ? ORDER BY id"#,
         sheet_id
     )
@@ -534,13 +543,19 @@ pub async fn objections(conn: &mut Conn, sheet_id: i64) -> anyhow::Result<Vec<Ob
     .await
     .context("Failed to load objections")?
     .into_iter()
-    .map(|r| ObjectionRow {
-        id: r.id,
-        text: r.text,
-        contact: r.contact,
-        at: r.at,
-        open: r.status == "open",
-        response: r.response,
+    .map(|r| {
+        Ok(ObjectionRow {
+            id: r.id,
+            text: r.text,
+            contact: r.contact,
+            at: r.at,
+            open: r.status == "open",
+            response: r.response,
+            outcome: r
+                .outcome
+                .map(|o| ObjectionOutcome::parse(&o).map_err(|_| corrupt("objection outcome", o)))
+                .transpose()?,
+        })
     })
-    .collect())
+    .collect()
 }

@@ -192,3 +192,44 @@ pub async fn waiting_sheets(conn: &mut Conn) -> anyhow::Result<Vec<WaitingSheet>
     })
     .collect()
 }
+
+/// An objection to a public notice found upheld (异议成立).
+#[derive(Debug, Clone)]
+pub struct UpheldObjection {
+    pub id: i64,
+    pub post: String,
+    pub unit_id: i64,
+    pub holders: Vec<i64>,
+    pub response: String,
+    pub resolved_at: i64,
+}
+
+/// Every objection found upheld, with its post and the post's current holders.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn upheld_objections(conn: &mut Conn) -> anyhow::Result<Vec<UpheldObjection>> {
+    sqlx::query!(
+        r#"SELECT o.id AS "id!: i64", p.title AS post, p.unit_id AS "unit_id!: i64",
+                  (SELECT json_group_array(h.user_id) FROM post_holders h WHERE h.post_id = p.id)
+                      AS "holders!: String",
+                  o.response AS "response!: String", o.resolved_at AS "resolved_at!: i64"
+           FROM objections o JOIN risk_sheets rs ON rs.id = o.sheet_id
+           JOIN posts p ON p.id = rs.post_id
+           WHERE o.outcome = 'upheld' AND o.resolved_at IS NOT NULL
+           ORDER BY o.id"#
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("Failed to read the upheld objections")?
+    .into_iter()
+    .map(|r| {
+        Ok(UpheldObjection {
+            id: r.id,
+            post: r.post,
+            unit_id: r.unit_id,
+            holders: holders(&r.holders)?,
+            response: r.response,
+            resolved_at: r.resolved_at,
+        })
+    })
+    .collect()
+}

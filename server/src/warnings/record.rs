@@ -21,7 +21,7 @@ use crate::{
     },
 };
 
-pub(super) fn parties(row: &WarningRow) -> WarningParties {
+pub(crate) fn parties(row: &WarningRow) -> WarningParties {
     WarningParties {
         issuer: row.issuer_id.map(UserId),
         subject: row.subject_id.map(UserId),

@@ -1,6 +1,6 @@
 //! 预警规则: the commission's rules raise warnings by themselves. [`run`] gathers the facts the
 //! switched-on rules read (late measures of published sheets, unsigned commitments, overdue
-//! 回头看, sheets waiting at one stage), lets `domain::warning::rules::evaluate` find the causes
+//! 回头看, sheets waiting at one stage, key posts' holders owed a talk, objections found upheld), lets `domain::warning::rules::evaluate` find the causes
 //! past their thresholds that were never raised, and opens one warning for each, in the caller's
 //! write transaction. The cause is unique in the table as well, so even two runs at once cannot
 //! raise a cause twice.
@@ -158,6 +158,20 @@ pub async fn run(conn: &mut Conn, org: &Org, now: i64) -> Result<usize> {
                 since: IsoDate::of_instant(since),
             });
         }
+    }
+    if on(RuleKind::ObjectionUpheld) {
+        for o in store::warning_rules::upheld_objections(conn).await? {
+            facts.push(Fact::Objection {
+                id: o.id,
+                to: Addressee::of_post(OrgUnitId(o.unit_id), &users(&o.holders)),
+                post: o.post,
+                response: o.response,
+                resolved_on: IsoDate::of_instant(o.resolved_at),
+            });
+        }
+    }
+    if on(RuleKind::TalkMissing) {
+        facts.extend(crate::education::facts(conn, today).await?);
     }
     let raised: HashSet<String> = store::warnings::raised_causes(conn)
         .await?

@@ -298,6 +298,39 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
             Body::Json(json!({ "rules": [{ "kind": "measure_overdue", "enabled": true, "days": -1, "level": "blue" }] })),
             Some(&["shenhe"]),
         ),
+        // 廉政教育: the page and its records for the commission, a leader in charge and the
+        // liaison; a record refused by its rule (400) after the permission check; the person's
+        // page for the person and those over their unit.
+        call(
+            Method::POST,
+            "/api/fn/education",
+            Body::Form(""),
+            Some(&["fenguan", "lianluo", "shenhe"]),
+        ),
+        call(
+            Method::POST,
+            "/api/education/talks",
+            Body::Json(json!({ "subject": "chenjing", "talker": "", "held_on": "", "topic": "" })),
+            Some(&["fenguan", "lianluo", "shenhe"]),
+        ),
+        call(
+            Method::POST,
+            "/api/education/sessions",
+            Body::Json(json!({ "unit_id": unit, "kind": "party_lecture", "held_on": "", "topic": "" })),
+            Some(&["fenguan", "lianluo", "shenhe"]),
+        ),
+        call(
+            Method::POST,
+            "/api/fn/person",
+            Body::Form("username=chenjing"),
+            Some(&["chenjing", "kezhang", "fenguan", "lianluo", "shenhe"]),
+        ),
+        call(
+            Method::POST,
+            "/api/settings/talk-quota",
+            Body::Json(json!({ "talks_first": -1, "talks_second": 0, "talks_third": 0 })),
+            Some(&["shenhe"]),
+        ),
         call(
             Method::POST,
             "/api/settings/robots",
@@ -426,7 +459,7 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
         call(
             Method::POST,
             &format!("/api/objections/{oid}/resolve"),
-            Body::Json(json!({ "response": "已核实并补充风险点" })),
+            Body::Json(json!({ "response": "已核实并补充风险点", "outcome": "upheld" })),
             Some(&["lianluo"]),
         ),
         call(

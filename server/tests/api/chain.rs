@@ -209,14 +209,79 @@ async fn seven_people_walk_a_sheet_through_the_chain_with_a_return_from_the_comm
     assert_eq!(held["code"], "objections_open");
     let objection: i64 = app.count("SELECT id FROM objections").await;
     let liaison = app.session_cookie("lianluo").await;
-    ok(app
+    // The answer needs its finding: 异议成立 or 不成立.
+    let unfound = app
         .post_json(
             &format!("/api/objections/{objection}/resolve"),
             Some(&liaison),
             &json!({ "response": "油卡管理已列入第 2 个风险点，答复异议人" }),
         )
+        .await;
+    assert_eq!(unfound.status(), 400);
+    let body: Value = unfound.json().await.unwrap();
+    assert_eq!(
+        (&body["code"], &body["field"]),
+        (&json!("required"), &json!("outcome"))
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM objections WHERE status = 'open'")
+            .await,
+        1
+    );
+    ok(app
+        .post_json(
+            &format!("/api/objections/{objection}/resolve"),
+            Some(&liaison),
+            &json!({ "response": "油卡管理已列入第 2 个风险点，答复异议人", "outcome": "upheld" }),
+        )
         .await)
     .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM objections WHERE outcome = 'upheld'")
+            .await,
+        1
+    );
+    // The 公示异议成立 rule, switched on at 0 days, warns the post's holder at the next check,
+    // once.
+    let shenhe = app.session_cookie("shenhe").await;
+    let rules = app
+        .post_json(
+            "/api/settings/warning-rules",
+            Some(&shenhe),
+            &json!({ "rules": [{ "kind": "objection_upheld", "enabled": true, "days": 0, "level": "yellow" }] }),
+        )
+        .await;
+    assert_eq!(rules.status(), 200);
+    let now = server::db::now_ms();
+    assert_eq!(
+        server::warnings::check(&app.db, None, now)
+            .await
+            .unwrap()
+            .raised,
+        1
+    );
+    assert_eq!(
+        server::warnings::check(&app.db, None, now)
+            .await
+            .unwrap()
+            .raised,
+        0
+    );
+    let (cause, subject, level): (String, String, String) = sqlx::query_as(
+        "SELECT w.cause, u.username, w.level FROM warnings w JOIN users u ON u.id = w.subject_id
+         WHERE w.rule = 'objection_upheld'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        (cause, subject.as_str(), level.as_str()),
+        (
+            format!("objection_upheld:{objection}"),
+            "chenjing",
+            "yellow"
+        )
+    );
     assert_eq!(
         decide(&app, "lianluo", post, approve()).await["status"],
         "applied"
@@ -453,7 +518,7 @@ async fn meetings_objections_and_the_public_notice_keep_to_their_limits() {
         .post_json(
             &format!("/api/objections/{objection}/resolve"),
             Some(&liaison),
-            &json!({ "response": "无异议" }),
+            &json!({ "response": "无异议", "outcome": "dismissed" }),
         )
         .await;
     assert_eq!(answer.status(), 403);

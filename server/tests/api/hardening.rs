@@ -150,7 +150,7 @@ async fn an_objectors_contact_is_kept_only_until_the_answer_and_never_in_the_log
         .post_json(
             &format!("/api/objections/{id}/resolve"),
             Some(&liaison),
-            &json!({ "response": "油卡管理已列入第 2 个风险点，已电话答复异议人" }),
+            &json!({ "response": "油卡管理已列入第 2 个风险点，已电话答复异议人", "outcome": "dismissed" }),
         )
         .await;
     assert_eq!(resolved.status(), 200);

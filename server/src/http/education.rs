@@ -1,0 +1,49 @@
+//! 廉政教育 endpoints: recording a one-to-one talk and a collective session, and the commission's
+//! talks a year by grade. The work, with its permission checks, is done by [`crate::education`].
+
+use app::{
+    api::SessionUser,
+    write::{Done, RecordSession, RecordTalk, Recorded, SaveTalkQuota},
+};
+use axum::{extract::State, Extension, Json};
+
+use super::{
+    error::HttpError,
+    state::{signed_in, AppState},
+};
+use crate::{db::now_ms, education};
+
+/// `POST /api/education/talks`.
+pub async fn record_talk(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    Json(body): Json<RecordTalk>,
+) -> Result<Json<Recorded>, HttpError> {
+    let user = signed_in(user)?;
+    Ok(Json(
+        education::record_talk(&state.db, &user, &body, now_ms()).await?,
+    ))
+}
+
+/// `POST /api/education/sessions`.
+pub async fn record_session(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    Json(body): Json<RecordSession>,
+) -> Result<Json<Recorded>, HttpError> {
+    let user = signed_in(user)?;
+    Ok(Json(
+        education::record_session(&state.db, &user, &body, now_ms()).await?,
+    ))
+}
+
+/// `POST /api/settings/talk-quota`.
+pub async fn talk_quota(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    Json(body): Json<SaveTalkQuota>,
+) -> Result<Json<Done>, HttpError> {
+    let user = signed_in(user)?;
+    education::save_quota(&state.db, &user, &body, now_ms()).await?;
+    Ok(Json(Done::YES))
+}
