@@ -77,8 +77,10 @@ test('the liaison records a talk and a session, and the person page lists them',
   await expect(page.getByTestId('session').filter({ hasText: lecture })).toContainText('廉政党课');
   await noSidewaysScroll(page);
 
-  // She reads her own.
-  const holder = await person(browser, base, 'chenjing', '/people/chenjing');
+  // She reads her own, from her home page.
+  const holder = await person(browser, base, 'chenjing', '/');
+  await holder.getByRole('link', { name: '我的廉政档案' }).click();
+  await expect(holder.getByRole('heading', { level: 1 })).toHaveText('陈静 · 人员廉政档案');
   await expect(holder.getByTestId('talk').filter({ hasText: topic })).toBeVisible();
   await expect(holder.getByTestId('session').filter({ hasText: lecture })).toBeVisible();
   await holder.context().close();

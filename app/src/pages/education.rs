@@ -298,7 +298,7 @@ fn SessionForm(
                                     let id = format!("attend-{username}");
                                     let for_id = id.clone();
                                     view! {
-                                        <label class="check-row" for=for_id>
+                                        <label class="check" for=for_id>
                                             <input id=id type="checkbox"
                                                 prop:checked=move || ticked.with(|t| t.contains(&checked))
                                                 on:change=move |e| {

@@ -66,7 +66,8 @@ fn Home(view: HomeView) -> impl IntoView {
                 <h1>{format!("您好，{}", user.display_name)}</h1>
                 <p class="muted">{if roles.is_empty() { "暂无角色".to_owned() } else { roles }}</p>
                 <p class="inbox-count" data-testid="inbox-count">{format!("待办事项 {total} 件")}</p>
-                <p><a href="/notifications" data-testid="notifications-link">{if unread_notifications > 0 { format!("通知（{unread_notifications} 条未读）") } else { "通知".to_owned() }}</a></p>
+                <p><a href="/notifications" data-testid="notifications-link">{if unread_notifications > 0 { format!("通知（{unread_notifications} 条未读）") } else { "通知".to_owned() }}</a>
+                    " · "<a href=format!("/people/{}", user.username)>"我的廉政档案"</a></p>
             </section>
             {(!commitments.is_empty()).then(|| view! {
                 <section class="card" aria-labelledby="my-commitments">
