@@ -28,7 +28,7 @@ ROUTES = [
     ("/admin/audit", "administration"), ("/commitment-template", "administration"),
     ("/rounds", "administration"), ("/rounds/{id}", "administration"),
     ("/warnings", "records"), ("/warnings/{id}", "records"), ("/notifications", "records"),
-    ("/measures", "records"),
+    ("/measures", "records"), ("/education", "records"), ("/people/{username}", "records"),
     ("/public", None), ("/public/units/{id}", None), ("/units/{id}/handbook", None),
     ("/verify/{token}", None),
 ]
