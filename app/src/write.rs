@@ -881,3 +881,16 @@ pub struct Recorded {
     pub id: i64,
     pub attendees: usize,
 }
+
+/// 导入签到表: the names of a sign-in sheet (XLSX or CSV) for a session of unit `id`, read by
+/// the server and put in the attendance list for the recorder to check before saving. The body is
+/// the file.
+pub const ATTENDANCE_FILE_ROUTE: &str = "/api/units/{id}/attendance-file";
+
+/// The names read from a sign-in sheet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttendanceFile {
+    pub names: Vec<String>,
+    /// The column they were read from: its header, or 第 1 列.
+    pub column: String,
+}

@@ -3,8 +3,8 @@ import { person, signIn, sql } from './support';
 
 // 廉政教育: 区交通局's liaison (严联络) records a talk with 陈静, whose post is a 一级 key post: a
 // talk dated tomorrow is refused at its field; today's is saved and her row shows the talk held
-// this period. A 廉政党课 with one person ticked and one pasted (a stray name first refused by
-// name). 陈静's page lists the talk and the session, for her too. The commission sets the talks a
+// this period. A 廉政党课 with one person ticked, a pasted list first refused for a stray name,
+// then a sign-in sheet (CSV) whose 姓名 column fills the list. 陈静's page lists the talk and the session, for her too. The commission sets the talks a
 // year by grade on the settings page.
 
 async function noSidewaysScroll(page: Page) {
@@ -65,10 +65,17 @@ test('the liaison records a talk and a session, and the person page lists them',
   await session.getByLabel(/粘贴参加人员名单/).fill('钱科长、无名氏');
   await session.getByRole('button', { name: '保存教育记录' }).click();
   await expect(session.getByRole('alert')).toContainText('第 2 项“无名氏”不是该单位的人员');
-  await session.getByLabel(/粘贴参加人员名单/).fill('钱科长');
+  // A sign-in sheet fills the list, to be checked before saving.
+  await session.getByLabel(/导入签到表/).setInputFiles({
+    name: '签到表.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('序号,姓名,签到时间\n1,钱科长,9:00\n2,孔分管,9:02\n'),
+  });
+  await expect(session.getByText('已从“签到表.csv”的姓名读取 2 个姓名')).toBeVisible();
+  await expect(session.getByLabel(/粘贴参加人员名单/)).toHaveValue('钱科长\n孔分管');
   await session.getByRole('button', { name: '保存教育记录' }).click();
-  await expect(page.getByRole('status').filter({ hasText: '参加 2 人' })).toBeVisible();
-  await expect(page.getByTestId('session').filter({ hasText: lecture })).toContainText('2 人');
+  await expect(page.getByRole('status').filter({ hasText: '参加 3 人' })).toBeVisible();
+  await expect(page.getByTestId('session').filter({ hasText: lecture })).toContainText('3 人');
 
   // Her page, from the talk's row.
   await page.getByTestId('talk').filter({ hasText: topic }).getByRole('link', { name: '陈静' }).click();

@@ -14,7 +14,7 @@ use app::{
         SessionUser, UnitOption,
     },
     error::ApiError,
-    write::{RecordSession, RecordTalk, Recorded, SaveTalkQuota},
+    write::{AttendanceFile, RecordSession, RecordTalk, Recorded, SaveTalkQuota},
 };
 use domain::{
     education::{self, Member, NewSession, NewTalk, TalkQuota},
@@ -416,4 +416,69 @@ pub async fn save_quota(
         .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The headers of a sign-in sheet's column of names, in the order they are looked for.
+const NAME_HEADERS: [&str; 4] = ["姓名", "用户名", "参加人员", "签到人"];
+
+/// 导入签到表: the names in a sign-in sheet (XLSX, CSV or TSV) for a session of `unit`: the
+/// column headed 姓名 (or 用户名, 参加人员, 签到人) within the first rows, else the first column;
+/// blank cells and repeats are left out. Nothing is stored: the names go into the form's list,
+/// where saving matches each to a person of the unit.
+pub async fn attendance_file(
+    db: &Db,
+    user: &SessionUser,
+    unit: i64,
+    bytes: &[u8],
+) -> Result<AttendanceFile> {
+    let person = db.directory().person(user.id).await?;
+    let org = db.directory().org().await?;
+    if !person
+        .principal
+        .may_record_education(&org.tree, None, OrgUnitId(unit))
+    {
+        return Err(ApiError::forbidden().into());
+    }
+    let grid = crate::exchange::read_table(bytes)?;
+    let header = grid.iter().take(5).enumerate().find_map(|(row, cells)| {
+        NAME_HEADERS.iter().find_map(|h| {
+            cells
+                .iter()
+                .position(|c| c.trim() == *h)
+                .map(|col| (row, col, (*h).to_owned()))
+        })
+    });
+    let (first, col, column) = header.map_or((0, 0, "第 1 列".to_owned()), |(row, col, h)| {
+        (row + 1, col, h)
+    });
+    let mut names: Vec<String> = Vec::new();
+    for cells in grid.iter().skip(first) {
+        let Some(name) = cells.get(col).map(|c| c.trim()).filter(|c| !c.is_empty()) else {
+            continue;
+        };
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
+        }
+    }
+    if names.is_empty() {
+        return Err(ApiError::rule(
+            "no_names",
+            format!("签到表：{column}中没有读到姓名，请检查文件"),
+        )
+        .at("attendee_file")
+        .into());
+    }
+    if names.len() > education::MAX_ATTENDEES {
+        return Err(ApiError::rule(
+            "too_many",
+            format!(
+                "签到表：读到 {} 个姓名，一次活动最多记录 {} 人",
+                names.len(),
+                education::MAX_ATTENDEES
+            ),
+        )
+        .at("attendee_file")
+        .into());
+    }
+    Ok(AttendanceFile { names, column })
 }

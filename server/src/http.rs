@@ -124,6 +124,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/units/{id}/{format}", get(exchange::export))
         .route(ImportQuery::ROUTE, post(exchange::import))
+        .route(
+            app::write::ATTENDANCE_FILE_ROUTE,
+            post(education::attendance_file),
+        )
         .route("/api/org/export/{file}", get(org::export))
         .route(RosterImportQuery::ROUTE, post(org::import))
         .route(

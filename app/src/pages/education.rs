@@ -18,7 +18,7 @@ use crate::{
         UnitOption,
     },
     client,
-    write::{RecordSession, RecordTalk},
+    write::{AttendanceFile, RecordSession, RecordTalk, ATTENDANCE_FILE_ROUTE},
 };
 
 /// A failed write: the field it names, and the message.
@@ -239,6 +239,42 @@ fn SessionForm(
     let error: FormError = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let people = StoredValue::new(people);
+    let imported = RwSignal::new(None::<String>);
+    let import_file = move |ev: leptos::ev::Event| {
+        imported.set(None);
+        error.set(None);
+        busy.set(true);
+        spawn_local(async move {
+            let chosen = client::chosen_file(&ev).await;
+            let result = match chosen {
+                Ok(Some((file, bytes))) => {
+                    let path =
+                        ATTENDANCE_FILE_ROUTE.replace("{id}", &unit.get_untracked().to_string());
+                    client::upload::<AttendanceFile>(&path, &bytes)
+                        .await
+                        .map(|read| (file, read))
+                        .map_err(|e| (e.field, e.message))
+                }
+                Ok(None) => {
+                    busy.set(false);
+                    return;
+                }
+                Err(m) => Err((Some("attendee_file".to_owned()), m)),
+            };
+            busy.set(false);
+            match result {
+                Ok((file, read)) => {
+                    imported.set(Some(format!(
+                        "已从“{file}”的{}读取 {} 个姓名，请核对下方名单后保存",
+                        read.column,
+                        read.names.len()
+                    )));
+                    list.set(read.names.join("\n"));
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let payload = RecordSession {
@@ -259,6 +295,7 @@ fn SessionForm(
                     topic.set(String::new());
                     ticked.set(Vec::new());
                     list.set(String::new());
+                    imported.set(None);
                     refresh.done(format!(
                         "已记录集中教育（{}），参加 {} 人",
                         payload.held_on, done.attendees
@@ -319,7 +356,11 @@ fn SessionForm(
                         })
                     }}
                 </fieldset>
-                <label for="session-list">"或粘贴参加人员名单（姓名或用户名，每行一个，也可用逗号、顿号分隔；可从签到表复制）"</label>
+                <label for="session-file">"或导入签到表（Excel .xlsx 或 CSV；读取“姓名”列，读到的姓名放入下方名单，核对后保存）"</label>
+                <input id="session-file" type="file" accept=".xlsx,.csv,.txt,.tsv" aria-invalid=invalid(error, "attendee_file")
+                    on:change=import_file disabled=move || busy.get()/>
+                {move || imported.get().map(|m| view! { <p class="muted" role="status">{m}</p> })}
+                <label for="session-list">"或粘贴参加人员名单（姓名或用户名，每行一个，也可用逗号、顿号分隔；可从签到表复制；导入的名单也可在此修改）"</label>
                 <textarea id="session-list" rows="3" aria-invalid=invalid(error, "attendee_list")
                     prop:value=move || list.get() on:input=move |e| list.set(event_target_value(&e))></textarea>
                 {move || error.get().map(|(_, m)| view! { <p class="alert alert-error" role="alert">{m}</p> })}

@@ -3,9 +3,13 @@
 
 use app::{
     api::SessionUser,
-    write::{Done, RecordSession, RecordTalk, Recorded, SaveTalkQuota},
+    write::{AttendanceFile, Done, RecordSession, RecordTalk, Recorded, SaveTalkQuota},
 };
-use axum::{extract::State, Extension, Json};
+use axum::{
+    body::Bytes,
+    extract::{Path, State},
+    Extension, Json,
+};
 
 use super::{
     error::HttpError,
@@ -46,4 +50,17 @@ pub async fn talk_quota(
     let user = signed_in(user)?;
     education::save_quota(&state.db, &user, &body, now_ms()).await?;
     Ok(Json(Done::YES))
+}
+
+/// `POST /api/units/{id}/attendance-file`: the names of a sign-in sheet; the body is the file.
+pub async fn attendance_file(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    Path(unit): Path<i64>,
+    body: Bytes,
+) -> Result<Json<AttendanceFile>, HttpError> {
+    let user = signed_in(user)?;
+    Ok(Json(
+        education::attendance_file(&state.db, &user, unit, &body).await?,
+    ))
 }

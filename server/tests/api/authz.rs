@@ -321,6 +321,12 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
         ),
         call(
             Method::POST,
+            &format!("/api/units/{unit}/attendance-file"),
+            Body::Bytes("姓名\n陈静\n".as_bytes().to_vec()),
+            Some(&["fenguan", "lianluo", "shenhe"]),
+        ),
+        call(
+            Method::POST,
             "/api/fn/person",
             Body::Form("username=chenjing"),
             Some(&["chenjing", "kezhang", "fenguan", "lianluo", "shenhe"]),

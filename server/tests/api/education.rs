@@ -350,3 +350,64 @@ async fn a_persons_page_is_theirs_and_their_overseers_only() {
         assert_eq!(status, 404);
     }
 }
+
+async fn sign_in_sheet(app: &TestApp, cookie: &str, unit: i64, file: Vec<u8>) -> (u16, Value) {
+    let response = app
+        .client
+        .post(app.url(&format!("/api/units/{unit}/attendance-file")))
+        .header(reqwest::header::ORIGIN, app.origin())
+        .header(reqwest::header::COOKIE, cookie)
+        .body(file)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_sign_in_sheet_gives_its_names_column_and_stores_nothing() {
+    let app = spawn_app().await;
+    let lianluo = app.session_cookie("lianluo").await;
+    let transport = unit_id(&app, "区交通局").await;
+    let csv = "区交通局廉政党课签到表\n序号,姓名,签到时间\n1,钱科长,9:00\n2,陈静,9:01\n3,,\n4,钱科长,9:05\n";
+    let (status, read) = sign_in_sheet(&app, &lianluo, transport, csv.as_bytes().to_vec()).await;
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(
+        read,
+        json!({ "names": ["钱科长", "陈静"], "column": "姓名" })
+    );
+
+    // An Excel workbook, without a header: the first column.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "孔分管").unwrap();
+    sheet.write_string(1, 0, "严联络").unwrap();
+    let (status, read) =
+        sign_in_sheet(&app, &lianluo, transport, book.save_to_buffer().unwrap()).await;
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(
+        read,
+        json!({ "names": ["孔分管", "严联络"], "column": "第 1 列" })
+    );
+
+    // A header with nothing under it is refused, naming the column.
+    let (status, body) =
+        sign_in_sheet(&app, &lianluo, transport, "姓名\n\n".as_bytes().to_vec()).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("no_names")),
+        "{body}"
+    );
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("姓名中没有读到姓名"));
+    // Another unit's liaison may not read a sheet for this one.
+    let other = app.session_cookie("lianluo_zb").await;
+    let (status, _) = sign_in_sheet(&app, &other, transport, csv.as_bytes().to_vec()).await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM education_sessions").await,
+        0
+    );
+}
