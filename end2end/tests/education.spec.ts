@@ -4,8 +4,8 @@ import { person, signIn, sql } from './support';
 // 廉政教育: 区交通局's liaison (严联络) records a talk with 陈静, whose post is a 一级 key post: a
 // talk dated tomorrow is refused at its field; today's is saved and her row shows the talk held
 // this period. A 廉政党课 with one person ticked, a pasted list first refused for a stray name,
-// then a sign-in sheet (CSV) whose 姓名 column fills the list. 陈静's page lists the talk and the session, for her too. The commission sets the talks a
-// year by grade on the settings page.
+// then a sign-in sheet (CSV) whose 姓名 column fills the list. 陈静's page lists the talk and the
+// session, for her too. The commission sets the talks a year by grade on the settings page.
 
 async function noSidewaysScroll(page: Page) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
