@@ -894,3 +894,26 @@ pub struct AttendanceFile {
     /// The column they were read from: its header, or 第 1 列.
     pub column: String,
 }
+
+/// 作废: a talk recorded by mistake is voided with a reason (kept, audited, no longer listed or
+/// counted).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VoidTalk {
+    pub reason: String,
+}
+
+impl Write for VoidTalk {
+    const ROUTE: &'static str = "/api/education/talks/{id}/void";
+    type Reply = Done;
+}
+
+/// 作废: the same for a collective session.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VoidSession {
+    pub reason: String,
+}
+
+impl Write for VoidSession {
+    const ROUTE: &'static str = "/api/education/sessions/{id}/void";
+    type Reply = Done;
+}

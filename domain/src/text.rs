@@ -205,6 +205,10 @@ bounded_text!(
     TalkerName, field = "talker", label = "谈话人", min = 1, max = 40
 );
 bounded_text!(
+    /// 作废原因: why a talk or session recorded by mistake is voided.
+    VoidReason, field = "reason", label = "作废原因", min = 2, max = 200
+);
+bounded_text!(
     /// 谈话主题 / 教育主题: what a talk or a collective session was about.
     EducationTopic, field = "topic", label = "主题", min = 2, max = 200
 );

@@ -5,7 +5,8 @@ import { person, signIn, sql } from './support';
 // talk dated tomorrow is refused at its field; today's is saved and her row shows the talk held
 // this period. A 廉政党课 with one person ticked, a pasted list first refused for a stray name,
 // then a sign-in sheet (CSV) whose 姓名 column fills the list. 陈静's page lists the talk and the
-// session, for her too. The commission sets the talks a year by grade on the settings page.
+// session, for her too; the lecture, entered by mistake, is voided with a reason. The commission
+// sets the talks a year by grade on the settings page.
 
 async function noSidewaysScroll(page: Page) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -91,6 +92,20 @@ test('the liaison records a talk and a session, and the person page lists them',
   await expect(holder.getByTestId('talk').filter({ hasText: topic })).toBeVisible();
   await expect(holder.getByTestId('session').filter({ hasText: lecture })).toBeVisible();
   await holder.context().close();
+
+  // The lecture was entered by mistake: voided with a reason, it leaves the list.
+  await page.goto('/education');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  page.on('dialog', (d) => d.accept());
+  const row = page.getByTestId('session').filter({ hasText: lecture });
+  await row.getByRole('button', { name: '作废' }).click();
+  await row.getByRole('button', { name: '确认作废' }).click();
+  await expect(row.getByRole('alert')).toContainText('作废原因不能为空');
+  await row.getByLabel('作废原因').fill('重复录入');
+  await row.getByRole('button', { name: '确认作废' }).click();
+  await expect(page.getByRole('status').filter({ hasText: `已作废：${today} ${lecture}` })).toBeVisible();
+  await expect(page.getByTestId('session').filter({ hasText: lecture })).toHaveCount(0);
+  expect(sql(`SELECT void_reason FROM education_sessions WHERE topic = '${lecture}'`)).toBe('重复录入');
 });
 
 test('the commission sets the talks a year by grade', async ({ page }, info) => {

@@ -482,3 +482,52 @@ pub async fn attendance_file(
     }
     Ok(AttendanceFile { names, column })
 }
+
+/// Voids a talk or session recorded by mistake, with a reason, for a user who records education
+/// over its unit: it stays in the table and the audit log and leaves every list and count. A record
+/// the user may not void does not exist for them.
+pub async fn void(
+    db: &Db,
+    user: &SessionUser,
+    record: store::education::Record,
+    id: i64,
+    reason: &str,
+    now: i64,
+) -> Result<()> {
+    let person = db.directory().person(user.id).await?;
+    let org = db.directory().org().await?;
+    let what = match record {
+        store::education::Record::Talk => "该谈话记录",
+        store::education::Record::Session => "该集中教育记录",
+    };
+    let mut tx = db.begin_write().await?;
+    let (unit, voided) = match store::education::record_unit(&mut tx, record, id).await? {
+        Some((unit, voided))
+            if person
+                .principal
+                .may_record_education(&org.tree, None, OrgUnitId(unit)) =>
+        {
+            (unit, voided)
+        }
+        _ => return Err(ApiError::not_found(what).into()),
+    };
+    if voided {
+        return Err(ApiError::rule("already_voided", format!("{what}已作废")).into());
+    }
+    let reason = domain::text::VoidReason::parse(reason)?;
+    store::education::void(&mut tx, record, id, reason.as_str(), user.id, now).await?;
+    let (kind, subject) = match record {
+        store::education::Record::Talk => ("talk_voided", format!("talk:{id}")),
+        store::education::Record::Session => ("session_voided", format!("education_session:{id}")),
+    };
+    Actor::User(user)
+        .record(
+            &mut tx,
+            kind,
+            &subject,
+            json!({ "unit": unit, "reason": reason.as_str() }),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -31,7 +31,8 @@ use app::{
         RemoveRobot, ResetPassword, ResolveObjection, RosterImportQuery, SaveSettings,
         SaveTalkQuota, SaveTemplate, SaveWarningRules, SendBackWarning, SetAccountActive, SetRobot,
         SetRoles, SetRoundMatrix, SetSupervision, SignCommitment, StartRound, Suggestion,
-        TestRobot, UnlockAccount, UpdatePost, UpdateUnit, Write as _, SYNC_ROUTE,
+        TestRobot, UnlockAccount, UpdatePost, UpdateUnit, VoidSession, VoidTalk, Write as _,
+        SYNC_ROUTE,
     },
     App,
 };
@@ -111,6 +112,8 @@ pub fn router(state: AppState) -> Router {
         .route(RecordTalk::ROUTE, post(education::record_talk))
         .route(RecordSession::ROUTE, post(education::record_session))
         .route(SaveTalkQuota::ROUTE, post(education::talk_quota))
+        .route(VoidTalk::ROUTE, post(education::void_talk))
+        .route(VoidSession::ROUTE, post(education::void_session))
         .route(
             MarkNotificationsRead::ROUTE,
             post(warnings::read_notifications),

@@ -18,7 +18,9 @@ use crate::{
         UnitOption,
     },
     client,
-    write::{AttendanceFile, RecordSession, RecordTalk, ATTENDANCE_FILE_ROUTE},
+    write::{
+        AttendanceFile, RecordSession, RecordTalk, VoidSession, VoidTalk, ATTENDANCE_FILE_ROUTE,
+    },
 };
 
 /// A failed write: the field it names, and the message.
@@ -111,8 +113,55 @@ fn Education(view: EducationView, refresh: Refresh) -> impl IntoView {
         </section>
         <TalkForm units=units.clone() people=people.clone() today=today.clone() refresh/>
         <SessionForm units people today refresh/>
-        <Talks talks/>
-        <Sessions sessions title="集中教育记录"/>
+        <Talks talks void=refresh/>
+        <Sessions sessions title="集中教育记录" void=refresh/>
+    }
+}
+
+/// 作废: a record entered by mistake is voided with a reason; it stays in the audit log.
+#[component]
+fn VoidButton(session: bool, id: i64, what: String, refresh: Refresh) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let field = format!("void-{}-{id}", if session { "session" } else { "talk" });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !client::confirm(
+            "确定作废这条记录吗？作废后不再列出和计数，作废记录保留在审计日志中，不能恢复。",
+        ) {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let what = what.clone();
+        spawn_local(async move {
+            let text = reason.get_untracked();
+            let result = if session {
+                client::send(Some(id), &VoidSession { reason: text }).await
+            } else {
+                client::send(Some(id), &VoidTalk { reason: text }).await
+            };
+            busy.set(false);
+            match result {
+                Ok(_) => refresh.done(format!("已作废：{what}")),
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    view! {
+        <button type="button" class="link-button" aria-expanded=move || open.get().to_string()
+            on:click=move |_| open.update(|o| *o = !*o)>"作废"</button>
+        <Show when=move || open.get()>
+            <form class="stack" on:submit=submit.clone() novalidate>
+                <label for=field.clone()>"作废原因"</label>
+                <input id=field.clone() type="text" maxlength="200" required aria-required="true"
+                    prop:value=move || reason.get() on:input=move |e| reason.set(event_target_value(&e))/>
+                {move || error.get().map(|m| view! { <p class="alert alert-error" role="alert">{m}</p> })}
+                <button type="submit" disabled=move || busy.get()>"确认作废"</button>
+            </form>
+        </Show>
     }
 }
 
@@ -372,8 +421,9 @@ fn SessionForm(
     }
 }
 
+/// The talks; with `void`, each can be voided (the education page, not a person's page).
 #[component]
-fn Talks(talks: Vec<TalkView>) -> impl IntoView {
+fn Talks(talks: Vec<TalkView>, #[prop(optional)] void: Option<Refresh>) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="talk-list">
             <h2 id="talk-list">{format!("廉政谈话记录（{} 次）", talks.len())}</h2>
@@ -385,6 +435,7 @@ fn Talks(talks: Vec<TalkView>) -> impl IntoView {
                         <thead><tr>
                             <th scope="col">"日期"</th><th scope="col">"谈话对象"</th><th scope="col">"谈话人"</th>
                             <th scope="col">"主题"</th><th scope="col">"记录人"</th>
+                            {void.map(|_| view! { <th scope="col">"操作"</th> })}
                         </tr></thead>
                         <tbody>
                             {talks.into_iter().map(|t| view! {
@@ -394,6 +445,10 @@ fn Talks(talks: Vec<TalkView>) -> impl IntoView {
                                     <td data-label="谈话人">{t.talker.clone()}</td>
                                     <td data-label="主题">{t.topic.clone()}</td>
                                     <td data-label="记录人">{t.recorded_by.clone()}</td>
+                                    {void.map(|refresh| view! {
+                                        <td data-label="操作"><VoidButton session=false id=t.id
+                                            what=format!("{} 与{}的谈话", t.held_on, t.subject) refresh/></td>
+                                    })}
                                 </tr>
                             }).collect_view()}
                         </tbody>
@@ -404,8 +459,13 @@ fn Talks(talks: Vec<TalkView>) -> impl IntoView {
     }
 }
 
+/// The sessions; with `void`, each can be voided.
 #[component]
-fn Sessions(sessions: Vec<SessionView>, title: &'static str) -> impl IntoView {
+fn Sessions(
+    sessions: Vec<SessionView>,
+    title: &'static str,
+    #[prop(optional)] void: Option<Refresh>,
+) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="session-list">
             <h2 id="session-list">{format!("{title}（{} 次）", sessions.len())}</h2>
@@ -417,6 +477,7 @@ fn Sessions(sessions: Vec<SessionView>, title: &'static str) -> impl IntoView {
                         <thead><tr>
                             <th scope="col">"日期"</th><th scope="col">"形式"</th><th scope="col">"主题"</th>
                             <th scope="col">"单位"</th><th scope="col">"参加人数"</th>
+                            {void.map(|_| view! { <th scope="col">"操作"</th> })}
                         </tr></thead>
                         <tbody>
                             {sessions.into_iter().map(|s| view! {
@@ -426,6 +487,10 @@ fn Sessions(sessions: Vec<SessionView>, title: &'static str) -> impl IntoView {
                                     <td data-label="主题">{s.topic.clone()}</td>
                                     <td data-label="单位">{s.unit.clone()}</td>
                                     <td data-label="参加人数">{format!("{} 人", s.attendees)}</td>
+                                    {void.map(|refresh| view! {
+                                        <td data-label="操作"><VoidButton session=true id=s.id
+                                            what=format!("{} {}", s.held_on, s.topic) refresh/></td>
+                                    })}
                                 </tr>
                             }).collect_view()}
                         </tbody>

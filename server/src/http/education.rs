@@ -3,7 +3,10 @@
 
 use app::{
     api::SessionUser,
-    write::{AttendanceFile, Done, RecordSession, RecordTalk, Recorded, SaveTalkQuota},
+    write::{
+        AttendanceFile, Done, RecordSession, RecordTalk, Recorded, SaveTalkQuota, VoidSession,
+        VoidTalk,
+    },
 };
 use axum::{
     body::Bytes,
@@ -15,7 +18,7 @@ use super::{
     error::HttpError,
     state::{signed_in, AppState},
 };
-use crate::{db::now_ms, education};
+use crate::{db::now_ms, education, store::education::Record};
 
 /// `POST /api/education/talks`.
 pub async fn record_talk(
@@ -63,4 +66,36 @@ pub async fn attendance_file(
     Ok(Json(
         education::attendance_file(&state.db, &user, unit, &body).await?,
     ))
+}
+
+/// `POST /api/education/talks/{id}/void`.
+pub async fn void_talk(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    Path(id): Path<i64>,
+    Json(body): Json<VoidTalk>,
+) -> Result<Json<Done>, HttpError> {
+    let user = signed_in(user)?;
+    education::void(&state.db, &user, Record::Talk, id, &body.reason, now_ms()).await?;
+    Ok(Json(Done::YES))
+}
+
+/// `POST /api/education/sessions/{id}/void`.
+pub async fn void_session(
+    State(state): State<AppState>,
+    user: Option<Extension<SessionUser>>,
+    Path(id): Path<i64>,
+    Json(body): Json<VoidSession>,
+) -> Result<Json<Done>, HttpError> {
+    let user = signed_in(user)?;
+    education::void(
+        &state.db,
+        &user,
+        Record::Session,
+        id,
+        &body.reason,
+        now_ms(),
+    )
+    .await?;
+    Ok(Json(Done::YES))
 }

@@ -179,7 +179,7 @@ pub async fn talks_in(
                   s.username AS subject_username, t.unit_id AS "unit_id!: i64", t.talker, t.held_on,
                   t.topic, r.display_name AS recorded_by, t.recorded_at AS "recorded_at!: i64"
            FROM talks t JOIN users s ON s.id = t.subject_id JOIN users r ON r.id = t.recorded_by
-           WHERE t.unit_id IN (SELECT value FROM json_each(?)) AND t.held_on >= ?
+           WHERE t.unit_id IN (SELECT value FROM json_each(?)) AND t.held_on >= ? AND t.voided_at IS NULL
            ORDER BY t.held_on DESC, t.id DESC"#,
         ids,
         since
@@ -198,7 +198,7 @@ pub async fn talks_with(conn: &mut Conn, user: i64) -> anyhow::Result<Vec<TalkRo
                   s.username AS subject_username, t.unit_id AS "unit_id!: i64", t.talker, t.held_on,
                   t.topic, r.display_name AS recorded_by, t.recorded_at AS "recorded_at!: i64"
            FROM talks t JOIN users s ON s.id = t.subject_id JOIN users r ON r.id = t.recorded_by
-           WHERE t.subject_id = ?
+           WHERE t.subject_id = ? AND t.voided_at IS NULL
            ORDER BY t.held_on DESC, t.id DESC"#,
         user
     )
@@ -214,7 +214,8 @@ pub async fn talks_with(conn: &mut Conn, user: i64) -> anyhow::Result<Vec<TalkRo
 pub async fn talk_days(conn: &mut Conn, since: IsoDate) -> anyhow::Result<Vec<(i64, IsoDate)>> {
     let since = since.to_string();
     let rows = sqlx::query!(
-        r#"SELECT subject_id AS "subject_id!: i64", held_on FROM talks WHERE held_on >= ?"#,
+        r#"SELECT subject_id AS "subject_id!: i64", held_on FROM talks
+           WHERE held_on >= ? AND voided_at IS NULL"#,
         since
     )
     .fetch_all(&mut *conn)
@@ -267,7 +268,7 @@ pub async fn sessions_in(
                   (SELECT count(*) FROM session_attendance a WHERE a.session_id = e.id) AS "attendees!: i64"
            FROM education_sessions e JOIN org_units u ON u.id = e.unit_id
            JOIN users r ON r.id = e.recorded_by
-           WHERE e.unit_id IN (SELECT value FROM json_each(?)) AND e.held_on >= ?
+           WHERE e.unit_id IN (SELECT value FROM json_each(?)) AND e.held_on >= ? AND e.voided_at IS NULL
            ORDER BY e.held_on DESC, e.id DESC"#,
         ids,
         since
@@ -287,7 +288,7 @@ pub async fn sessions_of(conn: &mut Conn, user: i64) -> anyhow::Result<Vec<Sessi
                   (SELECT count(*) FROM session_attendance a WHERE a.session_id = e.id) AS "attendees!: i64"
            FROM session_attendance me JOIN education_sessions e ON e.id = me.session_id
            JOIN org_units u ON u.id = e.unit_id JOIN users r ON r.id = e.recorded_by
-           WHERE me.user_id = ?
+           WHERE me.user_id = ? AND e.voided_at IS NULL
            ORDER BY e.held_on DESC, e.id DESC"#,
         user
     )
@@ -345,4 +346,74 @@ pub async fn key_holders(conn: &mut Conn) -> anyhow::Result<Vec<KeyHolder>> {
             })
         })
         .collect()
+}
+
+/// What an education record is voided from: a talk or a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    Talk,
+    Session,
+}
+
+/// The unit of talk or session `id`, and whether it is voided already; none when there is no
+/// such record.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn record_unit(
+    conn: &mut Conn,
+    record: Record,
+    id: i64,
+) -> anyhow::Result<Option<(i64, bool)>> {
+    let row = match record {
+        Record::Talk => sqlx::query!(
+            r#"SELECT unit_id AS "unit_id!: i64", voided_at IS NOT NULL AS "voided!: bool" FROM talks WHERE id = ?"#,
+            id
+        )
+        .fetch_optional(&mut *conn)
+        .await
+        .context("Failed to load a talk")?
+        .map(|r| (r.unit_id, r.voided)),
+        Record::Session => sqlx::query!(
+            r#"SELECT unit_id AS "unit_id!: i64", voided_at IS NOT NULL AS "voided!: bool" FROM education_sessions WHERE id = ?"#,
+            id
+        )
+        .fetch_optional(&mut *conn)
+        .await
+        .context("Failed to load a session")?
+        .map(|r| (r.unit_id, r.voided)),
+    };
+    Ok(row)
+}
+
+/// Voids talk or session `id` with `reason`; returns whether it was still in force.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn void(
+    conn: &mut Conn,
+    record: Record,
+    id: i64,
+    reason: &str,
+    by: i64,
+    now: i64,
+) -> anyhow::Result<bool> {
+    let done = match record {
+        Record::Talk => sqlx::query!(
+            "UPDATE talks SET voided_at = ?, voided_by = ?, void_reason = ? WHERE id = ? AND voided_at IS NULL",
+            now,
+            by,
+            reason,
+            id
+        )
+        .execute(&mut *conn)
+        .await,
+        Record::Session => sqlx::query!(
+            "UPDATE education_sessions SET voided_at = ?, voided_by = ?, void_reason = ? WHERE id = ? AND voided_at IS NULL",
+            now,
+            by,
+            reason,
+            id
+        )
+        .execute(&mut *conn)
+        .await,
+    }
+    .context("Failed to void an education record")?;
+    Ok(done.rows_affected() > 0)
 }

@@ -325,6 +325,13 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
             Body::Bytes("姓名\n陈静\n".as_bytes().to_vec()),
             Some(&["fenguan", "lianluo", "shenhe"]),
         ),
+        // Voiding a record that does not exist: 404 for those who may void, after the check.
+        call(
+            Method::POST,
+            "/api/education/talks/0/void",
+            Body::Json(json!({ "reason": "误录" })),
+            Some(&[]),
+        ),
         call(
             Method::POST,
             "/api/fn/person",

@@ -411,3 +411,100 @@ async fn a_sign_in_sheet_gives_its_names_column_and_stores_nothing() {
         0
     );
 }
+
+#[tokio::test]
+async fn a_record_entered_by_mistake_is_voided_with_a_reason_and_no_longer_counts() {
+    let app = spawn_app().await;
+    let lianluo = app.session_cookie("lianluo").await;
+    let today = domain::risk::IsoDate::of_instant(now_ms()).to_string();
+    key_post(&app, "2025-01-01").await;
+    let r = talk(&app, &lianluo, "chenjing", &today, "误录的谈话").await;
+    let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let transport = unit_id(&app, "区交通局").await;
+    let r = app
+        .post_json(
+            "/api/education/sessions",
+            Some(&lianluo),
+            &json!({ "unit_id": transport, "kind": "party_lecture", "held_on": today,
+                     "topic": "误录的党课", "attendees": ["chenjing"] }),
+        )
+        .await;
+    let session = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let void = |path: String, reason: &'static str| {
+        let app = &app;
+        let cookie = lianluo.clone();
+        async move {
+            app.post_json(&path, Some(&cookie), &json!({ "reason": reason }))
+                .await
+        }
+    };
+
+    // A reason is needed; another unit's liaison cannot see the record at all.
+    let (status, code, body) =
+        error_code(void(format!("/api/education/talks/{id}/void"), " ").await).await;
+    assert_eq!((status, code.as_str()), (400, "required"), "{body}");
+    let other = app.session_cookie("lianluo_zb").await;
+    let r = app
+        .post_json(
+            &format!("/api/education/talks/{id}/void"),
+            Some(&other),
+            &json!({ "reason": "越权作废" }),
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+
+    let r = void(format!("/api/education/talks/{id}/void"), "谈话对象选错").await;
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let r = void(
+        format!("/api/education/sessions/{session}/void"),
+        "日期记错，重新录入",
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let (status, code, _) =
+        error_code(void(format!("/api/education/talks/{id}/void"), "再次作废").await).await;
+    assert_eq!((status, code.as_str()), (400, "already_voided"));
+
+    // Kept, with who and why; gone from the page, the person's page and the count.
+    let (by, reason): (String, String) = sqlx::query_as(
+        "SELECT u.username, t.void_reason FROM talks t JOIN users u ON u.id = t.voided_by WHERE t.id = ?",
+    )
+    .bind(id)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!((by.as_str(), reason.as_str()), ("lianluo", "谈话对象选错"));
+    let page: Value = app
+        .server_fn("education", Some(&lianluo), "")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["talks"].as_array().unwrap().len(), 0);
+    assert_eq!(page["sessions"].as_array().unwrap().len(), 0);
+    let owed = page["owed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["username"] == "chenjing")
+        .unwrap()
+        .clone();
+    assert_eq!(owed["held_this_year"], 0);
+    let own: Value = person(&app, &lianluo, "chenjing")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own["talks"].as_array().unwrap().len(), 0);
+    assert_eq!(own["sessions"].as_array().unwrap().len(), 0);
+    for kind in ["talk_voided", "session_voided"] {
+        assert_eq!(
+            app.count(&format!(
+                "SELECT COUNT(*) FROM audit_log WHERE kind = '{kind}'"
+            ))
+            .await,
+            1,
+            "{kind}"
+        );
+    }
+}
