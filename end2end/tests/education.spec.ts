@@ -97,12 +97,12 @@ test('the liaison records a talk and a session, and the person page lists them',
   await page.goto('/education');
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
   page.on('dialog', (d) => d.accept());
-  const row = page.getByTestId('session').filter({ hasText: lecture });
-  await row.getByRole('button', { name: '作废' }).click();
-  await row.getByRole('button', { name: '确认作废' }).click();
-  await expect(row.getByRole('alert')).toContainText('作废原因不能为空');
-  await row.getByLabel('作废原因').fill('重复录入');
-  await row.getByRole('button', { name: '确认作废' }).click();
+  const voided = page.getByTestId('session').filter({ hasText: lecture });
+  await voided.getByRole('button', { name: '作废' }).click();
+  await voided.getByRole('button', { name: '确认作废' }).click();
+  await expect(voided.getByRole('alert')).toContainText('作废原因不能为空');
+  await voided.getByLabel('作废原因').fill('重复录入');
+  await voided.getByRole('button', { name: '确认作废' }).click();
   await expect(page.getByRole('status').filter({ hasText: `已作废：${today} ${lecture}` })).toBeVisible();
   await expect(page.getByTestId('session').filter({ hasText: lecture })).toHaveCount(0);
   expect(sql(`SELECT void_reason FROM education_sessions WHERE topic = '${lecture}'`)).toBe('重复录入');
