@@ -43,6 +43,20 @@ impl Org {
         depth
     }
 
+    /// The units `keep` accepts, parents before children, each with its name and depth: what a
+    /// form's unit picker lists.
+    pub fn unit_options(&self, keep: impl Fn(OrgUnitId) -> bool) -> Vec<app::api::UnitOption> {
+        self.in_order()
+            .into_iter()
+            .filter(|u| keep(*u))
+            .map(|u| app::api::UnitOption {
+                id: u.0,
+                name: self.name(u.0),
+                depth: self.depth(u),
+            })
+            .collect()
+    }
+
     /// Every unit, parents before children: each top unit (by id) with what lies beneath it.
     pub fn in_order(&self) -> Vec<OrgUnitId> {
         let mut roots: Vec<OrgUnitId> = self

@@ -11,7 +11,7 @@ use app::{
     api::{
         education::{EducationView, SessionView, TalkOwed, TalkView},
         supervision::PersonOption,
-        SessionUser, UnitOption,
+        SessionUser,
     },
     error::ApiError,
     write::{AttendanceFile, RecordSession, RecordTalk, Recorded, SaveTalkQuota},
@@ -135,16 +135,7 @@ pub async fn view(db: &Db, user_id: i64, now: i64) -> Result<EducationView> {
     let person = db.directory().person(user_id).await?;
     let org = db.directory().org().await?;
     let principal = &person.principal;
-    let units: Vec<UnitOption> = org
-        .in_order()
-        .into_iter()
-        .filter(|u| principal.may_record_education(&org.tree, None, *u))
-        .map(|u| UnitOption {
-            id: u.0,
-            name: org.name(u.0),
-            depth: org.depth(u),
-        })
-        .collect();
+    let units = org.unit_options(|u| principal.may_record_education(&org.tree, None, u));
     if units.is_empty() {
         return Err(ApiError::forbidden().into());
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use app::{
     api::{
         district::{DeliveryView, RobotView, RobotsView},
-        SessionUser, UnitOption,
+        SessionUser,
     },
     write::{RemoveRobot, SetRobot, TestRobot},
 };
@@ -57,15 +57,7 @@ fn unknown_unit() -> crate::error::Error {
 /// The robots and the record, for the commission's settings page.
 pub async fn view(db: &Db, conn: &mut Conn) -> Result<RobotsView> {
     let org = db.directory().org().await?;
-    let units = org
-        .in_order()
-        .into_iter()
-        .map(|u| UnitOption {
-            id: u.0,
-            name: org.name(u.0),
-            depth: org.depth(u),
-        })
-        .collect();
+    let units = org.unit_options(|_| true);
     let robots = store::robots::all(conn)
         .await?
         .into_iter()

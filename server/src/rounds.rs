@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use app::{
     api::{
         ReReviewView, RoundProgressView, RoundSheetView, RoundUnitProgress, RoundView, RoundsView,
-        UnitOption,
     },
     write::{RoundStarted, StartRound},
 };
@@ -249,17 +248,7 @@ pub async fn rounds(db: &Db, user_id: i64) -> Result<RoundsView> {
         })
         .collect();
     // The units directly under the district (and the district itself) are what a round takes.
-    let units = org
-        .in_order()
-        .into_iter()
-        .map(|unit| (unit, org.depth(unit)))
-        .filter(|(_, depth)| *depth <= 1)
-        .map(|(unit, depth)| UnitOption {
-            id: unit.0,
-            name: org.name(unit.0),
-            depth,
-        })
-        .collect();
+    let units = org.unit_options(|unit| org.depth(unit) <= 1);
     let today = IsoDate::of_instant(now_ms());
     Ok(RoundsView {
         rounds,

@@ -11,12 +11,9 @@
 use std::time::Duration;
 
 use app::{
-    api::{
-        supervision::{
-            AnswerView, PersonOption, RaiseOptions, WarningEventView, WarningSummary, WarningView,
-            WarningsView,
-        },
-        UnitOption,
+    api::supervision::{
+        AnswerView, PersonOption, RaiseOptions, WarningEventView, WarningSummary, WarningView,
+        WarningsView,
     },
     error::ApiError,
     write::{RaiseWarning, WarningRaised, WarningStep, WarningsChecked},
@@ -579,16 +576,7 @@ pub async fn list(db: &Db, user_id: i64, now: i64) -> Result<WarningsView> {
         .filter(|row| principal.may_read_warning(&org.tree, &parties(row)))
         .map(|row| summary(&row, principal, &org, today))
         .collect();
-    let units: Vec<UnitOption> = org
-        .in_order()
-        .into_iter()
-        .filter(|u| principal.may_raise_warning(&org.tree, None, *u))
-        .map(|u| UnitOption {
-            id: u.0,
-            name: org.name(u.0),
-            depth: org.depth(u),
-        })
-        .collect();
+    let units = org.unit_options(|u| principal.may_raise_warning(&org.tree, None, u));
     let raise = if units.is_empty() {
         None
     } else {
