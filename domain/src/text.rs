@@ -53,6 +53,18 @@ macro_rules! bounded_text {
     };
 }
 
+/// At most `max` characters of `text` (at least one), with an ellipsis when cut: for texts made
+/// from others (a warning's reason, a notice) that must fit their own bounds.
+pub fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    }
+}
+
 /// Trims `raw` and checks its length in characters; control characters other than line breaks
 /// are refused because they break exports and printouts.
 pub fn check_length(

@@ -4,7 +4,7 @@ import { hydrated, person, sql } from './support';
 // 措施落实 on a 360 px phone: once 区招标办 主任's sheet is approved, 赵磊 reports a measure
 // finished from his phone with no network; it syncs once; the section head (蒋科长) sends it back
 // with a reason, which 赵磊 reads on his phone; he reports again and the section head accepts it.
-// A measure past its due day shows 逾期 on both sides.
+// A measure past its due day shows 逾期 on both sides. Each check reaches him as a notice too.
 
 async function noSidewaysScroll(page: Page) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -101,6 +101,11 @@ test('a measure reported finished offline is sent back by the section head, repo
   await hydrated(holder);
   await expect(measure(first).getByTestId('measure-check')).toHaveText('检验通过');
   await expect(measure(first).getByRole('button', { name: '报告落实情况' })).toHaveCount(0);
+  // Both checks reached him as notices too, the send-back with its reason.
+  await holder.goto('/notifications');
+  await hydrated(holder);
+  await expect(holder.getByTestId('notification').filter({ hasText: '措施检验退回' })).toContainText('退回理由：台账未附会议纪要');
+  await expect(holder.getByTestId('notification').filter({ hasText: '措施检验通过' }).first()).toBeVisible();
   await holder.context().close();
   await head.context().close();
 });

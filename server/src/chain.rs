@@ -178,6 +178,32 @@ pub async fn step(
     if next.stage == Stage::Approved {
         commitments::generate(conn, sheet_id, post_id, &content_hash, now).await?;
     }
+    // A sheet sent back reaches its holders where they read their notices.
+    if let Some(reason) = reason {
+        let holders: Vec<i64> = store::org::active_holders(conn, post_id)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .filter(|id| *id != by)
+            .collect();
+        let text = domain::text::clip(
+            &format!(
+                "排查表由“{}”退回至“{}”：{reason}",
+                stage.label(),
+                next.stage.label()
+            ),
+            500,
+        );
+        store::notifications::insert(
+            conn,
+            &holders,
+            store::notifications::Kind::SheetReturned,
+            &text,
+            &format!("/posts/{post_id}"),
+            now,
+        )
+        .await?;
+    }
     Ok(Outcome::Taken {
         stage: next.stage,
         version,

@@ -10,6 +10,7 @@ use app::{
     error::ApiError,
     write::{CheckMeasure, MeasureChecked},
 };
+use domain::text::clip;
 use domain::{
     access::Principal,
     account::Role,
@@ -209,6 +210,30 @@ pub async fn check(
         progress::Verdict::SendBack(_) => "measure_sent_back",
     };
     record(&mut tx, &measure, event, audit_kind).await?;
+    // The holders learn of the check where they read their notices (and their group's robot).
+    let holders: Vec<i64> = store::org::active_holders(&mut tx, measure.post_id)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let (kind, text) = match &verdict {
+        progress::Verdict::Accept => (
+            store::notifications::Kind::MeasureAccepted,
+            format!("防控措施“{}”检验通过", clip(&measure.text, 100)),
+        ),
+        progress::Verdict::SendBack(reason) => (
+            store::notifications::Kind::MeasureSentBack,
+            clip(
+                &format!(
+                    "防控措施“{}”检验退回，请继续落实后再次报告。退回理由：{}",
+                    clip(&measure.text, 100),
+                    reason.as_str()
+                ),
+                500,
+            ),
+        ),
+    };
+    store::notifications::insert(&mut tx, &holders, kind, &text, "/check", now).await?;
     tx.commit().await?;
     let standing = Standing::after(Some((verdict.kind(), status)));
     tracing::info!(

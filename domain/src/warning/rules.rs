@@ -8,6 +8,8 @@
 
 use std::collections::HashSet;
 
+use crate::text::clip;
+
 use serde::{Deserialize, Serialize};
 
 use super::{Handling, Level};
@@ -453,17 +455,6 @@ fn fires(rule: &Rule, fact: &Fact, today: IsoDate) -> Option<(String, Addressee,
                 ),
             ))
         }
-    }
-}
-
-/// At most `max` characters of `text`, with an ellipsis when cut.
-fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_owned()
-    } else {
-        let mut cut: String = text.chars().take(max - 1).collect();
-        cut.push('…');
-        cut
     }
 }
 

@@ -14,16 +14,25 @@ pub enum Kind {
     WarningAccepted,
     WarningEscalated,
     CommitmentReminder,
+    /// A sheet sent back down the chain (排查表被退回), to its holders.
+    SheetReturned,
+    /// A carried-out measure sent back at its check, to the post's holders.
+    MeasureSentBack,
+    /// A carried-out measure accepted at its check.
+    MeasureAccepted,
 }
 
 impl Kind {
-    const ALL: [Self; 6] = [
+    const ALL: [Self; 9] = [
         Self::WarningRaised,
         Self::WarningAnswered,
         Self::WarningSentBack,
         Self::WarningAccepted,
         Self::WarningEscalated,
         Self::CommitmentReminder,
+        Self::SheetReturned,
+        Self::MeasureSentBack,
+        Self::MeasureAccepted,
     ];
 
     pub fn code(self) -> &'static str {
@@ -34,6 +43,9 @@ impl Kind {
             Self::WarningAccepted => "warning_accepted",
             Self::WarningEscalated => "warning_escalated",
             Self::CommitmentReminder => "commitment_reminder",
+            Self::SheetReturned => "sheet_returned",
+            Self::MeasureSentBack => "measure_sent_back",
+            Self::MeasureAccepted => "measure_accepted",
         }
     }
 
@@ -46,6 +58,9 @@ impl Kind {
             Self::WarningAccepted => "预警办结",
             Self::WarningEscalated => "预警升级",
             Self::CommitmentReminder => "承诺书签署提醒",
+            Self::SheetReturned => "排查表被退回",
+            Self::MeasureSentBack => "措施检验退回",
+            Self::MeasureAccepted => "措施检验通过",
         }
     }
 

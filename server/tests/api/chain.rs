@@ -292,6 +292,19 @@ async fn seven_people_walk_a_sheet_through_the_chain_with_a_return_from_the_comm
     let back = decide(&app, "shenhe", post, json!({ "action": "return", "to": "SectionReview", "reason": "风险点未覆盖车辆维修费用报销" })).await;
     assert_eq!(back["status"], "applied");
     assert_eq!(stage(&app, post).await, "section_review");
+    // The holder is told, with the reason and the sheet's link.
+    let (text, link): (String, String) = sqlx::query_as(
+        "SELECT n.text, n.link FROM notifications n JOIN users u ON u.id = n.user_id
+         WHERE u.username = 'chenjing' AND n.kind = 'sheet_returned'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(link, format!("/posts/{post}"));
+    assert!(
+        text.contains("退回至“科室把关”：风险点未覆盖车辆维修费用报销"),
+        "{text}"
+    );
     let standing: i64 = app.count("SELECT COUNT(*) FROM approvals").await;
     assert_eq!(standing, 0);
 

@@ -245,6 +245,18 @@ async fn a_report_syncs_once_and_the_section_head_sends_it_back_then_accepts_it(
     assert_eq!(events(&app, &point, "accept").await, 1);
     assert_eq!(audited(&app, "measure_sent_back").await, 1);
     assert_eq!(audited(&app, "measure_accepted").await, 1);
+    // The holder was told of each check, with the reason for the send-back.
+    let notices: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT n.kind, n.text, n.link FROM notifications n JOIN users u ON u.id = n.user_id
+         WHERE u.username = 'chenjing' AND n.kind LIKE 'measure_%' ORDER BY n.id",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    let kinds: Vec<&str> = notices.iter().map(|n| n.0.as_str()).collect();
+    assert_eq!(kinds, ["measure_sent_back", "measure_accepted"]);
+    assert!(notices[0].1.contains("退回理由："), "{notices:?}");
+    assert_eq!(notices[1].2, "/check");
     assert_eq!(to_check(&app, &kezhang).await["to_check"], json!([]));
     // The log keeps the measure's words with each act.
     let texts = app

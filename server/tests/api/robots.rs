@@ -289,3 +289,87 @@ async fn a_dead_robot_is_given_up_after_the_last_attempt_and_a_removed_one_at_on
     .await;
     assert_eq!((status, code.as_str()), (400, "no_robot"));
 }
+
+/// The migration that added notification kinds rebuilt the notifications table: every
+/// notification of a database from before it is still there, field by field, and each robot
+/// delivery still names its notification (dropping the old table would have set them to NULL).
+#[tokio::test]
+async fn the_notification_kinds_migration_keeps_every_notification_and_delivery() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = dir.path().join("before");
+    std::fs::create_dir(&before).unwrap();
+    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    for entry in std::fs::read_dir(&all).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        if name.as_str() < "20261213000001" {
+            std::fs::copy(&path, before.join(&name)).unwrap();
+        }
+    }
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(dir.path().join("old.db"))
+        .create_if_missing(true)
+        .foreign_keys(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    sqlx::migrate::Migrator::new(before.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    for sql in [
+        "INSERT INTO org_units (id, kind, name) VALUES (1, 'district', '示范区')",
+        "INSERT INTO users (id, username, display_name, password_hash, unit_id, created_at)
+         VALUES (1, 'u', '用户', 'x', 1, 0)",
+        "INSERT INTO notifications (id, user_id, kind, text, link, created_at, read_at)
+         VALUES (7, 1, 'warning_raised', '预警一', '/warnings/1', 5, NULL),
+                (9, 1, 'commitment_reminder', '请签署', '/commitments/2', 6, 8)",
+        "INSERT INTO robot_deliveries (id, unit_id, notification_id, text, link, status, attempts, next_at, created_at, sent_at)
+         VALUES (3, 1, 7, '消息一', '/warnings/1', 'sent', 1, 5, 5, 6),
+                (4, 1, 9, '消息二', '/commitments/2', 'pending', 0, 7, 6, NULL),
+                (5, 1, NULL, '测试消息', '/', 'failed', 6, 9, 7, NULL)",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    let snapshot = |pool: sqlx::SqlitePool| async move {
+        let notices: Vec<String> = sqlx::query_scalar(
+            "SELECT json_array(id, user_id, kind, text, link, created_at, read_at) FROM notifications ORDER BY id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let deliveries: Vec<String> = sqlx::query_scalar(
+            "SELECT json_array(id, unit_id, notification_id, text, link, status, attempts, next_at, created_at, sent_at)
+             FROM robot_deliveries ORDER BY id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        (notices, deliveries)
+    };
+    let old = snapshot(pool.clone()).await;
+    sqlx::migrate::Migrator::new(all.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    assert_eq!(snapshot(pool.clone()).await, old);
+    // The new kinds are accepted, and a notification's deletion still clears its deliveries' link.
+    sqlx::query(
+        "INSERT INTO notifications (user_id, kind, text, link, created_at) VALUES (1, 'sheet_returned', '退回', '/posts/1', 9)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM notifications WHERE id = 7")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let link: Option<i64> =
+        sqlx::query_scalar("SELECT notification_id FROM robot_deliveries WHERE id = 3")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(link, None);
+}
