@@ -292,3 +292,36 @@ pub async fn approve(app: &TestApp, post: i64) {
         .unwrap();
     assert_eq!(body["results"][0]["status"], "applied", "{body}");
 }
+
+/// A database file built from the migrations that come before `first_new` (the prefix of a
+/// migration's file name, such as `20261213000001`), with foreign keys on as the server has
+/// them, and a pool on it: for testing what a later migration does to data from before it. The
+/// folder holding the file lives as long as the returned `TempDir`.
+pub async fn database_before(
+    first_new: &str,
+) -> (tempfile::TempDir, std::path::PathBuf, sqlx::SqlitePool) {
+    let dir = tempfile::tempdir().unwrap();
+    let before = dir.path().join("before");
+    std::fs::create_dir(&before).unwrap();
+    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    for entry in std::fs::read_dir(&all).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        if name.as_str() < first_new {
+            std::fs::copy(&path, before.join(&name)).unwrap();
+        }
+    }
+    let file = dir.path().join("old.db");
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&file)
+        .create_if_missing(true)
+        .foreign_keys(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    sqlx::migrate::Migrator::new(before.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    (dir, file, pool)
+}

@@ -295,28 +295,7 @@ async fn a_dead_robot_is_given_up_after_the_last_attempt_and_a_removed_one_at_on
 /// delivery still names its notification (dropping the old table would have set them to NULL).
 #[tokio::test]
 async fn the_notification_kinds_migration_keeps_every_notification_and_delivery() {
-    let dir = tempfile::tempdir().unwrap();
-    let before = dir.path().join("before");
-    std::fs::create_dir(&before).unwrap();
-    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
-    for entry in std::fs::read_dir(&all).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
-        if name.as_str() < "20261213000001" {
-            std::fs::copy(&path, before.join(&name)).unwrap();
-        }
-    }
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(dir.path().join("old.db"))
-        .create_if_missing(true)
-        .foreign_keys(true);
-    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-    sqlx::migrate::Migrator::new(before.as_path())
-        .await
-        .unwrap()
-        .run(&pool)
-        .await
-        .unwrap();
+    let (_dir, _file, pool) = super::helpers::database_before("20261213000001").await;
     for sql in [
         "INSERT INTO org_units (id, kind, name) VALUES (1, 'district', '示范区')",
         "INSERT INTO users (id, username, display_name, password_hash, unit_id, created_at)
@@ -348,6 +327,7 @@ async fn the_notification_kinds_migration_keeps_every_notification_and_delivery(
         (notices, deliveries)
     };
     let old = snapshot(pool.clone()).await;
+    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
     sqlx::migrate::Migrator::new(all.as_path())
         .await
         .unwrap()

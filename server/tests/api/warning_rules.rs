@@ -274,30 +274,8 @@ async fn a_bad_rule_is_refused_with_its_field_and_changes_nothing() {
 /// its events with it.
 #[tokio::test]
 async fn the_rules_migration_keeps_every_warning_and_event() {
-    let dir = tempfile::tempdir().unwrap();
-    let before = dir.path().join("before");
-    std::fs::create_dir(&before).unwrap();
-    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
-    for entry in std::fs::read_dir(&all).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
-        if name.as_str() < "20261207000001" {
-            std::fs::copy(&path, before.join(&name)).unwrap();
-        }
-    }
-    let file = dir.path().join("old.db");
+    let (_dir, file, pool) = super::helpers::database_before("20261207000001").await;
     {
-        let options = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(&file)
-            .create_if_missing(true)
-            .foreign_keys(true);
-        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-        sqlx::migrate::Migrator::new(before.as_path())
-            .await
-            .unwrap()
-            .run(&pool)
-            .await
-            .unwrap();
         for sql in [
             "INSERT INTO org_units (id, kind, name) VALUES (1, 'district', '示范区')",
             "INSERT INTO users (id, username, display_name, password_hash, unit_id, created_at)
