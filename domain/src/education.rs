@@ -279,22 +279,22 @@ pub struct Member<'a> {
 /// The most attendees one session records.
 pub const MAX_ATTENDEES: usize = 500;
 
-/// The attendance of a session: the people ticked (`ticked`, each of `members`) and those of a
+/// The attendance of a session: the people ticked (`ticked`, user names of `members`) and those of a
 /// pasted or imported list (`list`: names or user names, one per line or separated by commas,
 /// 、 or spaces), each matched to one of `members`. A name that matches nobody, or two people of
 /// the same name, is refused naming the entry; someone named twice counts once. At least one
 /// attendee is needed.
 pub fn attendance(
-    ticked: &[UserId],
+    ticked: &[String],
     list: &str,
     members: &[Member<'_>],
 ) -> Result<Vec<UserId>, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut out: Vec<UserId> = Vec::new();
-    for id in ticked {
-        if members.iter().any(|m| m.id == *id) {
-            if !out.contains(id) {
-                out.push(*id);
+    for username in ticked {
+        if let Some(m) = members.iter().find(|m| m.username == username.trim()) {
+            if !out.contains(&m.id) {
+                out.push(m.id);
             }
         } else {
             errors.push(FieldError::new(
@@ -468,9 +468,10 @@ mod tests {
                 name: "李四",
             },
         ];
-        let ids = attendance(&[UserId(1)], "张三、lisi2\nlisi，张三", &members).unwrap();
+        let ticked = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+        let ids = attendance(&ticked(&["zhangsan"]), "张三、lisi2\nlisi，张三", &members).unwrap();
         assert_eq!(ids, [UserId(1), UserId(3), UserId(2)]);
-        let errors = attendance(&[UserId(9)], "王五 李四", &members).unwrap_err();
+        let errors = attendance(&ticked(&["nobody"]), "王五 李四", &members).unwrap_err();
         let codes: Vec<&str> = errors.iter().map(|e| e.code.as_str()).collect();
         assert_eq!(codes, ["not_member", "unknown_person", "ambiguous_person"]);
         assert!(errors[1].message.contains("第 1 项“王五”"));

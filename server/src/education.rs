@@ -1,9 +1,9 @@
 //! 廉政教育: the commission, a leader in charge or a unit's liaison records one-to-one talks with
 //! the people of their units and the units' collective sessions (警示教育, 廉政党课) with their
 //! attendance; the key posts' holders are owed talks by grade (the quota the commission sets), and
-//! a period that ended without one is a fact for the "廉政谈话缺失" warning rule. A person's page
-//! gathers their talks, sessions, warnings and commitments. The rules are `domain::education`, who
-//! may do what `domain::access`; every record is in the audit log.
+//! a period that ended without one is a fact for the "廉政谈话缺失" warning rule. A record entered
+//! by mistake is voided, never deleted. The rules are `domain::education`, who may do what
+//! `domain::access`; every record is in the audit log. A person's page is [`crate::people`].
 
 use std::collections::HashMap;
 
@@ -312,20 +312,10 @@ pub async fn record_session(
             name: &a.display_name,
         })
         .collect();
-    let ticked: Vec<UserId> = request
-        .attendees
-        .iter()
-        .map(|name| {
-            members
-                .iter()
-                .find(|m| m.username == name.trim())
-                .map_or(UserId(0), |m| m.id)
-        })
-        .collect();
     // Every name of a pasted list that does not match is named at once, in one message: the
     // recorder fixes the list in one go.
-    let attendance =
-        education::attendance(&ticked, &request.attendee_list, &members).map_err(|errors| {
+    let attendance = education::attendance(&request.attendees, &request.attendee_list, &members)
+        .map_err(|errors| {
             let message = errors
                 .iter()
                 .map(|e| e.message.as_str())
