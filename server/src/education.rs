@@ -3,7 +3,7 @@
 //! attendance; the key posts' holders are owed talks by grade (the quota the commission sets), and
 //! a period that ended without one is a fact for the "廉政谈话缺失" warning rule. A record entered
 //! by mistake is voided, never deleted. The rules are `domain::education`, who may do what
-//! `domain::access`; every record is in the audit log. A person's page is [`crate::people`].
+//! `domain::access`; every record is in the audit log. A person's page is built by the people module, which reads this one.
 
 use std::collections::HashMap;
 
