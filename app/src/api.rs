@@ -3,7 +3,7 @@
 
 use domain::{
     post::{PostLevel, SupervisionGrade},
-    risk::{MeasureKind, MeasureStatus, RiskCategory, RiskLevel},
+    risk::{MeasureKind, MeasureStatus, ResidualFlag, RiskCategory, RiskLevel},
     stage::Stage,
 };
 use leptos::prelude::*;
@@ -418,6 +418,12 @@ pub struct RiskPointView {
     pub impact: u8,
     pub frequency: u8,
     pub level: RiskLevel,
+    /// 剩余可能性 × 剩余危害程度, once the holder has rated the point with its measures in place.
+    #[serde(default)]
+    pub residual: Option<(u8, u8)>,
+    /// Why the point's measures do not lower its risk today, if they do not.
+    #[serde(default)]
+    pub flags: Vec<ResidualFlag>,
     pub measures: Vec<MeasureView>,
 }
 

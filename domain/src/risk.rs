@@ -6,8 +6,10 @@ mod date;
 mod measure;
 pub mod progress;
 mod rating;
+mod residual;
 
 pub use category::{PowerKind, PowerType, RiskCategory};
 pub use date::IsoDate;
 pub use measure::{Measure, MeasureKind, MeasureStatus, LIST_SEPARATORS};
 pub use rating::{MatrixCells, RatingMatrix, Ratings, RiskLevel, Score};
+pub use residual::{Residual, ResidualFlag};

@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use crate::{
     risk::{
-        IsoDate, Measure, MeasureKind, MeasureStatus, PowerType, RatingMatrix, Ratings,
-        RiskCategory, RiskLevel,
+        IsoDate, Measure, MeasureKind, MeasureStatus, PowerType, RatingMatrix, Ratings, Residual,
+        ResidualFlag, RiskCategory, RiskLevel,
     },
     text::{DutyText, Manifestation, MeasureText, PersonName, RiskDescription},
     FieldError,
@@ -34,6 +34,14 @@ pub struct RiskPointInput {
     pub likelihood: i64,
     pub impact: i64,
     pub frequency: i64,
+    /// The residual rating (剩余可能性 × 剩余危害程度, with the measures in place): both 1–5, or
+    /// both 0 for "not rated". Absent means "not stated": an edit keeps the stored rating (see
+    /// [`RiskPointInput::keep_progress_of`]). Left out of the JSON when absent, so the content
+    /// hash of a sheet rated before this field existed is what it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub residual_likelihood: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub residual_impact: Option<i64>,
     #[serde(default)]
     pub measures: Vec<MeasureInput>,
 }
@@ -78,12 +86,19 @@ pub struct ValidRiskPoint {
     pub category: RiskCategory,
     pub power_type: PowerType,
     pub ratings: Ratings,
+    /// The rating with the measures in place; `None` until the holder rates it.
+    pub residual: Option<Residual>,
     pub measures: Vec<Measure>,
 }
 
 impl ValidRiskPoint {
     pub fn level(&self, matrix: &RatingMatrix) -> RiskLevel {
         matrix.level(&self.ratings)
+    }
+
+    /// Why the point's measures do not lower its risk on `today`, if they do not.
+    pub fn residual_flags(&self, today: IsoDate) -> Vec<ResidualFlag> {
+        ResidualFlag::of(&self.ratings, self.residual, &self.measures, today)
     }
 }
 
@@ -131,6 +146,10 @@ impl RiskPointInput {
         let frequency = keep(
             e,
             crate::risk::Score::parse(self.frequency, "frequency", "发生频率"),
+        );
+        let residual = keep(
+            e,
+            Residual::parse(self.residual_likelihood, self.residual_impact),
         );
 
         let mut measures = Vec::new();
@@ -192,6 +211,7 @@ impl RiskPointInput {
             frequency,
             duty,
             manifestation,
+            residual,
         ) {
             (
                 Some(description),
@@ -202,6 +222,7 @@ impl RiskPointInput {
                 Some(frequency),
                 Some(duty),
                 Some(manifestation),
+                Some(residual),
             ) if errors.is_empty() => Ok(ValidRiskPoint {
                 duty,
                 description,
@@ -213,6 +234,7 @@ impl RiskPointInput {
                     impact,
                     frequency,
                 },
+                residual,
                 measures,
             }),
             _ => Err(errors),
@@ -589,6 +611,8 @@ impl ValidRiskPoint {
             likelihood: i64::from(self.ratings.likelihood.get()),
             impact: i64::from(self.ratings.impact.get()),
             frequency: i64::from(self.ratings.frequency.get()),
+            residual_likelihood: self.residual.map(|r| i64::from(r.likelihood.get())),
+            residual_impact: self.residual.map(|r| i64::from(r.impact.get())),
             measures: self
                 .measures
                 .iter()
@@ -607,12 +631,28 @@ impl ValidRiskPoint {
 }
 
 impl RiskPointInput {
+    /// The input as a form that shows the residual rating sends it: stated, `0 × 0` for "not
+    /// rated", so that clearing the rating is an edit and not an omission
+    /// ([`RiskPointInput::keep_progress_of`] keeps a rating an edit leaves out).
+    pub fn stating_residual(mut self) -> Self {
+        if self.residual_likelihood.is_none() && self.residual_impact.is_none() {
+            self.residual_likelihood = Some(0);
+            self.residual_impact = Some(0);
+        }
+        self
+    }
+
     /// Fills in the progress an edit did not state from `stored`, the point as it stands: each
     /// measure whose status is empty takes the status and completion day of the stored measure
     /// with the same text, else of the one in the same place with the same kind. A client that
     /// does not show progress (an older cached app, or a tool that only fixes wording) can then
     /// never reset a finished measure to not started. A status the edit states is kept as it is.
+    /// Likewise an edit that states no residual rating keeps the stored one.
     pub fn keep_progress_of(&mut self, stored: &RiskPointInput) {
+        if self.residual_likelihood.is_none() && self.residual_impact.is_none() {
+            self.residual_likelihood = stored.residual_likelihood;
+            self.residual_impact = stored.residual_impact;
+        }
         for (i, measure) in self.measures.iter_mut().enumerate() {
             if !measure.status.trim().is_empty() {
                 continue;
@@ -667,6 +707,8 @@ mod tests {
             likelihood: 3,
             impact: 4,
             frequency: 2,
+            residual_likelihood: None,
+            residual_impact: None,
             measures: vec![MeasureInput {
                 kind: "institutional".into(),
                 text: "计量单须三方签认".into(),
@@ -746,6 +788,59 @@ mod tests {
         reopened.keep_progress_of(&stored);
         assert_eq!(reopened.measures[0].status, "in_progress");
         assert_eq!(reopened.measures[0].done_on, "");
+    }
+
+    #[test]
+    fn a_residual_rating_round_trips_and_an_edit_that_does_not_state_it_keeps_it() {
+        let mut rated = input();
+        rated.residual_likelihood = Some(2);
+        rated.residual_impact = Some(2);
+        let valid = rated.validate().unwrap();
+        assert_eq!(valid.residual.map(|r| r.score()), Some(4));
+        let back = valid.to_input();
+        assert_eq!(
+            (back.residual_likelihood, back.residual_impact),
+            (Some(2), Some(2))
+        );
+        let today = IsoDate::parse("2026-06-01", "today", "今天").unwrap();
+        assert!(valid.residual_flags(today).is_empty(), "4 is below 3 × 4");
+
+        // An older client that knows nothing of the residual rating fixes the wording.
+        let mut edit = input();
+        edit.description = "超出实际进度计量，提前支付工程款".into();
+        edit.keep_progress_of(&rated);
+        assert_eq!(
+            (edit.residual_likelihood, edit.residual_impact),
+            (Some(2), Some(2))
+        );
+        // A form that shows it clears it with 0 × 0, and the point is no longer rated.
+        let mut cleared = input().validate().unwrap().to_input().stating_residual();
+        assert_eq!(
+            (cleared.residual_likelihood, cleared.residual_impact),
+            (Some(0), Some(0))
+        );
+        cleared.keep_progress_of(&rated);
+        let valid = cleared.validate().unwrap();
+        assert_eq!(valid.residual, None);
+        assert_eq!(valid.to_input().residual_likelihood, None);
+
+        let mut half = input();
+        half.residual_likelihood = Some(3);
+        let errors = half.validate().unwrap_err();
+        assert_eq!(errors[0].field, "residual_impact");
+        let mut not_lower = input();
+        not_lower.residual_likelihood = Some(4);
+        not_lower.residual_impact = Some(3);
+        let flags = not_lower.validate().unwrap().residual_flags(today);
+        assert_eq!(flags, [ResidualFlag::NotReduced]);
+    }
+
+    #[test]
+    fn a_point_without_a_residual_rating_hashes_as_before_the_field_existed() {
+        let json = serde_json::to_string(&input()).unwrap();
+        assert!(!json.contains("residual"), "{json}");
+        let old: RiskPointInput = serde_json::from_str(&json).unwrap();
+        assert_eq!(old, input());
     }
 
     #[test]

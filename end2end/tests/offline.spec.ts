@@ -85,8 +85,8 @@ async function addRiskPoint(page: Page, n: number) {
   await page.getByRole('button', { name: '新增风险点' }).click();
   await page.getByLabel('风险点描述').fill(`离线新增风险点 ${n}：审批材料把关不严`);
   await page.getByLabel('权力类型').fill('行政审批权');
-  await page.getByLabel('可能性').selectOption('4');
-  await page.getByLabel('危害程度').selectOption(n === 1 ? '4' : '2');
+  await page.getByLabel('可能性', { exact: true }).selectOption('4');
+  await page.getByLabel('危害程度', { exact: true }).selectOption(n === 1 ? '4' : '2');
   // The level follows the ratings as they change, with the sheet's matrix.
   await expect(page.getByTestId('live-level')).toContainText(n === 1 ? '一级（评分 16）' : '二级（评分 8）');
   await page.getByLabel('措施内容 1').fill('审批实行双人复核');
@@ -376,6 +376,42 @@ test('a measure marked finished keeps its progress when the point is edited agai
   await page.getByRole('button', { name: '保存' }).click();
   await expect(page.getByTestId('sync-status')).toHaveText('已全部同步');
   expect(progress('离线新增风险点 1：审批材料把关不严格')).toBe('done:2026-11-30,in_progress:-');
+
+  // The holder rates the residual risk with the measures in place. Not lower than 4 × 4 is
+  // flagged, live in the form and on the sheet, by the one rule in domain.
+  const residual = () =>
+    sql(`SELECT COALESCE(p.residual_likelihood, '-') || '×' || COALESCE(p.residual_impact, '-') FROM risk_points p
+         JOIN risk_sheets s ON s.id = p.sheet_id WHERE s.post_id = ${post} AND p.description = '离线新增风险点 1：审批材料把关不严格'`);
+  const rated = page.locator('.risk-point', { hasText: '审批材料把关不严格' });
+  await rated.getByRole('button', { name: '修改' }).click();
+  await expect(page.getByLabel('剩余可能性')).toHaveValue('0');
+  await page.getByLabel('剩余可能性').selectOption('4');
+  await page.getByRole('button', { name: '保存' }).click();
+  await expect(page.getByText('剩余危害程度须与剩余可能性一同填写').first()).toBeVisible();
+  await page.getByLabel('剩余危害程度').selectOption('4');
+  await expect(page.getByTestId('residual-note')).toHaveText('剩余评分 16：剩余风险未低于固有风险');
+  await page.getByLabel('剩余危害程度').selectOption('2');
+  await expect(page.getByTestId('residual-note')).toHaveText('剩余评分 8，低于固有评分 16');
+  await page.getByLabel('剩余危害程度').selectOption('4');
+  await page.getByRole('button', { name: '保存' }).click();
+  await expect(rated.getByRole('note')).toHaveText('⚠ 剩余风险未低于固有风险');
+  await expect(page.getByTestId('sync-status')).toHaveText('已全部同步');
+  expect(residual()).toBe('4×4');
+  const sheet = await context.newPage();
+  await sheet.goto(link.url(`/posts/${post}`));
+  const shown = sheet.locator('.risk-point', { hasText: '审批材料把关不严格' });
+  await expect(shown.locator('.risk-residual')).toHaveText('可能性 4 × 危害程度 4（采取措施后）');
+  await expect(shown.getByRole('note')).toHaveText('⚠ 剩余风险未低于固有风险');
+  await sheet.close();
+  // 未评 clears it: an edit that shows the rating states it.
+  await rated.getByRole('button', { name: '修改' }).click();
+  await expect(page.getByLabel('剩余可能性')).toHaveValue('4');
+  await page.getByLabel('剩余可能性').selectOption('0');
+  await page.getByLabel('剩余危害程度').selectOption('0');
+  await page.getByRole('button', { name: '保存' }).click();
+  await expect(rated.getByRole('note')).toHaveCount(0);
+  await expect(page.getByTestId('sync-status')).toHaveText('已全部同步');
+  expect(residual()).toBe('-×-');
 
   // A finished measure needs its day: the form says so at the field.
   const edited = page.locator('.risk-point', { hasText: '审批材料把关不严格' });

@@ -65,6 +65,8 @@ fn input(text: u8) -> RiskPointInput {
         likelihood: i64::from(text % 5) + 1,
         impact: 3,
         frequency: 2,
+        residual_likelihood: None,
+        residual_impact: None,
         measures: vec![MeasureInput {
             kind: "education".into(),
             text: format!("廉政教育 {text}"),

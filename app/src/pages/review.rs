@@ -308,6 +308,8 @@ fn SuggestForm(
             likelihood: likelihood.get_untracked(),
             impact: impact.get_untracked(),
             frequency: 3,
+            residual_likelihood: None,
+            residual_impact: None,
             measures: vec![MeasureInput {
                 kind: measure_kind.get_untracked(),
                 text: measure.get_untracked(),

@@ -182,9 +182,19 @@ fn RiskPointItem(point: RiskPointView) -> impl IntoView {
                 {point.manifestation.map(|m| view! { <dt>"表现形式"</dt><dd>{m}</dd> })}
                 <dt>"风险类别"</dt><dd>{point.category.label()}</dd>
                 <dt>"权力类型"</dt><dd>{point.power_type}</dd>
-                <dt>"评分"</dt>
+                <dt>"固有风险"</dt>
                 <dd>{format!("可能性 {} × 危害程度 {} · 发生频率 {}", point.likelihood, point.impact, point.frequency)}</dd>
+                <dt>"剩余风险"</dt>
+                <dd class="risk-residual">{match point.residual {
+                    Some((l, i)) => format!("可能性 {l} × 危害程度 {i}（采取措施后）"),
+                    None => "未评".to_owned(),
+                }}</dd>
             </dl>
+            {(!point.flags.is_empty()).then(|| view! {
+                <p class="risk-flag" role="note">
+                    {format!("⚠ {}", point.flags.iter().map(|f| f.label()).collect::<Vec<_>>().join("；"))}
+                </p>
+            })}
             <h4>"防控措施"</h4>
             <ul class="measures">
                 {point.measures.into_iter().map(|m| view! {

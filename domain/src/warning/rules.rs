@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::{Handling, Level};
 use crate::{
     ids::{OrgUnitId, UserId},
-    risk::IsoDate,
+    risk::{IsoDate, ResidualFlag},
     stage::Stage,
     FieldError,
 };
@@ -37,16 +37,21 @@ pub enum RuleKind {
     TalkMissing,
     /// 公示异议成立: an objection to a public notice was found upheld N days ago.
     ObjectionUpheld,
+    /// 剩余风险未降低: a risk point of a published sheet is flagged
+    /// ([`crate::risk::ResidualFlag`]): rated no lower with its measures than without, for N days
+    /// since publication, or every measure of it overdue for N days since the last due day.
+    ResidualFlag,
 }
 
 impl RuleKind {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::MeasureOverdue,
         Self::CommitmentUnsigned,
         Self::ReReviewOverdue,
         Self::SheetStuck,
         Self::TalkMissing,
         Self::ObjectionUpheld,
+        Self::ResidualFlag,
     ];
 
     pub fn code(self) -> &'static str {
@@ -57,6 +62,7 @@ impl RuleKind {
             Self::SheetStuck => "sheet_stuck",
             Self::TalkMissing => "talk_missing",
             Self::ObjectionUpheld => "objection_upheld",
+            Self::ResidualFlag => "residual_flag",
         }
     }
 
@@ -72,6 +78,7 @@ impl RuleKind {
             Self::SheetStuck => "排查表滞留",
             Self::TalkMissing => "廉政谈话缺失",
             Self::ObjectionUpheld => "公示异议成立",
+            Self::ResidualFlag => "剩余风险未降低",
         }
     }
 
@@ -84,6 +91,7 @@ impl RuleKind {
             Self::SheetStuck => "排查表停留在同一环节的天数",
             Self::TalkMissing => "应谈话的周期结束后仍无谈话记录的天数",
             Self::ObjectionUpheld => "异议核实成立后的天数（0 为立即）",
+            Self::ResidualFlag => "公示后（或措施全部逾期后）仍未降低的天数（0 为立即）",
         }
     }
 
@@ -94,7 +102,8 @@ impl RuleKind {
             Self::MeasureOverdue
             | Self::ReReviewOverdue
             | Self::TalkMissing
-            | Self::ObjectionUpheld => 0,
+            | Self::ObjectionUpheld
+            | Self::ResidualFlag => 0,
             Self::CommitmentUnsigned | Self::SheetStuck => 1,
         }
     }
@@ -108,6 +117,7 @@ impl RuleKind {
             Self::SheetStuck => (15, Level::Blue),
             Self::TalkMissing => (15, Level::Blue),
             Self::ObjectionUpheld => (0, Level::Yellow),
+            Self::ResidualFlag => (0, Level::Blue),
         };
         Rule {
             kind: self,
@@ -276,6 +286,58 @@ pub enum Fact {
         response: String,
         resolved_on: IsoDate,
     },
+    /// A flagged risk point of a published sheet (see [`Fact::residuals`]).
+    Residual {
+        /// The risk point's id.
+        key: String,
+        to: Addressee,
+        post: String,
+        description: String,
+        /// Inherent likelihood × impact.
+        inherent: u8,
+        /// Residual likelihood × impact, when rated.
+        residual: Option<u8>,
+        flag: ResidualFlag,
+        /// The day the flag became true.
+        since: IsoDate,
+    },
+}
+
+impl Fact {
+    /// The residual facts of a risk point of a published sheet: one per flag it has on `today`
+    /// ([`crate::risk::ResidualFlag::of`]), each since the day it became true: publication
+    /// (`published_on`) for a rating not lowered, the last due day for measures all overdue.
+    pub fn residuals(
+        key: &str,
+        to: Addressee,
+        post: &str,
+        point: &crate::sync::ValidRiskPoint,
+        published_on: IsoDate,
+        today: IsoDate,
+    ) -> Vec<Self> {
+        point
+            .residual_flags(today)
+            .into_iter()
+            .map(|flag| Self::Residual {
+                key: key.to_owned(),
+                to,
+                post: post.to_owned(),
+                description: point.description.to_string(),
+                inherent: point.ratings.likelihood.get() * point.ratings.impact.get(),
+                residual: point.residual.map(|r| r.score()),
+                flag,
+                since: match flag {
+                    ResidualFlag::NotReduced => published_on,
+                    ResidualFlag::AllOverdue => point
+                        .measures
+                        .iter()
+                        .filter_map(|m| m.due)
+                        .max()
+                        .unwrap_or(published_on),
+                },
+            })
+            .collect()
+    }
 }
 
 /// A warning a rule raises.
@@ -338,6 +400,7 @@ fn kind_of(fact: &Fact) -> RuleKind {
         Fact::Sheet { .. } => RuleKind::SheetStuck,
         Fact::Talk { .. } => RuleKind::TalkMissing,
         Fact::Objection { .. } => RuleKind::ObjectionUpheld,
+        Fact::Residual { .. } => RuleKind::ResidualFlag,
     }
 }
 
@@ -454,6 +517,37 @@ fn fires(rule: &Rule, fact: &Fact, today: IsoDate) -> Option<(String, Addressee,
                     clip(response, 300)
                 ),
             ))
+        }
+        Fact::Residual {
+            key,
+            to,
+            post,
+            description,
+            inherent,
+            residual,
+            flag,
+            since,
+        } => {
+            // Like an objection, a flag may warn at once; the threshold waits longer.
+            let days = since.days_until(today);
+            (days >= i64::from(rule.days)).then_some(())?;
+            let point = clip(description, 200);
+            let (cause, reason) = match flag {
+                ResidualFlag::NotReduced => (
+                    format!("residual_flag:{key}:not_reduced"),
+                    format!(
+                        "{post}的风险点“{point}”采取防控措施后的剩余风险评分 {} 未低于固有风险评分 {inherent}，防控措施未能降低风险",
+                        residual.unwrap_or(*inherent)
+                    ),
+                ),
+                ResidualFlag::AllOverdue => (
+                    format!("residual_flag:{key}:all_overdue:{since}"),
+                    format!(
+                        "{post}的风险点“{point}”的防控措施已全部逾期（最晚时限 {since}），风险未得到控制"
+                    ),
+                ),
+            };
+            Some((cause, *to, reason))
         }
     }
 }
@@ -631,6 +725,115 @@ mod tests {
         assert_eq!(found[0].cause, "objection_upheld:12");
         assert_eq!(found[0].level, Level::Yellow);
         assert!(found[0].reason.contains("异议经核实成立（2026-12-01）"));
+    }
+
+    fn point(residual: Option<(i64, i64)>, dues: &[&str]) -> crate::sync::ValidRiskPoint {
+        crate::sync::RiskPointInput {
+            description: "超出实际进度计量，提前多付工程款".into(),
+            category: "process".into(),
+            power_type: "财务权".into(),
+            likelihood: 3,
+            impact: 4,
+            frequency: 2,
+            residual_likelihood: residual.map(|r| r.0),
+            residual_impact: residual.map(|r| r.1),
+            measures: dues
+                .iter()
+                .map(|due| crate::sync::MeasureInput {
+                    kind: "institutional".into(),
+                    text: format!("计量单须三方签认（{due}）"),
+                    due: (*due).into(),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap()
+    }
+
+    #[test]
+    fn a_residual_flag_fires_once_per_point_and_flag_and_not_before_its_threshold() {
+        let published = day("2026-06-01");
+        let facts = |p: &crate::sync::ValidRiskPoint, today| {
+            Fact::residuals("rp-1", person(), "工程建设科科长", p, published, today)
+        };
+        // Rated lower with its measures: nothing, however late.
+        let lowered = point(Some((2, 3)), &["2027-01-31"]);
+        assert!(facts(&lowered, day("2026-12-01")).is_empty());
+        // Not lowered: from publication, at once with threshold 0, or N days later.
+        let same = point(Some((4, 3)), &["2027-01-31"]);
+        let fact = &facts(&same, day("2026-12-01"))[0];
+        assert_eq!(
+            first_day(on(RuleKind::ResidualFlag, 0), fact, "2026-05-01").as_deref(),
+            Some("2026-06-01")
+        );
+        assert_eq!(
+            first_day(on(RuleKind::ResidualFlag, 10), fact, "2026-05-01").as_deref(),
+            Some("2026-06-11")
+        );
+        let rules = [on(RuleKind::ResidualFlag, 0)];
+        let found = evaluate(
+            &rules,
+            std::slice::from_ref(fact),
+            &HashSet::new(),
+            day("2026-06-02"),
+        );
+        assert_eq!(found[0].cause, "residual_flag:rp-1:not_reduced");
+        assert_eq!(found[0].level, Level::Blue);
+        assert!(
+            found[0]
+                .reason
+                .contains("剩余风险评分 12 未低于固有风险评分 12"),
+            "{}",
+            found[0].reason
+        );
+        let raised: HashSet<String> = [found[0].cause.clone()].into();
+        assert!(evaluate(
+            &rules,
+            std::slice::from_ref(fact),
+            &raised,
+            day("2026-07-01")
+        )
+        .is_empty());
+
+        // Every measure overdue: from the last due day; a point still within one due day is not.
+        let late = point(None, &["2026-09-30", "2026-10-31"]);
+        assert!(facts(&late, day("2026-10-31")).is_empty());
+        let found = evaluate(
+            &rules,
+            &facts(&late, day("2026-11-01")),
+            &HashSet::new(),
+            day("2026-11-01"),
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].cause, "residual_flag:rp-1:all_overdue:2026-10-31");
+        assert!(found[0].reason.contains("最晚时限 2026-10-31"));
+        // Both flags at once are two causes.
+        let both = point(Some((5, 5)), &["2026-09-30"]);
+        let found = evaluate(
+            &rules,
+            &facts(&both, day("2026-11-01")),
+            &HashSet::new(),
+            day("2026-11-01"),
+        );
+        let causes: Vec<&str> = found.iter().map(|f| f.cause.as_str()).collect();
+        assert_eq!(
+            causes,
+            [
+                "residual_flag:rp-1:not_reduced",
+                "residual_flag:rp-1:all_overdue:2026-09-30"
+            ]
+        );
+        // Switched off, nothing.
+        let off = [RuleKind::ResidualFlag.default_rule()];
+        assert!(evaluate(
+            &off,
+            &facts(&both, day("2026-11-01")),
+            &HashSet::new(),
+            day("2026-11-01")
+        )
+        .is_empty());
     }
 
     #[test]

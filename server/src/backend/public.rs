@@ -23,7 +23,11 @@ pub async fn unit(conn: &mut Conn, unit_id: i64, name: Option<String>) -> Result
     let mut sheets = Vec::with_capacity(rows.len());
     for row in rows {
         let mut risk_points = views::risk_points(points.remove(&row.sheet_id).unwrap_or_default())?;
-        // The notice shows risks and measures, not who carries each measure out.
+        // The notice shows risks and measures, not who carries each measure out, nor the
+        // supervision's flags.
+        for point in risk_points.iter_mut() {
+            point.flags.clear();
+        }
         for measure in risk_points.iter_mut().flat_map(|p| p.measures.iter_mut()) {
             measure.owner = None;
             measure.due = None;

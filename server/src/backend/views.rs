@@ -2,15 +2,23 @@
 
 use app::api::{MeasureView, RiskPointView, SignedView};
 use domain::{
-    risk::{MeasureKind, MeasureStatus, RiskCategory},
+    risk::{IsoDate, MeasureKind, MeasureStatus, RiskCategory},
     sync::RiskPointRecord,
     time::china_time,
 };
 
 use crate::{error::corrupt, store};
 
-/// A stored risk point for a page.
-pub fn risk_point(record: RiskPointRecord) -> anyhow::Result<RiskPointView> {
+/// A stored risk point for a page, flagged as of `today`.
+pub fn risk_point(record: RiskPointRecord, today: IsoDate) -> anyhow::Result<RiskPointView> {
+    let valid = record.input.validate().map_err(|e| {
+        corrupt(
+            "risk point",
+            e.first().map(|e| e.message.clone()).unwrap_or_default(),
+        )
+    })?;
+    let flags = valid.residual_flags(today);
+    let residual = valid.residual.map(|r| (r.likelihood.get(), r.impact.get()));
     let input = record.input;
     let measures = input
         .measures
@@ -38,13 +46,16 @@ pub fn risk_point(record: RiskPointRecord) -> anyhow::Result<RiskPointView> {
         impact: score(input.impact),
         frequency: score(input.frequency),
         level: record.level,
+        residual,
+        flags,
         measures,
     })
 }
 
-/// Stored risk points for a page, in order.
+/// Stored risk points for a page, in order, flagged as of today.
 pub fn risk_points(records: Vec<RiskPointRecord>) -> anyhow::Result<Vec<RiskPointView>> {
-    records.into_iter().map(risk_point).collect()
+    let today = IsoDate::of_instant(crate::db::now_ms());
+    records.into_iter().map(|r| risk_point(r, today)).collect()
 }
 
 fn score(value: i64) -> u8 {

@@ -25,6 +25,8 @@ pub enum Column {
     Likelihood,
     Impact,
     Frequency,
+    ResidualLikelihood,
+    ResidualImpact,
     Level,
     Measures,
     MeasureOwners,
@@ -33,7 +35,7 @@ pub enum Column {
 }
 
 /// How many columns the table knows.
-pub(super) const COLUMNS: usize = 18;
+pub(super) const COLUMNS: usize = 20;
 
 impl Column {
     /// Every column, in the order of exports. An export writes each of them and an import reads
@@ -52,6 +54,8 @@ impl Column {
         Self::Likelihood,
         Self::Impact,
         Self::Frequency,
+        Self::ResidualLikelihood,
+        Self::ResidualImpact,
         Self::Level,
         Self::Measures,
         Self::MeasureOwners,
@@ -69,6 +73,8 @@ impl Column {
                 | Self::SupervisionGrade
                 | Self::Manifestation
                 | Self::Frequency
+                | Self::ResidualLikelihood
+                | Self::ResidualImpact
                 | Self::MeasureOwners
                 | Self::MeasureDue
                 | Self::MeasureStatus
@@ -92,6 +98,8 @@ impl Column {
             Self::Likelihood => "likelihood",
             Self::Impact => "impact",
             Self::Frequency => "frequency",
+            Self::ResidualLikelihood => "residual_likelihood",
+            Self::ResidualImpact => "residual_impact",
             Self::Level => "level",
             Self::Measures => "measures",
             Self::MeasureOwners => "measure_owners",
@@ -116,6 +124,8 @@ impl Column {
             Self::Likelihood => "可能性",
             Self::Impact => "危害程度",
             Self::Frequency => "发生频率",
+            Self::ResidualLikelihood => "剩余可能性",
+            Self::ResidualImpact => "剩余危害程度",
             Self::Level => "风险等级",
             Self::Measures => "防控措施",
             Self::MeasureOwners => "措施责任人",
@@ -138,6 +148,8 @@ impl Column {
             Self::Category => &["风险类型"],
             Self::PowerType => &["权力事项"],
             Self::Frequency => &["频率"],
+            Self::ResidualLikelihood => &["剩余风险可能性"],
+            Self::ResidualImpact => &["剩余风险危害程度"],
             Self::Likelihood | Self::Impact | Self::Level => &[],
             Self::Measures => &["防控措施内容"],
             Self::MeasureOwners => &["责任人"],

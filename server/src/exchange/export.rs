@@ -40,6 +40,9 @@ pub struct ExportRow {
     pub likelihood: u8,
     pub impact: u8,
     pub frequency: u8,
+    /// 剩余可能性 and 剩余危害程度: empty until the holder rates the point with its measures.
+    pub residual_likelihood: Option<u8>,
+    pub residual_impact: Option<u8>,
     /// 一级 / 二级 / 三级
     pub level: String,
     /// `制度防范：…；监督预警：…；教育防范：…`
@@ -68,6 +71,9 @@ impl ExportRow {
             Cell::Number(self.likelihood),
             Cell::Number(self.impact),
             Cell::Number(self.frequency),
+            self.residual_likelihood
+                .map_or(Cell::Text(""), Cell::Number),
+            self.residual_impact.map_or(Cell::Text(""), Cell::Number),
             Cell::Text(&self.level),
             Cell::Text(&self.measures),
             Cell::Text(&self.measure_owners),
@@ -147,6 +153,8 @@ pub async fn export_unit(pool: &SqlitePool, unit_id: i64) -> anyhow::Result<Vec<
                 likelihood: score(input.likelihood)?,
                 impact: score(input.impact)?,
                 frequency: score(input.frequency)?,
+                residual_likelihood: input.residual_likelihood.map(score).transpose()?,
+                residual_impact: input.residual_impact.map(score).transpose()?,
                 level: point.level.label().to_owned(),
                 measures: cells.measures,
                 measure_owners: cells.owners,
@@ -322,8 +330,8 @@ pub(super) fn csv_field(text: &str) -> String {
 /// Column widths in characters, in column order: wide enough for the usual Chinese text, with
 /// long cells wrapped.
 pub(super) const COLUMN_WIDTHS: [f64; COLUMNS] = [
-    16.0, 18.0, 10.0, 8.0, 8.0, 36.0, 40.0, 30.0, 14.0, 16.0, 8.0, 10.0, 10.0, 10.0, 60.0, 16.0,
-    16.0, 22.0,
+    16.0, 18.0, 10.0, 8.0, 8.0, 36.0, 40.0, 30.0, 14.0, 16.0, 8.0, 10.0, 10.0, 12.0, 12.0, 10.0,
+    60.0, 16.0, 16.0, 22.0,
 ];
 
 /// The table as an Excel workbook: one sheet named [`SHEET_NAME`], a bold header with the

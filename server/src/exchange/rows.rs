@@ -5,7 +5,7 @@ use domain::{
     org::UnitLabel,
     post::{PostLevel, PostMarks, SupervisionGrade},
     risk::{
-        IsoDate, Measure, MeasureKind, MeasureStatus, PowerType, RatingMatrix, Ratings,
+        IsoDate, Measure, MeasureKind, MeasureStatus, PowerType, RatingMatrix, Ratings, Residual,
         RiskCategory, RiskLevel, Score, LIST_SEPARATORS,
     },
     text::{
@@ -43,6 +43,8 @@ pub struct TableRow {
     pub category: RiskCategory,
     pub power_type: PowerType,
     pub ratings: Ratings,
+    /// 剩余可能性 × 剩余危害程度, when the table rates it (both cells, or neither).
+    pub residual: Option<Residual>,
     /// The level the table states; it must agree with the rating matrix.
     pub level: RiskLevel,
     pub measures: Vec<Measure>,
@@ -59,6 +61,7 @@ impl TableRow {
             category: self.category,
             power_type: self.power_type.clone(),
             ratings: self.ratings,
+            residual: self.residual,
             measures: self.measures.clone(),
         }
         .to_input()
@@ -235,6 +238,9 @@ pub(super) fn parse_row(
             Score::parse(DEFAULT_FREQUENCY, "frequency", "发生频率")
         },
     );
+    let residual = residual(columns, cells)
+        .map_err(|(column, e)| p.push(RejectedRow::new(row, column.key(), e)))
+        .ok();
     let level = keep(p, row, Column::Level, RiskLevel::parse(cell(Column::Level)));
     let measures = keep(
         p,
@@ -256,6 +262,7 @@ pub(super) fn parse_row(
         Some(likelihood),
         Some(impact),
         Some(frequency),
+        Some(residual),
         Some(level),
         Some(measures),
     ) = (
@@ -271,6 +278,7 @@ pub(super) fn parse_row(
         likelihood,
         impact,
         frequency,
+        residual,
         level,
         measures,
     )
@@ -293,8 +301,30 @@ pub(super) fn parse_row(
             impact,
             frequency,
         },
+        residual,
         level,
         measures,
+    })
+}
+
+/// The 剩余可能性 and 剩余危害程度 cells: both empty (not rated, or a table without the columns)
+/// or both 1–5. An error names the column it is about.
+fn residual(columns: &ColumnMap, cells: &[Cell]) -> Result<Option<Residual>, (Column, FieldError)> {
+    let score = |column: Column, label: &str| match columns.cell(cells, column).trim() {
+        "" => Ok(None),
+        raw => Score::parse_text(raw, column.key(), label)
+            .map(|s| Some(i64::from(s.get())))
+            .map_err(|e| (column, e)),
+    };
+    let likelihood = score(Column::ResidualLikelihood, "剩余可能性")?;
+    let impact = score(Column::ResidualImpact, "剩余危害程度")?;
+    Residual::parse(likelihood, impact).map_err(|e| {
+        let column = if e.field == Column::ResidualImpact.key() {
+            Column::ResidualImpact
+        } else {
+            Column::ResidualLikelihood
+        };
+        (column, e)
     })
 }
 

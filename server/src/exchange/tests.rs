@@ -178,6 +178,7 @@ async fn fill_every_column(db: &Db) {
         "UPDATE posts SET key_post = 1 WHERE title = '驾驶员'",
         "UPDATE risk_points SET manifestation = '以口头指示代替会议决定', frequency = 5 WHERE position = 0 AND description LIKE '重大事项%'",
         "UPDATE risk_points SET frequency = 1 WHERE description LIKE '设计变更%'",
+        "UPDATE risk_points SET residual_likelihood = 2, residual_impact = 3 WHERE description LIKE '设计变更%'",
         "UPDATE measures SET owner = '李娜', due = '2026-12-31', status = 'done', done_on = '2026-11-30' WHERE position = 0",
         "UPDATE measures SET owner = '王芳、赵磊', status = 'in_progress' WHERE position = 1",
         "UPDATE measures SET due = '2027-03-31' WHERE position = 2",
@@ -718,6 +719,8 @@ fn csv_cells_excel_would_run_as_formulas_are_guarded_and_read_back() {
         likelihood: 3,
         impact: 4,
         frequency: 2,
+        residual_likelihood: Some(2),
+        residual_impact: Some(1),
         level: "二级".to_owned(),
         measures: "制度防范：两人签字".to_owned(),
         measure_owners: "李娜".to_owned(),
@@ -737,4 +740,41 @@ fn csv_cells_excel_would_run_as_formulas_are_guarded_and_read_back() {
         "-以假发票报销"
     );
     assert_eq!(table.rows[0].measures[0].status, MeasureStatus::Done);
+    assert_eq!(table.rows[0].residual.map(|r| r.score()), Some(2));
+}
+
+#[test]
+fn a_residual_rating_is_both_cells_or_neither() {
+    let header = "单位,岗位,岗位类别,岗位职责,风险点,风险类别,权力类型,可能性,危害程度,剩余可能性,剩余危害程度,风险等级,防控措施";
+    let row = |risk: &str, l: &str, i: &str| {
+        format!("区交通局,出纳岗,其它岗位,负责现金收付,{risk},业务流程风险,财务权,3,4,{l},{i},二级,{GOOD_MEASURES}")
+    };
+    let csv = [
+        header.to_owned(),
+        row("出纳挪用备用金后做平账目", "2", "2"),
+        row("出纳收款不开票据而截留", "", ""),
+        row("出纳私自保管空白支票", "2", ""),
+        row("出纳为关系人提前支付", "2", "6"),
+    ]
+    .join("\r\n");
+    let table = parse_table(csv.as_bytes()).unwrap();
+    let rated: Vec<Option<u8>> = table
+        .rows
+        .iter()
+        .map(|r| r.residual.map(|r| r.score()))
+        .collect();
+    assert_eq!(rated, [Some(4), None]);
+    let refused: Vec<(usize, &str, &str)> = table
+        .rejected
+        .iter()
+        .map(|r| (r.row, r.field.as_str(), r.code.as_str()))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            (4, "residual_impact", "required"),
+            (5, "residual_impact", "out_of_range")
+        ]
+    );
+    assert!(table.rejected[1].message.contains("剩余危害程度"));
 }

@@ -77,7 +77,8 @@ pub async fn records(conn: &mut Conn, ids: &[Uuid]) -> anyhow::Result<Vec<(i64, 
         let rows = sqlx::query!(
             r#"SELECT p.id AS "id!", p.sheet_id AS "sheet_id!: i64", rs.post_id AS "post_id!: i64", p.version AS "version!: i64",
                       p.position AS "position!: i64", p.duty, p.description, p.manifestation, p.category, p.power_type,
-                      p.likelihood AS "likelihood!: i64", p.impact AS "impact!: i64", p.frequency AS "frequency!: i64", p.level
+                      p.likelihood AS "likelihood!: i64", p.impact AS "impact!: i64", p.frequency AS "frequency!: i64", p.level,
+                  p.residual_likelihood, p.residual_impact
                FROM risk_points p JOIN risk_sheets rs ON rs.id = p.sheet_id
                WHERE p.id IN (SELECT value FROM json_each(?))"#,
             keys
@@ -101,6 +102,8 @@ pub async fn records(conn: &mut Conn, ids: &[Uuid]) -> anyhow::Result<Vec<(i64, 
                     likelihood: p.likelihood,
                     impact: p.impact,
                     frequency: p.frequency,
+                    residual_likelihood: p.residual_likelihood,
+                    residual_impact: p.residual_impact,
                     measures: Vec::new(),
                 },
             };
@@ -132,7 +135,8 @@ pub async fn on_sheets(
     let rows = sqlx::query!(
         r#"SELECT p.id AS "id!", p.sheet_id AS "sheet_id!: i64", rs.post_id AS "post_id!: i64", p.version AS "version!: i64",
                   p.position AS "position!: i64", p.duty, p.description, p.manifestation, p.category, p.power_type,
-                  p.likelihood AS "likelihood!: i64", p.impact AS "impact!: i64", p.frequency AS "frequency!: i64", p.level
+                  p.likelihood AS "likelihood!: i64", p.impact AS "impact!: i64", p.frequency AS "frequency!: i64", p.level,
+                  p.residual_likelihood, p.residual_impact
            FROM risk_points p JOIN risk_sheets rs ON rs.id = p.sheet_id
            WHERE p.sheet_id IN (SELECT value FROM json_each(?)) ORDER BY p.sheet_id, p.position"#,
         ids
@@ -159,6 +163,8 @@ pub async fn on_sheets(
                 likelihood: p.likelihood,
                 impact: p.impact,
                 frequency: p.frequency,
+                residual_likelihood: p.residual_likelihood,
+                residual_impact: p.residual_impact,
                 measures: Vec::new(),
             },
         };
@@ -323,7 +329,7 @@ pub async fn write(
     for chunk in present.chunks(CHUNK / 2) {
         let mut upsert = QueryBuilder::<Sqlite>::new(
             "INSERT INTO risk_points (id, sheet_id, position, duty, description, manifestation, category, power_type, \
-             likelihood, impact, frequency, level, version, updated_at, updated_by) ",
+             likelihood, impact, frequency, residual_likelihood, residual_impact, level, version, updated_at, updated_by) ",
         );
         upsert.push_values(chunk, |mut row, (sheet, r)| {
             let i = &r.input;
@@ -338,6 +344,9 @@ pub async fn write(
                 .push_bind(i.likelihood)
                 .push_bind(i.impact)
                 .push_bind(i.frequency)
+                // 0 × 0 is "not rated", stored as no rating.
+                .push_bind(i.residual_likelihood.filter(|v| *v != 0))
+                .push_bind(i.residual_impact.filter(|v| *v != 0))
                 .push_bind(r.level.code())
                 .push_bind(r.version)
                 .push_bind(now)
@@ -347,6 +356,7 @@ pub async fn write(
             " ON CONFLICT (id) DO UPDATE SET duty = excluded.duty, description = excluded.description, \
              manifestation = excluded.manifestation, category = excluded.category, power_type = excluded.power_type, \
              likelihood = excluded.likelihood, impact = excluded.impact, frequency = excluded.frequency, \
+             residual_likelihood = excluded.residual_likelihood, residual_impact = excluded.residual_impact, \
              level = excluded.level, version = excluded.version, updated_at = excluded.updated_at, \
              updated_by = excluded.updated_by",
         );

@@ -200,9 +200,11 @@ pub async fn copy_points(
     let pairs = json_list(pairs)?;
     sqlx::query!(
         r#"INSERT INTO risk_points (id, sheet_id, position, duty, description, manifestation, category, power_type,
-                                    likelihood, impact, frequency, level, version, updated_at, updated_by)
+                                    likelihood, impact, frequency, residual_likelihood, residual_impact, level,
+                                    version, updated_at, updated_by)
            SELECT json_extract(j.value, '$[1]'), ?, rp.position, rp.duty, rp.description, rp.manifestation,
-                  rp.category, rp.power_type, rp.likelihood, rp.impact, rp.frequency, rp.level, 1, ?, rp.updated_by
+                  rp.category, rp.power_type, rp.likelihood, rp.impact, rp.frequency,
+                  rp.residual_likelihood, rp.residual_impact, rp.level, 1, ?, rp.updated_by
            FROM json_each(?) j JOIN risk_points rp ON rp.id = json_extract(j.value, '$[0]')"#,
         to,
         now,

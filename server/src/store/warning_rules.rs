@@ -111,6 +111,50 @@ pub async fn late_measures(conn: &mut Conn, before: &str) -> anyhow::Result<Vec<
     .collect()
 }
 
+/// A post's sheet in force (published), with when it was first published.
+#[derive(Debug, Clone)]
+pub struct PublishedSheet {
+    pub sheet_id: i64,
+    pub post: String,
+    pub unit_id: i64,
+    pub holders: Vec<i64>,
+    /// The first transition into 公示 or beyond (ms); the sheet's last change when none is
+    /// recorded (a seeded or migrated sheet).
+    pub published_at: i64,
+}
+
+/// The sheets in force, one per post, whose risk points the residual rule reads.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn published_sheets(conn: &mut Conn) -> anyhow::Result<Vec<PublishedSheet>> {
+    sqlx::query!(
+        r#"SELECT ps.id AS "sheet_id!: i64", p.title AS post, p.unit_id AS "unit_id!: i64",
+                  COALESCE((SELECT MIN(t.at) FROM sheet_transitions t
+                            WHERE t.sheet_id = ps.id
+                              AND t.to_stage IN ('public_notice', 'commission_audit', 'approved')),
+                           rs.updated_at) AS "published_at!: i64",
+                  (SELECT json_group_array(h.user_id) FROM post_holders h WHERE h.post_id = p.id)
+                      AS "holders!: String"
+           FROM published_sheets ps
+           JOIN risk_sheets rs ON rs.id = ps.id
+           JOIN posts p ON p.id = ps.post_id
+           ORDER BY p.id"#
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("Failed to read the published sheets")?
+    .into_iter()
+    .map(|r| {
+        Ok(PublishedSheet {
+            sheet_id: r.sheet_id,
+            post: r.post,
+            unit_id: r.unit_id,
+            holders: holders(&r.holders)?,
+            published_at: r.published_at,
+        })
+    })
+    .collect()
+}
+
 /// A commitment neither signed nor superseded.
 #[derive(Debug, Clone)]
 pub struct UnsignedCommitment {

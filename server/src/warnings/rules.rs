@@ -1,6 +1,7 @@
 //! 预警规则: the commission's rules raise warnings by themselves. [`run`] gathers the facts the
 //! switched-on rules read (late measures of published sheets, unsigned commitments, overdue
-//! 回头看, sheets waiting at one stage, key posts' holders owed a talk, objections found upheld), lets `domain::warning::rules::evaluate` find the causes
+//! 回头看, sheets waiting at one stage, key posts' holders owed a talk, objections found upheld,
+//! risk points whose measures do not lower them), lets `domain::warning::rules::evaluate` find the causes
 //! past their thresholds that were never raised, and opens one warning for each, in the caller's
 //! write transaction. The cause is unique in the table as well, so even two runs at once cannot
 //! raise a cause twice.
@@ -172,6 +173,28 @@ pub async fn run(conn: &mut Conn, org: &Org, now: i64) -> Result<usize> {
     }
     if on(RuleKind::TalkMissing) {
         facts.extend(crate::education::facts(conn, today).await?);
+    }
+    if on(RuleKind::ResidualFlag) {
+        let sheets = store::warning_rules::published_sheets(conn).await?;
+        let ids: Vec<i64> = sheets.iter().map(|s| s.sheet_id).collect();
+        let mut points = store::points::on_sheets(conn, &ids).await?;
+        for sheet in sheets {
+            let to = Addressee::of_post(OrgUnitId(sheet.unit_id), &users(&sheet.holders));
+            let published_on = IsoDate::of_instant(sheet.published_at);
+            for record in points.remove(&sheet.sheet_id).unwrap_or_default() {
+                let point = record.input.validate().map_err(|e| {
+                    Error::Internal(corrupt("risk point", format!("{:?}", e.first())))
+                })?;
+                facts.extend(Fact::residuals(
+                    &record.id.to_string(),
+                    to,
+                    &sheet.post,
+                    &point,
+                    published_on,
+                    today,
+                ));
+            }
+        }
     }
     let raised: HashSet<String> = store::warnings::raised_causes(conn)
         .await?

@@ -511,6 +511,21 @@ async fn a_replica_holds_the_inbox_and_the_sheets_opened_and_drops_what_leaves()
     assert!(sheets_of(&after).is_empty(), "{after}");
 }
 
+/// The point `point` as a fresh device of zhangwei's pulls it.
+async fn pulled_point(app: &TestApp, cookie: &str, point: &Value) -> Value {
+    let pulled = ok(app
+        .sync(cookie, &push("zhangwei", Uuid::new_v4(), &[]))
+        .await)
+    .await;
+    pulled["risk_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| &r["id"] == point)
+        .unwrap()
+        .clone()
+}
+
 /// The stored status and completion day of a point's measures, in order.
 async fn progress(app: &TestApp, point: &Value) -> Vec<(String, Option<String>)> {
     sqlx::query_as("SELECT status, done_on FROM measures WHERE risk_point_id = ? ORDER BY position")
@@ -554,17 +569,7 @@ async fn a_finished_measure_stays_finished_through_an_edit_that_does_not_state_p
     assert_eq!(progress(&app, &point).await, finished);
 
     // What a pull returns carries the progress, so the editor shows and resends it.
-    let pulled = ok(app
-        .sync(&cookie, &push("zhangwei", Uuid::new_v4(), &[]))
-        .await)
-    .await;
-    let record = pulled["risk_points"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == point)
-        .unwrap()
-        .clone();
+    let record = pulled_point(&app, &cookie, &point).await;
     assert_eq!(record["measures"][0]["status"], "done");
     assert_eq!(record["measures"][0]["done_on"], "2026-11-30");
 
@@ -584,6 +589,82 @@ async fn a_finished_measure_stays_finished_through_an_edit_that_does_not_state_p
         third["results"][0]["errors"][0]["field"],
         "measures[1].done_on"
     );
+}
+
+/// The stored residual rating of a point.
+async fn residual(app: &TestApp, point: &Value) -> (Option<i64>, Option<i64>) {
+    sqlx::query_as("SELECT residual_likelihood, residual_impact FROM risk_points WHERE id = ?")
+        .bind(point.as_str().unwrap())
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_residual_rating_syncs_once_survives_an_edit_that_does_not_state_it_and_clears_with_zero()
+{
+    let app = spawn_app().await;
+    let cookie = app.session_cookie("zhangwei").await;
+    let post = app.post_id("区交通局", "局长").await;
+    let client = Uuid::new_v4();
+    let mut create = create_op(1, post, 1);
+    create["risk_point"]["residual_likelihood"] = json!(2);
+    create["risk_point"]["residual_impact"] = json!(1);
+    let point = create["risk_point_id"].clone();
+    let body = push("zhangwei", client, &[create]);
+    let first = ok(app.sync(&cookie, &body).await).await;
+    assert_eq!(first["results"][0]["status"], "applied", "{first}");
+    // The same push again (its answer lost) changes nothing and answers the same.
+    let again = ok(app.sync(&cookie, &body).await).await;
+    assert_eq!(again["results"], first["results"]);
+    assert_eq!(residual(&app, &point).await, (Some(2), Some(1)));
+
+    // An older client that knows nothing of it fixes a typo: the rating stays.
+    let mut fix = risk_point(1);
+    fix["description"] = json!("第 1 个风险点：超出实际进度计量付款");
+    let edit = |seq: i64, version: i64, rp: Value| {
+        json!({
+            "id": Uuid::new_v4(), "seq": seq, "type": "upsert_risk_point", "post_id": post,
+            "risk_point_id": point, "base_version": version, "risk_point": rp,
+        })
+    };
+    let second = ok(app
+        .sync(
+            &cookie,
+            &push("zhangwei", client, &[edit(2, 1, fix.clone())]),
+        )
+        .await)
+    .await;
+    assert_eq!(second["results"][0]["status"], "applied", "{second}");
+    assert_eq!(residual(&app, &point).await, (Some(2), Some(1)));
+    let record = pulled_point(&app, &cookie, &point).await;
+    assert_eq!(
+        (
+            record["residual_likelihood"].clone(),
+            record["residual_impact"].clone()
+        ),
+        (json!(2), json!(1))
+    );
+
+    // Half a rating is refused naming the missing field; 0 × 0 clears it.
+    let mut half = fix.clone();
+    half["residual_likelihood"] = json!(3);
+    let third = ok(app
+        .sync(&cookie, &push("zhangwei", client, &[edit(3, 2, half)]))
+        .await)
+    .await;
+    assert_eq!(third["results"][0]["code"], "invalid", "{third}");
+    assert_eq!(third["results"][0]["errors"][0]["field"], "residual_impact");
+    assert_eq!(residual(&app, &point).await, (Some(2), Some(1)));
+    let mut cleared = fix;
+    cleared["residual_likelihood"] = json!(0);
+    cleared["residual_impact"] = json!(0);
+    let fourth = ok(app
+        .sync(&cookie, &push("zhangwei", client, &[edit(4, 2, cleared)]))
+        .await)
+    .await;
+    assert_eq!(fourth["results"][0]["status"], "applied", "{fourth}");
+    assert_eq!(residual(&app, &point).await, (None, None));
 }
 
 /// Group commit: pushes that wait together share one transaction, each in a savepoint of its

@@ -48,17 +48,21 @@ async fn due_on(app: &TestApp, post: i64, due: &str) {
     .unwrap();
 }
 
+/// The post `username` holds.
+async fn held_post(app: &TestApp, username: &str) -> i64 {
+    app.count(&format!(
+        "SELECT h.post_id FROM post_holders h JOIN users u ON u.id = h.user_id
+         WHERE u.username = '{username}'"
+    ))
+    .await
+}
+
 #[tokio::test]
 async fn a_rule_raises_one_warning_per_cause_however_often_it_runs() {
     let app = spawn_app().await;
     let shenhe = app.session_cookie("shenhe").await;
     let chenjing = app.session_cookie("chenjing").await;
-    let post: i64 = app
-        .count(
-            "SELECT h.post_id FROM post_holders h JOIN users u ON u.id = h.user_id
-             WHERE u.username = 'chenjing'",
-        )
-        .await;
+    let post: i64 = held_post(&app, "chenjing").await;
     approve(&app, post).await;
     let now = now_ms();
     let today = domain::risk::IsoDate::of_instant(now);
@@ -346,4 +350,68 @@ async fn the_rules_migration_keeps_every_warning_and_event() {
         .await
         .unwrap_or_default();
     assert!(check.is_empty());
+}
+
+#[tokio::test]
+async fn the_residual_rule_warns_once_per_flagged_point_of_a_published_sheet() {
+    let app = spawn_app().await;
+    let shenhe = app.session_cookie("shenhe").await;
+    let post: i64 = held_post(&app, "chenjing").await;
+    let draft: i64 = held_post(&app, "lina").await;
+    approve(&app, post).await;
+    let now = now_ms();
+    let today = domain::risk::IsoDate::of_instant(now);
+    // No measure is late and no point rated, on either sheet; then the first point of each is
+    // rated no lower than it was before its measures.
+    for p in [post, draft] {
+        for sql in [
+            "UPDATE measures SET due = NULL WHERE risk_point_id IN (
+                 SELECT rp.id FROM risk_points rp JOIN current_sheets cs ON cs.id = rp.sheet_id
+                 WHERE cs.post_id = ?)",
+            "UPDATE risk_points SET residual_likelihood = likelihood, residual_impact = impact
+             WHERE id = (SELECT rp.id FROM risk_points rp JOIN current_sheets cs ON cs.id = rp.sheet_id
+                         WHERE cs.post_id = ? ORDER BY rp.position LIMIT 1)",
+        ] {
+            sqlx::query(sql).bind(p).execute(app.db.pool()).await.unwrap();
+        }
+    }
+    let check = |at: i64| server::warnings::check(&app.db, None, at);
+    let r = save_rules(&app, &shenhe, &[rule("residual_flag", true, 0, "蓝")]).await;
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    assert_eq!(
+        check(now).await.unwrap().raised,
+        1,
+        "the published sheet's point only"
+    );
+    assert_eq!(check(now).await.unwrap().raised, 0);
+    let (cause, reason, subject): (String, String, Option<String>) = sqlx::query_as(
+        "SELECT w.cause, w.reason, u.username FROM warnings w
+         LEFT JOIN users u ON u.id = w.subject_id WHERE w.rule = 'residual_flag'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert!(cause.ends_with(":not_reduced"), "{cause}");
+    assert!(reason.contains("未低于固有风险评分"), "{reason}");
+    assert_eq!(subject.as_deref(), Some("chenjing"));
+
+    // Every measure of the point falls past its due day: a second cause, once.
+    sqlx::query(
+        "UPDATE measures SET due = ?, status = 'in_progress' WHERE risk_point_id = (
+             SELECT rp.id FROM risk_points rp JOIN current_sheets cs ON cs.id = rp.sheet_id
+             WHERE cs.post_id = ? ORDER BY rp.position LIMIT 1)",
+    )
+    .bind(today.add_days(-2).to_string())
+    .bind(post)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(check(now).await.unwrap().raised, 1);
+    assert_eq!(check(now + DAY).await.unwrap().raised, 0);
+    assert_eq!(rule_warnings(&app, "residual_flag").await, 2);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM warnings WHERE cause LIKE 'residual_flag:%:all_overdue:%'")
+            .await,
+        1
+    );
 }

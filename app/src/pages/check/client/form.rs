@@ -60,6 +60,11 @@ impl MeasureRow {
     }
 }
 
+/// Today on this device.
+fn today_date() -> Option<domain::risk::IsoDate> {
+    domain::risk::IsoDate::parse(&today(), "today", "今天").ok()
+}
+
 /// Today on this device, `YYYY-MM-DD`.
 pub(super) fn today() -> String {
     let now = js_sys::Date::new_0();
@@ -108,6 +113,9 @@ pub(super) fn RiskForm(
     let likelihood = RwSignal::new(start.likelihood);
     let impact = RwSignal::new(start.impact);
     let frequency = RwSignal::new(start.frequency);
+    // 0 is 未评: the holder rates the residual risk once the measures are in place.
+    let residual_likelihood = RwSignal::new(start.residual_likelihood.unwrap_or(0));
+    let residual_impact = RwSignal::new(start.residual_impact.unwrap_or(0));
     let measures = RwSignal::new(
         start
             .measures
@@ -127,7 +135,28 @@ pub(super) fn RiskForm(
         likelihood: likelihood.get(),
         impact: impact.get(),
         frequency: frequency.get(),
+        residual_likelihood: Some(residual_likelihood.get()),
+        residual_impact: Some(residual_impact.get()),
         measures: measures.get().iter().map(MeasureRow::input).collect(),
+    };
+    // The same rule as the sheet page's flag: residual no lower than inherent.
+    let residual_note = move || {
+        let ratings =
+            domain::risk::Ratings::parse(likelihood.get(), impact.get(), frequency.get()).ok()?;
+        let residual = domain::risk::Residual::parse(
+            Some(residual_likelihood.get()),
+            Some(residual_impact.get()),
+        )
+        .ok()??;
+        let flags = domain::risk::ResidualFlag::of(&ratings, Some(residual), &[], today_date()?);
+        Some(match flags.first() {
+            Some(flag) => format!("剩余评分 {}：{}", residual.score(), flag.label()),
+            None => format!(
+                "剩余评分 {}，低于固有评分 {}",
+                residual.score(),
+                likelihood.get() * impact.get()
+            ),
+        })
     };
     let level_matrix = matrix.clone();
     let level = move || {
@@ -161,7 +190,7 @@ pub(super) fn RiskForm(
                     post_id,
                     risk_point_id,
                     base_version,
-                    risk_point: valid.to_input(),
+                    risk_point: valid.to_input().stating_residual(),
                 };
                 match store.queue(op) {
                     Ok(()) => {
@@ -247,6 +276,22 @@ pub(super) fn RiskForm(
                     None => view! { "风险等级：请先选择评分" }.into_any(),
                 }}
             </p>
+            <fieldset class="residual-edit">
+                <legend>"剩余风险（措施落实后，选填）"</legend>
+                <div class="form-grid">
+                    <Field id="rp-residual-likelihood" label="剩余可能性" error=Signal::derive(error_for("residual_likelihood"))>
+                        <select id="rp-residual-likelihood" prop:value=move || residual_likelihood.get().to_string()
+                            on:change=move |e| residual_likelihood.set(event_target_value(&e).parse().unwrap_or(0))>
+                            <option value="0">"未评"</option>{score_options("剩余可能性")}</select>
+                    </Field>
+                    <Field id="rp-residual-impact" label="剩余危害程度" error=Signal::derive(error_for("residual_impact"))>
+                        <select id="rp-residual-impact" prop:value=move || residual_impact.get().to_string()
+                            on:change=move |e| residual_impact.set(event_target_value(&e).parse().unwrap_or(0))>
+                            <option value="0">"未评"</option>{score_options("剩余危害程度")}</select>
+                    </Field>
+                </div>
+                <p class="muted" aria-live="polite" data-testid="residual-note">{residual_note}</p>
+            </fieldset>
             <fieldset class="measures-edit">
                 <legend>"防控措施"</legend>
                 {move || error_for("measures")().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}

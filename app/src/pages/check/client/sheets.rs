@@ -257,6 +257,22 @@ pub(super) fn PointItem(
     let id = record.id;
     let version = record.version;
     let input = record.input.clone();
+    // The residual rating and the flags the sheet page shows, by the same rule.
+    let residual_line = input.validate().ok().map(|valid| {
+        let rated = valid.residual.map(|r| {
+            format!(
+                "剩余风险：可能性 {} × 危害程度 {}",
+                r.likelihood.get(),
+                r.impact.get()
+            )
+        });
+        let flags = today.map(|t| valid.residual_flags(t)).unwrap_or_default();
+        let flagged = (!flags.is_empty()).then(|| {
+            let text: Vec<&str> = flags.iter().map(|f| f.label()).collect();
+            view! { <p class="risk-flag" role="note">{format!("⚠ {}", text.join("；"))}</p> }
+        });
+        view! { {rated.map(|r| view! { <p class="muted risk-residual">{r}</p> })} {flagged} }
+    });
     let delete = move |_| {
         if !confirm("确定删除这个风险点吗？删除会在同步后生效。") {
             return;
@@ -295,6 +311,7 @@ pub(super) fn PointItem(
                 RiskCategory::parse(&input.category).map(|c| c.label()).unwrap_or("—"),
                 input.power_type, input.likelihood, input.impact, input.frequency
             )}</p>
+            {residual_line}
             <ul class="measures">
                 {input.measures.iter().enumerate().map(|(i, m)| {
                     let standing = Standing::from_code(&m.check);
