@@ -728,6 +728,9 @@ pub struct WarningsChecked {
     /// Warnings the rules raised.
     pub raised: usize,
     pub escalated: usize,
+    /// Warnings whose answerers were reminded that the answer is due within days.
+    #[serde(default)]
+    pub reminded: usize,
 }
 
 /// One 预警规则 as the settings form sends it: the rule's kind code, on or off, its threshold in

@@ -260,6 +260,9 @@ impl Status {
 /// Longest answer period an issuer may set, in days.
 pub const MAX_ANSWER_DAYS: u32 = 90;
 
+/// How many days before an answer is due its answerers are reminded, once per due day.
+pub const REMIND_DAYS_BEFORE: i64 = 2;
+
 /// A warning as raised by hand, checked: every field reported at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewWarning {
@@ -444,6 +447,15 @@ impl Warning {
         self.status == Status::AwaitingAnswer && today > self.due
     }
 
+    /// 答复到期提醒: the days left (0 on the due day itself) when an answer is owed and due
+    /// within [`REMIND_DAYS_BEFORE`] days of `today`; `None` before that, once answered, and
+    /// once late (escalation takes over then).
+    pub fn answer_reminder(&self, today: IsoDate) -> Option<i64> {
+        let left = today.days_until(self.due);
+        (self.status == Status::AwaitingAnswer && (0..=REMIND_DAYS_BEFORE).contains(&left))
+            .then_some(left)
+    }
+
     /// Applies `event`: the new state, and the escalation it caused if any. A tick changes
     /// nothing unless an answer is overdue below red, so ticking twice on one day escalates once.
     pub fn apply(self, event: &Event) -> Result<(Self, Option<Escalation>), Refusal> {
@@ -532,6 +544,24 @@ mod tests {
         )
         .unwrap();
         Warning::raised(new.level, new.due)
+    }
+
+    #[test]
+    fn an_owed_answer_is_reminded_in_its_last_days_and_not_once_answered_or_late() {
+        // Yellow: 10 days to answer, due 2026-12-11.
+        let w = yellow_raised_on("2026-12-01");
+        assert_eq!(w.due, day("2026-12-11"));
+        let on = |d: &str| w.answer_reminder(day(d));
+        assert_eq!(on("2026-12-08"), None, "three days left");
+        assert_eq!(on("2026-12-09"), Some(2));
+        assert_eq!(on("2026-12-11"), Some(0), "the due day itself");
+        assert_eq!(on("2026-12-12"), None, "late: escalation, not a reminder");
+        let (answered, _) = w
+            .apply(&Event::Answer {
+                on: day("2026-12-09"),
+            })
+            .unwrap();
+        assert_eq!(answered.answer_reminder(day("2026-12-10")), None);
     }
 
     #[test]

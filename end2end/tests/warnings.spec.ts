@@ -107,6 +107,22 @@ test('a yellow warning is answered offline, sent back, escalates to red when lat
   const text = pdf.toString('latin1');
   expect(pdfTitle(text)).toContain(number);
   expect(text).toMatch(/\/MediaBox\s*\[\s*0\s+0\s+59[45](\.\d+)?\s+84[12](\.\d+)?\s*\]/);
+
+  // Two days before the red answer is due (here: tomorrow, China time), the check reminds her, once.
+  await holder.emulateMedia({ media: 'screen' });
+  sql(`UPDATE warnings SET due = date('now', '+8 hours', '+1 day') WHERE id = ${id}`);
+  await commission.getByRole('button', { name: '立即检查' }).click();
+  const checked = commission.getByRole('status').filter({ hasText: '已检查' });
+  await expect(checked).toContainText(/[1-9]\d* 条预警已提醒答复即将到期/);
+  await holder.goto('/notifications');
+  await hydrated(holder);
+  const reminder = holder.getByTestId('notification').filter({ hasText: '书面答复须于' }).filter({ hasText: number });
+  await expect(reminder).toContainText('（1 天后到期），逾期未答复将升级');
+  const reminded = `SELECT COUNT(*) FROM notifications WHERE kind = 'warning_answer_due' AND link = '/warnings/${id}'`;
+  expect(sql(reminded)).toBe('1');
+  await commission.getByRole('button', { name: '立即检查' }).click();
+  await expect(checked).not.toContainText(/[1-9]\d* 条预警已提醒答复即将到期/);
+  expect(sql(reminded)).toBe('1');
   await commission.context().close();
   await holder.context().close();
 });

@@ -431,8 +431,42 @@ pub async fn check(db: &Db, actor: Option<i64>, now: i64) -> Result<WarningsChec
             escalated += 1;
         }
     }
+    // Then the reminders, of the due days as they stand after any escalation.
+    let mut reminded = 0;
+    let until = today.add_days(warning::REMIND_DAYS_BEFORE).to_string();
+    for row in store::warnings::unreminded_by(&mut tx, &until).await? {
+        let Some(left) = row.state.answer_reminder(today) else {
+            continue;
+        };
+        let when = match left {
+            0 => "今天".to_owned(),
+            n => format!("{n} 天后"),
+        };
+        let text = format!(
+            "预警{}的书面答复须于 {} 前提交（{when}到期），逾期未答复将升级",
+            number(&row),
+            row.state.due
+        );
+        let to = answerers(&mut tx, &org, row.subject_id, row.unit_id).await?;
+        store::notifications::insert(
+            &mut tx,
+            &to,
+            notice::Kind::WarningAnswerDue,
+            &text,
+            &link(row.id),
+            now,
+        )
+        .await?;
+        store::warnings::set_reminded(&mut tx, row.id, &row.state.due.to_string()).await?;
+        tracing::info!(warning = row.id, left, "answer reminder sent");
+        reminded += 1;
+    }
     tx.commit().await?;
-    Ok(WarningsChecked { raised, escalated })
+    Ok(WarningsChecked {
+        raised,
+        escalated,
+        reminded,
+    })
 }
 
 /// The commission runs the check now.
@@ -453,10 +487,11 @@ pub fn spawn_schedule(db: Db) -> tokio::task::JoinHandle<()> {
         loop {
             every.tick().await;
             match check(&db, None, now_ms()).await {
-                Ok(done) if done.raised + done.escalated > 0 => {
+                Ok(done) if done.raised + done.escalated + done.reminded > 0 => {
                     tracing::info!(
                         raised = done.raised,
                         escalated = done.escalated,
+                        reminded = done.reminded,
                         "warnings checked"
                     );
                 }

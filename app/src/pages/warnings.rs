@@ -127,12 +127,12 @@ fn CheckNow(refresh: Refresh) -> impl IntoView {
             let result = client::send(None, &CheckWarnings {}).await;
             busy.set(false);
             match result {
-                Ok(done) if done.raised + done.escalated == 0 => {
+                Ok(done) if done.raised + done.escalated + done.reminded == 0 => {
                     refresh.done("已检查：预警规则没有发现新情况，也没有逾期未答复的预警")
                 }
                 Ok(done) => refresh.done(format!(
-                    "已检查：预警规则发出新预警 {} 条；{} 条预警因逾期未答复升级",
-                    done.raised, done.escalated
+                    "已检查：预警规则发出新预警 {} 条；{} 条预警因逾期未答复升级；{} 条预警已提醒答复即将到期",
+                    done.raised, done.escalated, done.reminded
                 )),
                 Err(e) => error.set(Some(e.message)),
             }

@@ -20,10 +20,12 @@ pub enum Kind {
     MeasureSentBack,
     /// A carried-out measure accepted at its check.
     MeasureAccepted,
+    /// A warning's written answer is due within days (答复到期提醒), to its answerers.
+    WarningAnswerDue,
 }
 
 impl Kind {
-    const ALL: [Self; 9] = [
+    const ALL: [Self; 10] = [
         Self::WarningRaised,
         Self::WarningAnswered,
         Self::WarningSentBack,
@@ -33,6 +35,7 @@ impl Kind {
         Self::SheetReturned,
         Self::MeasureSentBack,
         Self::MeasureAccepted,
+        Self::WarningAnswerDue,
     ];
 
     pub fn code(self) -> &'static str {
@@ -46,6 +49,7 @@ impl Kind {
             Self::SheetReturned => "sheet_returned",
             Self::MeasureSentBack => "measure_sent_back",
             Self::MeasureAccepted => "measure_accepted",
+            Self::WarningAnswerDue => "warning_answer_due",
         }
     }
 
@@ -61,6 +65,7 @@ impl Kind {
             Self::SheetReturned => "排查表被退回",
             Self::MeasureSentBack => "措施检验退回",
             Self::MeasureAccepted => "措施检验通过",
+            Self::WarningAnswerDue => "预警答复即将到期",
         }
     }
 

@@ -73,15 +73,18 @@ enum Which<'a> {
     OverdueOn(&'a str),
     /// Open, and addressed to this person or to one of these units (a JSON list).
     OpenFor(i64, &'a str),
+    /// Awaiting an answer due on or before this day, not yet reminded of that due day.
+    UnremindedBy(&'a str),
 }
 
 /// The one read of warnings, joined with the names shown: open ones first, newest first.
 async fn select(conn: &mut Conn, which: Which<'_>) -> anyhow::Result<Vec<WarningRow>> {
-    let (id, before, person, units) = match which {
-        Which::One(id) => (Some(id), None, None, None),
-        Which::All => (None, None, None, None),
-        Which::OverdueOn(day) => (None, Some(day), None, None),
-        Which::OpenFor(person, units) => (None, None, Some(person), Some(units)),
+    let (id, before, person, units, remind_by) = match which {
+        Which::One(id) => (Some(id), None, None, None, None),
+        Which::All => (None, None, None, None, None),
+        Which::OverdueOn(day) => (None, Some(day), None, None, None),
+        Which::OpenFor(person, units) => (None, None, Some(person), Some(units), None),
+        Which::UnremindedBy(day) => (None, None, None, None, Some(day)),
     };
     sqlx::query!(
         r#"SELECT w.id AS "id!: i64", w.year AS "year!: i64", w.seq AS "seq!: i64",
@@ -101,11 +104,14 @@ async fn select(conn: &mut Conn, which: Which<'_>) -> anyhow::Result<Vec<Warning
              AND (?3 IS NULL OR (w.status <> 'closed'
                   AND (w.subject_id = ?3
                        OR (w.subject_id IS NULL AND w.unit_id IN (SELECT value FROM json_each(?4))))))
+             AND (?5 IS NULL OR (w.status = 'awaiting_answer' AND w.due <= ?5
+                  AND (w.reminded_for IS NULL OR w.reminded_for <> w.due)))
            ORDER BY w.status = 'closed', w.year DESC, w.seq DESC"#,
         id,
         before,
         person,
-        units
+        units,
+        remind_by
     )
     .fetch_all(&mut *conn)
     .await
@@ -156,6 +162,24 @@ pub async fn all(conn: &mut Conn) -> anyhow::Result<Vec<WarningRow>> {
 #[tracing::instrument(level = "debug", skip(conn))]
 pub async fn overdue(conn: &mut Conn, today: &str) -> anyhow::Result<Vec<WarningRow>> {
     select(conn, Which::OverdueOn(today)).await
+}
+
+/// The warnings awaiting an answer due on or before `until` whose answerers were not yet
+/// reminded of that due day: what the schedule reminds (the caller applies
+/// `Warning::answer_reminder`).
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn unreminded_by(conn: &mut Conn, until: &str) -> anyhow::Result<Vec<WarningRow>> {
+    select(conn, Which::UnremindedBy(until)).await
+}
+
+/// Records that a warning's answerers were reminded of its answer due on `due`.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub async fn set_reminded(conn: &mut Conn, id: i64, due: &str) -> anyhow::Result<()> {
+    sqlx::query!("UPDATE warnings SET reminded_for = ? WHERE id = ?", due, id)
+        .execute(&mut *conn)
+        .await
+        .context("Failed to record a warning's reminder")?;
+    Ok(())
 }
 
 /// The open warnings addressed to `person`, or to the unit itself for any of `units`: those the

@@ -257,6 +257,62 @@ async fn the_overdue_check_escalates_a_late_answer_once_a_day_and_never_past_red
 }
 
 #[tokio::test]
+async fn an_answer_due_within_two_days_is_reminded_once_per_due_day_and_not_once_answered() {
+    let app = spawn_app().await;
+    let shenhe = app.session_cookie("shenhe").await;
+    let chenjing = app.session_cookie("chenjing").await;
+    let transport = unit(&app, "区交通局").await;
+    let mut blue = yellow(transport, "chenjing");
+    blue["level"] = json!("blue");
+    let (id, number) = raise(&app, &shenhe, &blue).await;
+    let (answered, _) = raise(&app, &shenhe, &blue).await;
+    let r = app
+        .post_json(
+            &format!("/api/warnings/{answered}/answer"),
+            Some(&chenjing),
+            &answer(),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let now = now_ms();
+    let check = |at: i64| server::warnings::check(&app.db, None, at);
+    let reminders = || async {
+        sqlx::query_as::<_, (String, String)>(
+            "SELECT n.text, n.link FROM notifications n JOIN users u ON u.id = n.user_id
+             WHERE u.username = 'chenjing' AND n.kind = 'warning_answer_due' ORDER BY n.id",
+        )
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap()
+    };
+    // Blue: due in 7 days. Three days before, nothing; two days before, one reminder, once.
+    assert_eq!(check(now + 4 * DAY).await.unwrap().reminded, 0);
+    assert_eq!(
+        check(now + 5 * DAY).await.unwrap().reminded,
+        1,
+        "the answered one is not"
+    );
+    assert_eq!(check(now + 6 * DAY).await.unwrap().reminded, 0);
+    assert_eq!(check(now + 7 * DAY).await.unwrap().reminded, 0);
+    let sent = reminders().await;
+    assert_eq!(sent.len(), 1);
+    let due = domain::risk::IsoDate::of_instant(now + 7 * DAY);
+    assert_eq!(
+        sent[0].0,
+        format!("预警{number}的书面答复须于 {due} 前提交（2 天后到期），逾期未答复将升级")
+    );
+    assert_eq!(sent[0].1, format!("/warnings/{id}"));
+    // Late: it goes up to yellow with a new due day, which is reminded of in its turn.
+    let checked = check(now + 8 * DAY).await.unwrap();
+    assert_eq!((checked.escalated, checked.reminded), (1, 0));
+    assert_eq!(check(now + 18 * DAY).await.unwrap().reminded, 1);
+    assert_eq!(check(now + 18 * DAY).await.unwrap().reminded, 0);
+    let sent = reminders().await;
+    assert_eq!(sent.len(), 2);
+    assert!(sent[1].0.contains("（今天到期）"), "{}", sent[1].0);
+}
+
+#[tokio::test]
 async fn bad_warnings_are_refused_with_the_field_and_change_nothing() {
     let app = spawn_app().await;
     let shenhe = app.session_cookie("shenhe").await;
