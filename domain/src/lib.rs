@@ -13,6 +13,7 @@ pub mod education;
 pub mod error;
 pub mod ids;
 pub mod limits;
+pub mod merkle;
 pub mod nav;
 pub mod org;
 pub mod post;
