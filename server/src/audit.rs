@@ -2,7 +2,10 @@
 //! are appended inside the write transaction of what they record, so a change and its entry
 //! commit together or not at all; the write lock orders them, so `seq` has no gaps.
 
-use domain::audit::{self, Broken, Entry, Verifier, GENESIS};
+use domain::{
+    audit::{self, Broken, Entry, Verifier, GENESIS},
+    merkle::{HeadCheck, HeadMismatch, TreeHead},
+};
 use serde::Serialize;
 use sqlx::SqlitePool;
 
@@ -51,13 +54,26 @@ pub struct Verification {
     pub head: Option<String>,
     /// The first entry that does not match.
     pub broken: Option<Broken>,
+    /// The tree head over every entry (RFC 9162 hashing, `domain::merkle`), when the chain
+    /// verified: saved elsewhere, it later shows whether the log was cut short or rewritten.
+    pub tree: Option<TreeHead>,
 }
 
 /// Re-computes the whole chain from the first entry, in slices, and names the first entry that
 /// does not match. Rows are read in `seq` order by primary key.
 pub async fn verify(pool: &SqlitePool) -> anyhow::Result<Verification> {
+    Ok(verify_against(pool, &[]).await?.0)
+}
+
+/// [`verify`], and whether the log extends each of the `heads` saved earlier: one verdict per
+/// head, in order (none when the chain itself is broken).
+pub async fn verify_against(
+    pool: &SqlitePool,
+    heads: &[TreeHead],
+) -> anyhow::Result<(Verification, Vec<Result<(), HeadMismatch>>)> {
     let mut conn = pool.acquire().await?;
     let mut verifier = Verifier::new();
+    let mut check = HeadCheck::new(heads.to_vec());
     let mut after = 0i64;
     loop {
         let rows = store::audit::after(&mut conn, after, VERIFY_CHUNK).await?;
@@ -66,20 +82,29 @@ pub async fn verify(pool: &SqlitePool) -> anyhow::Result<Verification> {
         };
         for entry in rows {
             if let Err(broken) = verifier.check(&entry) {
-                return Ok(Verification {
+                let v = Verification {
                     entries: verifier.count(),
                     head: None,
                     broken: Some(broken),
-                });
+                    tree: None,
+                };
+                return Ok((v, Vec::new()));
             }
+            check.push(&entry.hash);
         }
         after = last;
     }
-    Ok(Verification {
+    let tree = check.tree();
+    let v = Verification {
         entries: verifier.count(),
         head: Some(verifier.head().to_owned()),
         broken: None,
-    })
+        tree: Some(TreeHead {
+            size: tree.size(),
+            root: hex::encode(tree.root()),
+        }),
+    };
+    Ok((v, check.finish()))
 }
 
 /// Checks one entry on its own: its content against its hash, and its link to the entry before.

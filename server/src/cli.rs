@@ -54,25 +54,48 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             }
             run_server(db, &cli.db.database, args).await
         }
-        Command::Verify => {
+        Command::Verify(args) => {
+            let heads = match &args.against {
+                Some(file) => read_heads(file)?,
+                None => Vec::new(),
+            };
             let db = Db::open(&cli.db.database).await?;
             let started = std::time::Instant::now();
-            let v = crate::audit::verify(db.pool()).await?;
+            let (v, verdicts) = crate::audit::verify_against(db.pool(), &heads).await?;
             let secs = started.elapsed().as_secs_f64();
-            match v.broken {
-                None => {
-                    println!(
-                        "审计记录链完整：共 {} 条记录，末条哈希 {}（用时 {secs:.2} 秒）",
-                        v.entries,
-                        v.head.unwrap_or_default()
-                    );
-                    Ok(())
-                }
-                Some(broken) => anyhow::bail!(
+            if let Some(broken) = v.broken {
+                anyhow::bail!(
                     "审计记录链校验失败：{broken}（此前 {} 条记录无误）",
                     v.entries
-                ),
+                );
             }
+            println!(
+                "审计记录链完整：共 {} 条记录，末条哈希 {}（用时 {secs:.2} 秒）",
+                v.entries,
+                v.head.unwrap_or_default()
+            );
+            if let Some(tree) = &v.tree {
+                let line = serde_json::to_string(tree)?;
+                println!("当前树头（可另存备查，日后用 verify --against 核对）：{line}");
+            }
+            let failed: Vec<String> = heads
+                .iter()
+                .zip(&verdicts)
+                .enumerate()
+                .filter_map(|(i, (head, verdict))| {
+                    verdict
+                        .as_ref()
+                        .err()
+                        .map(|why| format!("第 {} 个树头（{} 条记录）：{why}", i + 1, head.size))
+                })
+                .collect();
+            if !heads.is_empty() && failed.is_empty() {
+                println!("与保存的 {} 个树头一致：记录未被截断或改写", heads.len());
+            }
+            if !failed.is_empty() {
+                anyhow::bail!("审计记录与保存的树头不一致：\n{}", failed.join("\n"));
+            }
+            Ok(())
         }
         Command::Migrate => {
             Db::open(&cli.db.database).await?;
@@ -444,4 +467,40 @@ async fn export_org(
         exported.bytes.len() / 1024
     );
     Ok(())
+}
+
+/// The tree heads saved in `file`, one JSON object per line (blank lines skipped); a line that is
+/// not a head is an error naming it, so a damaged witness file is never half read.
+fn read_heads(file: &std::path::Path) -> anyhow::Result<Vec<domain::merkle::TreeHead>> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("无法读取树头文件 {}", file.display()))?;
+    let mut heads = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        // `verify` prints the head after a label; accept the line as printed or the bare JSON.
+        let json = line.find('{').map_or(line, |at| &line[at..]);
+        let head: domain::merkle::TreeHead = serde_json::from_str(json).map_err(|e| {
+            anyhow::anyhow!(
+                "树头文件 {} 第 {} 行不是有效的树头（应为 {{\"size\":记录数,\"root\":\"64 位十六进制\"}}）：{e}",
+                file.display(),
+                n + 1
+            )
+        })?;
+        let hex_ok = head.root.len() == 64 && head.root.bytes().all(|b| b.is_ascii_hexdigit());
+        if !hex_ok {
+            anyhow::bail!(
+                "树头文件 {} 第 {} 行的 root 应为 64 位十六进制哈希",
+                file.display(),
+                n + 1
+            );
+        }
+        heads.push(head);
+    }
+    if heads.is_empty() {
+        anyhow::bail!("树头文件 {} 中没有树头", file.display());
+    }
+    Ok(heads)
 }

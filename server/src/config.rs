@@ -24,8 +24,9 @@ pub enum Command {
     SeedDemo(SeedArgs),
     /// Create a user account; the password is read from LIANFANG_NEW_PASSWORD or standard input.
     CreateUser(CreateUserArgs),
-    /// Re-compute the audit log's hash chain; exits 1 naming the first entry that does not match.
-    Verify,
+    /// Re-compute the audit log's hash chain and its Merkle tree head; exits 1 naming the first
+    /// entry that does not match, or a saved tree head (--against) the log no longer extends.
+    Verify(VerifyArgs),
     /// Write a consistent copy of the database to FILE while the server runs, and check it.
     Backup(BackupArgs),
     /// Replace the database with the backup FILE after checking it (its audit chain included).
@@ -232,6 +233,15 @@ pub struct RestoreArgs {
     /// Replace an existing database (stop the server first).
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    /// A file of tree heads saved earlier, one JSON object `{"size":…,"root":"…"}` per line (as
+    /// `verify` prints them): the log must still extend every one, or it was cut short or
+    /// rewritten since.
+    #[arg(long, value_name = "HEAD_FILE")]
+    pub against: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -215,3 +215,208 @@ fn a_district_is_set_up_from_the_command_line_on_an_empty_database() {
         .unwrap();
     assert_eq!(String::from_utf8(count.stdout).unwrap(), "5\n");
 }
+
+/// A small district set up from the command line: `units` units under the district, each an
+/// audited act.
+fn district_with_units(db: &std::path::Path, first: usize, units: usize) {
+    let names = (first..first + units).map(|n| format!("区第{n}局"));
+    let district = (first == 0).then(|| "某某区".to_owned());
+    for name in district.into_iter().chain(names) {
+        let mut command = lianfang(db);
+        command.args(["add-unit", "--name", &name]);
+        if name != "某某区" {
+            command.args(["--parent", "某某区"]);
+        }
+        let out = command.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+fn verify(db: &std::path::Path, against: Option<&std::path::Path>) -> (bool, String) {
+    let mut command = lianfang(db);
+    command.arg("verify");
+    if let Some(file) = against {
+        command.arg("--against").arg(file);
+    }
+    let out = command.output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+/// The head `verify` prints, as the line to save.
+fn printed_head(text: &str) -> String {
+    text.lines()
+        .find(|l| l.starts_with("当前树头"))
+        .unwrap_or_else(|| panic!("no head in {text}"))
+        .to_owned()
+}
+
+/// The independent Python verifier (scripts/verify-log.py), standard library only.
+fn python_verify(db: &std::path::Path, heads: &std::path::Path) -> (bool, String) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/verify-log.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(db)
+        .arg(heads)
+        .output()
+        .expect("python3 runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+fn sqlite3(db: &std::path::Path, sql: &str) {
+    let out = Command::new("sqlite3").arg(db).arg(sql).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_saved_tree_head_catches_a_truncation_and_a_rewrite_the_chain_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("heads.db");
+    district_with_units(&db, 0, 6);
+    let (ok, text) = verify(&db, None);
+    assert!(ok, "{text}");
+    assert!(text.contains("共 7 条记录"), "{text}");
+    let heads = dir.path().join("heads.txt");
+    std::fs::write(&heads, printed_head(&text) + "\n").unwrap();
+
+    // The log grows: it still extends the saved head, and a second head is saved beside it.
+    district_with_units(&db, 6, 3);
+    let (ok, text) = verify(&db, Some(&heads));
+    assert!(ok, "{text}");
+    assert!(text.contains("与保存的 1 个树头一致"), "{text}");
+    let both = printed_head(&text);
+    let mut saved = std::fs::read_to_string(&heads).unwrap();
+    saved.push_str(&both);
+    saved.push('\n');
+    std::fs::write(&heads, &saved).unwrap();
+    let pristine = dir.path().join("pristine.db");
+    std::fs::copy(&db, &pristine).unwrap();
+    // The Python verifier computes the same head from the published format.
+    let (ok, py) = python_verify(&db, &heads);
+    assert!(ok, "{py}");
+    let (_, json) = both.split_once('：').unwrap();
+    assert!(py.contains(&format!("head {json}")), "{py} vs {both}");
+    assert!(
+        py.contains("head 1 (7 entries): extended") && py.contains("head 2 (10 entries): extended"),
+        "{py}"
+    );
+
+    // Whoever holds the file cuts off the two newest entries: the chain still verifies…
+    sqlite3(
+        &db,
+        "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq > 8;",
+    );
+    let (ok, text) = verify(&db, None);
+    assert!(ok && text.contains("共 8 条记录"), "{text}");
+    // …but the saved head of 10 entries does not, and says so; the older head still holds.
+    let (ok, text) = verify(&db, Some(&heads));
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains(
+            "第 2 个树头（10 条记录）：审计记录被截断：保存的树头含 10 条记录，现只有 8 条"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("第 1 个树头"), "{text}");
+    let (ok, py) = python_verify(&db, &heads);
+    assert!(!ok && py.contains("head 2 (10 entries): truncated"), "{py}");
+
+    // On the untouched copy, an old entry is rewritten and every later hash recomputed.
+    let rewritten = rewrite_entry(&pristine, 3);
+    assert!(rewritten > 0);
+    let (ok, text) = verify(&pristine, None);
+    assert!(ok, "the chain alone verifies a recomputed rewrite: {text}");
+    let (ok, text) = verify(&pristine, Some(&heads));
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("第 1 个树头（7 条记录）：前 7 条审计记录与保存的树头不符"),
+        "{text}"
+    );
+    assert!(
+        text.contains("第 2 个树头（10 条记录）：前 10 条审计记录"),
+        "{text}"
+    );
+    let (ok, py) = python_verify(&pristine, &heads);
+    assert!(!ok && py.contains("head 1 (7 entries): rewritten"), "{py}");
+}
+
+#[test]
+fn a_head_file_that_is_not_one_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("bad.db");
+    district_with_units(&db, 0, 1);
+    for (content, says) in [
+        ("not a head\n", "第 1 行不是有效的树头"),
+        (
+            "{\"size\":1,\"root\":\"abc\"}\n",
+            "第 1 行的 root 应为 64 位十六进制哈希",
+        ),
+        ("\n\n", "中没有树头"),
+    ] {
+        let file = dir.path().join("heads.txt");
+        std::fs::write(&file, content).unwrap();
+        let (ok, text) = verify(&db, Some(&file));
+        assert!(!ok, "{text}");
+        assert!(text.contains(says), "{content:?}: {text}");
+    }
+    let (ok, text) = verify(&db, Some(&dir.path().join("missing.txt")));
+    assert!(!ok && text.contains("无法读取树头文件"), "{text}");
+}
+
+/// An audit row as read back: seq, at, kind, actor, subject, payload, prev_hash.
+type StoredEntry = (i64, i64, String, Option<i64>, String, String, String);
+
+/// Rewrites entry `seq`'s payload and recomputes the hash and link of it and every entry after
+/// it, as someone with the file and the published algorithm could; returns the entries changed.
+fn rewrite_entry(db: &std::path::Path, seq: i64) -> usize {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let url = format!("sqlite:{}", db.display());
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        sqlx::query("DROP TRIGGER audit_log_no_update")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let rows: Vec<StoredEntry> = sqlx::query_as(
+            "SELECT seq, at, kind, actor, subject, payload, prev_hash FROM audit_log WHERE seq >= ? ORDER BY seq",
+        )
+        .bind(seq)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let mut prev = rows[0].6.clone();
+        for (n, (s, at, kind, actor, subject, payload, _)) in rows.iter().enumerate() {
+            let payload = if n == 0 {
+                payload.replace("区第", "区伪")
+            } else {
+                payload.clone()
+            };
+            let hash = domain::audit::entry_hash(*s, *at, kind, *actor, subject, &payload, &prev);
+            sqlx::query("UPDATE audit_log SET payload = ?, prev_hash = ?, hash = ? WHERE seq = ?")
+                .bind(&payload)
+                .bind(&prev)
+                .bind(&hash)
+                .bind(s)
+                .execute(&pool)
+                .await
+                .unwrap();
+            prev = hash;
+        }
+        rows.len()
+    })
+}
