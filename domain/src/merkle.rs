@@ -58,28 +58,137 @@ pub fn root(leaves: &[Hash]) -> Hash {
     }
 }
 
-/// The audit path of leaf `index` in the tree of `leaves` (RFC 9162 §2.1.3.1), leaf to root;
-/// `None` when the index is outside the tree.
-pub fn inclusion_proof(leaves: &[Hash], index: usize) -> Option<Vec<Hash>> {
-    fn path(index: usize, leaves: &[Hash], out: &mut Vec<Hash>) {
-        if leaves.len() <= 1 {
-            return;
+/// A run of consecutive leaves, `start..start + len`, as RFC 9162's recursion cuts the tree: a
+/// proof is a list of the Merkle tree hashes of such runs. Where a run begins, the tree is cut at
+/// a power of two at least as large as the run, so a run is a few perfect subtrees side by side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub start: u64,
+    pub len: u64,
+}
+
+/// A perfect subtree: the `2^level` leaves from `index · 2^level`, whose root a stored tree keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Node {
+    pub level: u32,
+    pub index: u64,
+}
+
+impl Span {
+    /// The perfect subtrees the run is made of, left to right, largest first: one per set bit of
+    /// its length.
+    pub fn nodes(self) -> Vec<Node> {
+        let mut out = Vec::new();
+        let mut start = self.start;
+        for level in (0..u64::BITS).rev() {
+            if self.len >> level & 1 == 1 {
+                out.push(Node {
+                    level,
+                    index: start >> level,
+                });
+                start += 1 << level;
+            }
         }
-        let k = split(leaves.len());
-        if index < k {
-            path(index, &leaves[..k], out);
-            out.push(root(&leaves[k..]));
-        } else {
-            path(index - k, &leaves[k..], out);
-            out.push(root(&leaves[..k]));
-        }
+        out
     }
-    if index >= leaves.len() {
+
+    /// The run's Merkle tree hash from the roots of its perfect subtrees, as `node` gives them.
+    pub fn root_with(self, mut node: impl FnMut(Node) -> Hash) -> Hash {
+        let roots: Vec<Hash> = self.nodes().into_iter().map(&mut node).collect();
+        let mut peaks = roots.iter().rev();
+        let Some(last) = peaks.next() else {
+            return empty_root();
+        };
+        peaks.fold(*last, |right, left| node_hash(left, &right))
+    }
+}
+
+/// The runs whose hashes make the audit path of leaf `index` in a tree of `size` leaves (RFC 9162
+/// §2.1.3.1), leaf to root; `None` when the index is outside the tree.
+pub fn inclusion_spans(index: u64, size: u64) -> Option<Vec<Span>> {
+    if index >= size {
         return None;
     }
     let mut out = Vec::new();
-    path(index, leaves, &mut out);
+    let (mut start, mut len, mut i) = (0u64, size, index);
+    // Top-down, then reversed: the path is listed from the leaf up.
+    while len > 1 {
+        let k = split64(len);
+        if i < k {
+            out.push(Span {
+                start: start + k,
+                len: len - k,
+            });
+            len = k;
+        } else {
+            out.push(Span { start, len: k });
+            start += k;
+            len -= k;
+            i -= k;
+        }
+    }
+    out.reverse();
     Some(out)
+}
+
+/// The runs whose hashes make the proof that the tree of the first `old_size` leaves is a prefix
+/// of the tree of `size` (RFC 9162 §2.1.4.1); `None` when `old_size` is beyond the tree. Empty
+/// when the sizes are equal or the old tree is empty.
+pub fn consistency_spans(old_size: u64, size: u64) -> Option<Vec<Span>> {
+    if old_size > size {
+        return None;
+    }
+    let mut out = Vec::new();
+    if old_size == 0 || old_size == size {
+        return Some(out);
+    }
+    let (mut start, mut len, mut m, mut whole) = (0u64, size, old_size, true);
+    loop {
+        if m == len {
+            if !whole {
+                out.push(Span { start, len });
+            }
+            break;
+        }
+        let k = split64(len);
+        if m <= k {
+            out.push(Span {
+                start: start + k,
+                len: len - k,
+            });
+            len = k;
+        } else {
+            out.push(Span { start, len: k });
+            start += k;
+            len -= k;
+            m -= k;
+            whole = false;
+        }
+    }
+    out.reverse();
+    Some(out)
+}
+
+/// [`split`] for sizes counted in `u64`.
+fn split64(n: u64) -> u64 {
+    debug_assert!(n >= 2);
+    1 << (u64::BITS - 1 - (n - 1).leading_zeros())
+}
+
+/// The hashes of `spans` over leaves held in memory.
+fn span_roots(leaves: &[Hash], spans: Vec<Span>) -> Vec<Hash> {
+    let at = |s: u64| usize::try_from(s).unwrap_or(usize::MAX);
+    spans
+        .into_iter()
+        .map(|s| root(&leaves[at(s.start)..at(s.start + s.len)]))
+        .collect()
+}
+
+/// The audit path of leaf `index` in the tree of `leaves` (RFC 9162 §2.1.3.1), leaf to root;
+/// `None` when the index is outside the tree.
+pub fn inclusion_proof(leaves: &[Hash], index: usize) -> Option<Vec<Hash>> {
+    let spans = inclusion_spans(index as u64, leaves.len() as u64)?;
+    Some(span_roots(leaves, spans))
 }
 
 /// Whether `proof` shows that `leaf` is leaf `index` of the tree of `size` leaves whose root is
@@ -122,31 +231,8 @@ fn climb(fnode: &mut u64, snode: &mut u64) -> bool {
 /// them (RFC 9162 §2.1.4.1); `None` when `old_size` is beyond the tree. Empty when the sizes are
 /// equal or the old tree is empty.
 pub fn consistency_proof(leaves: &[Hash], old_size: usize) -> Option<Vec<Hash>> {
-    fn subproof(m: usize, leaves: &[Hash], whole: bool, out: &mut Vec<Hash>) {
-        let n = leaves.len();
-        if m == n {
-            if !whole {
-                out.push(root(leaves));
-            }
-            return;
-        }
-        let k = split(n);
-        if m <= k {
-            subproof(m, &leaves[..k], whole, out);
-            out.push(root(&leaves[k..]));
-        } else {
-            subproof(m - k, &leaves[k..], false, out);
-            out.push(root(&leaves[..k]));
-        }
-    }
-    if old_size > leaves.len() {
-        return None;
-    }
-    let mut out = Vec::new();
-    if old_size > 0 {
-        subproof(old_size, leaves, true, &mut out);
-    }
-    Some(out)
+    let spans = consistency_spans(old_size as u64, leaves.len() as u64)?;
+    Some(span_roots(leaves, spans))
 }
 
 /// Whether `proof` shows that the tree of `old_size` leaves with root `old_root` is a prefix of
@@ -429,6 +515,45 @@ mod tests {
             assert!(inclusion_proof(&leaves, n).is_none());
             assert!(!verify_inclusion(n as u64, n as u64, &leaves[0], &[], &r));
         }
+    }
+
+    /// What a stored tree gives: the root of a perfect subtree, from the leaves.
+    fn perfect(leaves: &[Hash], node: Node) -> Hash {
+        let start = usize::try_from(node.index << node.level).expect("small");
+        root(&leaves[start..start + (1usize << node.level)])
+    }
+
+    #[test]
+    fn every_proof_run_is_perfect_subtrees_a_stored_tree_holds() {
+        for n in 1..=40u64 {
+            let leaves = leaves(n as usize);
+            let mut spans: Vec<Span> = (0..n)
+                .flat_map(|i| inclusion_spans(i, n).expect("inside"))
+                .chain((0..=n).flat_map(|m| consistency_spans(m, n).expect("inside")))
+                .collect();
+            spans.push(Span { start: 0, len: n });
+            for span in spans {
+                let mut next = span.start;
+                for node in span.nodes() {
+                    // Aligned, side by side, inside the tree.
+                    assert_eq!(node.index << node.level, next, "{span:?} in {n}");
+                    next += 1 << node.level;
+                }
+                assert_eq!(next, span.start + span.len, "{span:?} in {n}");
+                let (a, b) = (span.start as usize, (span.start + span.len) as usize);
+                assert_eq!(
+                    span.root_with(|node| perfect(&leaves, node)),
+                    root(&leaves[a..b]),
+                    "{span:?} in {n}"
+                );
+            }
+        }
+        // At a million entries: 20 runs for an inclusion proof, none of more than 20 subtrees.
+        let spans = inclusion_spans(123_456, 1_000_000).expect("inside");
+        assert_eq!(spans.len(), 20);
+        assert!(spans.iter().all(|s| s.nodes().len() <= 20));
+        assert_eq!(inclusion_spans(5, 5), None);
+        assert_eq!(consistency_spans(6, 5), None);
     }
 
     #[test]
