@@ -30,7 +30,7 @@ ROUTES = [
     ("/warnings", "records"), ("/warnings/{id}", "records"), ("/notifications", "records"),
     ("/measures", "records"), ("/education", "records"), ("/people/{username}", "records"),
     ("/public", None), ("/public/units/{id}", None), ("/units/{id}/handbook", None),
-    ("/verify/{token}", None),
+    ("/verify/{token}", None), ("/transparency", None),
 ]
 
 sizes = {}

@@ -146,6 +146,57 @@ pub struct VerificationView {
     pub url: String,
     pub qr_size: u32,
     pub qr_path: String,
+    /// The signature's inclusion proof in the newest signed head, once a head covers it.
+    pub inclusion: Option<InclusionView>,
+    /// The head this page is printed under.
+    pub head: Option<PrintedHead>,
+}
+
+/// The signed tree head a printout was made under (issue 17): printed as text and as a QR code,
+/// so that a page kept in a drawer can later show that the audit log was not cut or rewritten
+/// since.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrintedHead {
+    pub size: u64,
+    /// The tree's root, 64 hex.
+    pub root: String,
+    /// When the head was signed, China time.
+    pub issued: String,
+    pub public_key: String,
+    /// The page that checks this head against today's log, and its QR code as an SVG path in a
+    /// `qr_size` square.
+    pub check_url: String,
+    pub qr_size: u32,
+    pub qr_path: String,
+}
+
+/// A signature's entry in the transparency log, with its inclusion proof in the newest signed
+/// head, for the visitor's browser to check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InclusionView {
+    pub seq: i64,
+    pub size: u64,
+    /// The proof and the head, as `/transparency.js` reads them (JSON).
+    pub json: String,
+}
+
+/// The transparency log's public page: the newest signed head and those before it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransparencyView {
+    /// The key that signs heads now, 64 hex.
+    pub public_key: String,
+    /// Newest first.
+    pub heads: Vec<HeadLine>,
+}
+
+/// One signed tree head, as the history lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeadLine {
+    pub size: u64,
+    pub root: String,
+    pub issued: String,
+    pub signature: String,
+    pub public_key: String,
 }
 
 /// Who has and has not signed, for a unit.
@@ -391,6 +442,8 @@ pub struct HandbookView {
     pub approved: bool,
     pub generated_on: String,
     pub posts: Vec<SheetView>,
+    /// The signed tree head the handbook is printed under.
+    pub head: Option<PrintedHead>,
 }
 
 /// One stage change of a sheet (审核记录).
@@ -503,6 +556,12 @@ pub async fn load_public_units() -> Result<Vec<PublicUnitLink>, ApiError> {
     backend::get()?.public_units().await
 }
 
+/// The transparency log's signed heads: deliberately no login, anyone may check the log.
+#[server(prefix = "/api/fn", endpoint = "transparency")]
+pub async fn load_transparency() -> Result<TransparencyView, ApiError> {
+    backend::get()?.transparency(&backend::origin()).await
+}
+
 /// One of the signed-in user's commitments (or one they oversee).
 #[server(prefix = "/api/fn", endpoint = "commitment")]
 pub async fn load_commitment(id: i64) -> Result<CommitmentView, ApiError> {
@@ -559,7 +618,9 @@ pub async fn load_audit() -> Result<AuditStatus, ApiError> {
 #[server(prefix = "/api/fn", endpoint = "handbook")]
 pub async fn load_handbook(unit_id: i64) -> Result<HandbookView, ApiError> {
     let user = backend::require_user()?;
-    backend::get()?.handbook(&user, unit_id).await
+    backend::get()?
+        .handbook(&user, unit_id, &backend::origin())
+        .await
 }
 
 /// The commission's rounds page: every round, and the units a new round may take.
@@ -730,10 +791,12 @@ pub mod backend {
         async fn sheet(&self, user: &SessionUser, post_id: i64) -> Result<SheetView, ApiError>;
         async fn public_unit(&self, unit_id: i64) -> Result<PublicUnitView, ApiError>;
         async fn public_units(&self) -> Result<Vec<PublicUnitLink>, ApiError>;
+        async fn transparency(&self, origin: &str) -> Result<TransparencyView, ApiError>;
         async fn handbook(
             &self,
             user: &SessionUser,
             unit_id: i64,
+            origin: &str,
         ) -> Result<HandbookView, ApiError>;
         async fn commitment(&self, user: &SessionUser, id: i64)
             -> Result<CommitmentView, ApiError>;

@@ -106,6 +106,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/education") view={Lazy::<EducationRoute>::new()}/>
                 <Route path=path!("/people/:username") view={Lazy::<PersonRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/verify/:token") view={Lazy::<VerifyRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/transparency") view={Lazy::<TransparencyRoute>::new()} ssr=SsrMode::Async/>
                 // These render completely before the first byte: readable without wasm, and ready
                 // for print.
                 <Route path=path!("/units/:id/handbook") view={Lazy::<HandbookRoute>::new()} ssr=SsrMode::Async/>
@@ -123,6 +124,7 @@ pub fn reads_without_wasm(path: &str) -> bool {
     path == "/public"
         || path.starts_with("/public/")
         || path.starts_with("/verify/")
+        || path == "/transparency"
         || (path.starts_with("/units/") && path.ends_with("/handbook"))
 }
 

@@ -37,6 +37,7 @@ pub(crate) enum Page {
     Rounds,
     Round,
     Verify,
+    Transparency,
     Handbook,
     PublicIndex,
     PublicUnit,
@@ -114,6 +115,7 @@ fn records(page: Page) -> AnyView {
         Page::Notifications => with_mark(view! { <pages::NotificationsPage/> }),
         Page::Education => with_mark(view! { <pages::EducationPage/> }),
         Page::Person => with_mark(view! { <pages::PersonPage/> }),
+        Page::Transparency => with_mark(view! { <pages::TransparencyPage/> }),
         _ => with_mark(view! { <pages::VerifyPage/> }),
     }
 }
@@ -188,6 +190,7 @@ routes! {
     RoundsRoute => administration(Rounds),
     RoundRoute => administration(Round),
     VerifyRoute => records(Verify),
+    TransparencyRoute => records(Transparency),
     HandbookRoute => records(Handbook),
     PublicIndexRoute => records(PublicIndex),
     PublicUnitRoute => records(PublicUnit),

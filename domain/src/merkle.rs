@@ -424,6 +424,14 @@ impl HeadCheck {
     }
 }
 
+/// The bytes a signed tree head's Ed25519 signature covers: the tree's size, its root (64
+/// lowercase hex) and the time it was issued (milliseconds since the Unix epoch), as four lines
+/// of ASCII. Written out so that an outside verifier rebuilds it from the head's three fields
+/// (docs/audit-log.md).
+pub fn head_message(size: u64, root: &str, issued_at: i64) -> String {
+    format!("lianfang tree head v1\nsize {size}\nroot {root}\nissued_at {issued_at}\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

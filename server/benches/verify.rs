@@ -4,6 +4,10 @@
 //! Writes a chained log of `LIANFANG_BENCH_ENTRIES` entries (default 1,000,000, payloads shaped
 //! like real stage changes), then times `audit::verify` over it, as `lianfang verify` runs it (the
 //! chain and the Merkle tree together), and the tree alone and its proofs over the same hashes.
+//! Then fills in the stored tree for that log (as the first start after the upgrade does), makes
+//! the same proofs from the stored nodes, and appends the same number of entries through
+//! `audit::append` (chain and tree, as every act does) beside a baseline of the chain alone
+//! (what `append` did before the tree), both in transactions of 1,000.
 
 use std::time::Instant;
 
@@ -132,4 +136,103 @@ async fn main() {
         consistency_made.as_secs_f64() * 1e3,
         consistency_checked.as_secs_f64() * 1e6,
     );
+
+    drop(conn);
+
+    // The stored tree, filled in for the log above, and the same proofs from its nodes.
+    let started = Instant::now();
+    let added = audit::catch_up_tree(&db).await.unwrap();
+    let caught = started.elapsed();
+    let mut conn = db.pool().acquire().await.unwrap();
+    let started = Instant::now();
+    let stored_inclusion = audit::inclusion_proof(&mut conn, index as u64 + 1, n as u64)
+        .await
+        .unwrap()
+        .unwrap();
+    let stored_inclusion_made = started.elapsed();
+    assert_eq!(stored_inclusion, inclusion);
+    let started = Instant::now();
+    let stored_consistency = audit::consistency_proof(&mut conn, old as u64, n as u64)
+        .await
+        .unwrap()
+        .unwrap();
+    let stored_consistency_made = started.elapsed();
+    assert_eq!(stored_consistency, consistency);
+    let head = audit::tree_head(&mut conn).await.unwrap();
+    assert_eq!(head.root, hex::encode(root));
+    drop(conn);
+    println!(
+        "stored tree: {added} leaves filled in in {:.1} s ({:.0} leaves/s); inclusion proof from the stored nodes in {:.2} ms, consistency proof in {:.2} ms (the same hashes as from the leaves)",
+        caught.as_secs_f64(),
+        added as f64 / caught.as_secs_f64(),
+        stored_inclusion_made.as_secs_f64() * 1e3,
+        stored_consistency_made.as_secs_f64() * 1e3,
+    );
+
+    // Appending: the chain alone (the baseline), then the chain with the tree, as acts append.
+    let appends = n as i64;
+    let chain_only = append_run(&dir.path().join("chain.db"), appends, false).await;
+    let with_tree = append_run(&dir.path().join("tree.db"), appends, true).await;
+    println!(
+        "append {appends} entries in transactions of 1,000: chain alone {:.1} s ({:.0}/s, baseline); chain and tree {:.1} s ({:.0}/s, {:.2}× the baseline)",
+        chain_only.as_secs_f64(),
+        appends as f64 / chain_only.as_secs_f64(),
+        with_tree.as_secs_f64(),
+        appends as f64 / with_tree.as_secs_f64(),
+        with_tree.as_secs_f64() / chain_only.as_secs_f64(),
+    );
+}
+
+/// Appends `n` entries to a new database at `path`, 1,000 to a write transaction: through
+/// `audit::append` (chain and tree) or, for the baseline, the chain's two statements alone.
+async fn append_run(path: &std::path::Path, n: i64, tree: bool) -> std::time::Duration {
+    let db = Db::open(path).await.unwrap();
+    let payload =
+        serde_json::json!({ "action": "approve", "post": 17, "to": "leader_confirmation" });
+    let started = Instant::now();
+    let mut done = 0;
+    while done < n {
+        let mut tx = db.begin_write().await.unwrap();
+        for _ in 0..1000.min(n - done) {
+            done += 1;
+            let at = 1_795_000_000_000 + done;
+            if tree {
+                audit::append(&mut tx, "stage_change", Some(7), "sheet:17", &payload, at)
+                    .await
+                    .unwrap();
+            } else {
+                let (seq, prev) = server::store::audit::last(&mut tx)
+                    .await
+                    .unwrap()
+                    .map_or((1, GENESIS.to_owned()), |(s, h)| (s + 1, h));
+                let payload = domain::audit::canonical_json(&payload);
+                let hash = entry_hash(
+                    seq,
+                    at,
+                    "stage_change",
+                    Some(7),
+                    "sheet:17",
+                    &payload,
+                    &prev,
+                );
+                server::store::audit::insert(
+                    &mut tx,
+                    &domain::audit::Entry {
+                        seq,
+                        at,
+                        kind: "stage_change".to_owned(),
+                        actor: Some(7),
+                        subject: "sheet:17".to_owned(),
+                        payload,
+                        prev_hash: prev,
+                        hash,
+                    },
+                )
+                .await
+                .unwrap();
+            }
+        }
+        tx.commit().await.unwrap();
+    }
+    started.elapsed()
 }

@@ -4,7 +4,7 @@
 
 use domain::{
     audit::{self, Broken, Entry, Verifier, GENESIS},
-    merkle::{HeadCheck, HeadMismatch, TreeHead},
+    merkle::{self, HeadCheck, HeadMismatch, Node, Span, TreeHead},
 };
 use serde::Serialize;
 use sqlx::SqlitePool;
@@ -29,6 +29,7 @@ pub async fn append(
     };
     let payload = audit::canonical_json(payload);
     let hash = audit::entry_hash(seq, at, kind, actor, subject, &payload, &prev);
+    let leaf = merkle::entry_leaf(&hash);
     store::audit::insert(
         conn,
         &Entry {
@@ -43,7 +44,176 @@ pub async fn append(
         },
     )
     .await?;
+    extend_tree(conn, seq, leaf).await?;
     Ok(seq)
+}
+
+/// Adds entry `seq`'s leaf to the stored Merkle tree, in the append's transaction, first filling
+/// in the leaves of any entries the tree lacks (a log written before the tree existed).
+async fn extend_tree(conn: &mut Conn, seq: i64, leaf: merkle::Hash) -> anyhow::Result<()> {
+    let size = store::audit::tree_size(conn).await?;
+    if size >= seq {
+        anyhow::bail!(
+            "The stored Merkle tree holds {size} leaves but the log only {}: run `lianfang verify`",
+            seq - 1
+        );
+    }
+    if size < seq - 1 {
+        catch_up_from(conn, size, seq - 1).await?;
+    }
+    push_leaf(conn, seq - 1, leaf).await
+}
+
+/// Stores leaf `index` and every perfect subtree it completes.
+async fn push_leaf(conn: &mut Conn, index: i64, leaf: merkle::Hash) -> anyhow::Result<()> {
+    store::audit::insert_tree_node(conn, 0, index, &leaf).await?;
+    let (mut hash, mut level, mut idx) = (leaf, 0i64, index);
+    while idx & 1 == 1 {
+        let left = node(conn, level, idx - 1).await?;
+        hash = merkle::node_hash(&left, &hash);
+        level += 1;
+        idx >>= 1;
+        store::audit::insert_tree_node(conn, level, idx, &hash).await?;
+    }
+    Ok(())
+}
+
+/// A stored node, which must be there.
+async fn node(conn: &mut Conn, level: i64, idx: i64) -> anyhow::Result<merkle::Hash> {
+    store::audit::tree_node(conn, level, idx)
+        .await?
+        .and_then(|h| merkle::Hash::try_from(h.as_slice()).ok())
+        .ok_or_else(|| anyhow::anyhow!("The Merkle tree lacks node {idx} at level {level}"))
+}
+
+/// Adds the leaves of entries `from + 1 ..= to` to a tree of `from` leaves.
+async fn catch_up_from(conn: &mut Conn, from: i64, to: i64) -> anyhow::Result<()> {
+    let mut after = from;
+    while after < to {
+        let rows = store::audit::hashes_after(conn, after, VERIFY_CHUNK.min(to - after)).await?;
+        let Some(&(last, _)) = rows.last() else {
+            break;
+        };
+        for (seq, hash) in rows {
+            push_leaf(conn, seq - 1, merkle::entry_leaf(&hash)).await?;
+        }
+        after = last;
+    }
+    Ok(())
+}
+
+/// Fills in the stored tree for entries appended before it existed; returns how many leaves
+/// were added. Run at start, so that proofs can be given before the next append.
+pub async fn catch_up_tree(db: &crate::db::Db) -> anyhow::Result<i64> {
+    let mut tx = db.begin_write().await?;
+    let size = store::audit::tree_size(&mut tx).await?;
+    let entries = store::audit::last(&mut tx).await?.map_or(0, |(seq, _)| seq);
+    if size > entries {
+        tracing::error!(
+            leaves = size,
+            entries,
+            "the audit log holds fewer entries than its stored Merkle tree: entries may have been cut off; run `lianfang verify`"
+        );
+    }
+    if size >= entries {
+        return Ok(0);
+    }
+    catch_up_from(&mut tx, size, entries).await?;
+    tx.commit().await?;
+    Ok(entries - size)
+}
+
+/// The hash of each run, from the stored nodes.
+async fn span_hashes(conn: &mut Conn, spans: &[Span]) -> anyhow::Result<Vec<merkle::Hash>> {
+    let mut nodes = std::collections::HashMap::<Node, merkle::Hash>::new();
+    for span in spans {
+        for n in span.nodes() {
+            if let std::collections::hash_map::Entry::Vacant(slot) = nodes.entry(n) {
+                let level = i64::from(n.level);
+                let idx = i64::try_from(n.index)?;
+                slot.insert(node(conn, level, idx).await?);
+            }
+        }
+    }
+    Ok(spans.iter().map(|s| s.root_with(|n| nodes[&n])).collect())
+}
+
+/// How many entries the stored tree answers for: its leaves, but never more than the log holds.
+/// Entries cut from the log are not vouched for by the tree's older nodes: a proof asked of a
+/// longer tree is refused as a truncation.
+pub async fn tree_size(conn: &mut Conn) -> anyhow::Result<i64> {
+    let leaves = store::audit::tree_size(conn).await?;
+    let entries = store::audit::last(conn).await?.map_or(0, |(seq, _)| seq);
+    Ok(leaves.min(entries))
+}
+
+/// Whether the tree kept for proofs is the tree of the log as re-hashed (`rebuilt`, from
+/// [`verify`]): why not, if it is not. A tree with fewer leaves is only behind (filled in at the
+/// next start or append).
+pub async fn check_stored_tree(
+    conn: &mut Conn,
+    rebuilt: &TreeHead,
+) -> anyhow::Result<Option<String>> {
+    let leaves = u64::try_from(store::audit::tree_size(conn).await?)?;
+    if leaves > rebuilt.size {
+        return Ok(Some(format!(
+            "它有 {leaves} 个叶子，审计记录却只有 {} 条，记录可能被截断",
+            rebuilt.size
+        )));
+    }
+    if leaves == rebuilt.size && hex::encode(root_at(conn, leaves).await?) != rebuilt.root {
+        return Ok(Some(format!(
+            "前 {leaves} 条记录的根哈希不同，记录可能被改写"
+        )));
+    }
+    Ok(None)
+}
+
+/// The stored tree's size and root.
+pub async fn tree_head(conn: &mut Conn) -> anyhow::Result<TreeHead> {
+    let size = tree_size(conn).await?;
+    Ok(TreeHead {
+        size: u64::try_from(size)?,
+        root: hex::encode(root_at(conn, u64::try_from(size)?).await?),
+    })
+}
+
+/// The root of the tree of the first `size` entries (at most the stored tree's size).
+pub async fn root_at(conn: &mut Conn, size: u64) -> anyhow::Result<merkle::Hash> {
+    let span = Span {
+        start: 0,
+        len: size,
+    };
+    Ok(span_hashes(conn, &[span]).await?[0])
+}
+
+/// The audit path of entry `seq` in the tree of the first `size` entries, leaf to root; `None`
+/// when the entry is not among them. `size` must not exceed the stored tree's.
+pub async fn inclusion_proof(
+    conn: &mut Conn,
+    seq: u64,
+    size: u64,
+) -> anyhow::Result<Option<Vec<merkle::Hash>>> {
+    let Some(spans) = seq
+        .checked_sub(1)
+        .and_then(|index| merkle::inclusion_spans(index, size))
+    else {
+        return Ok(None);
+    };
+    Ok(Some(span_hashes(conn, &spans).await?))
+}
+
+/// The proof that the tree of the first `old_size` entries is a prefix of the tree of `size`;
+/// `None` when `old_size` is larger. `size` must not exceed the stored tree's.
+pub async fn consistency_proof(
+    conn: &mut Conn,
+    old_size: u64,
+    size: u64,
+) -> anyhow::Result<Option<Vec<merkle::Hash>>> {
+    let Some(spans) = merkle::consistency_spans(old_size, size) else {
+        return Ok(None);
+    };
+    Ok(Some(span_hashes(conn, &spans).await?))
 }
 
 /// The outcome of verifying the whole log.

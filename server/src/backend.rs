@@ -6,6 +6,7 @@ mod commitments;
 mod home;
 mod public;
 mod sheet;
+mod transparency;
 mod views;
 
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use app::{
         supervision::{MeasuresView, NotificationsView, WarningView, WarningsView},
         AccountView, AuditStatus, CommitmentView, HandbookView, HomeView, PublicUnitLink,
         PublicUnitView, RollupView, RoundProgressView, RoundsView, SessionUser, SessionView,
-        SheetView, TemplateView, UnitPostsView, VerificationView,
+        SheetView, TemplateView, TransparencyView, UnitPostsView, VerificationView,
     },
     error::ApiError,
 };
@@ -36,13 +37,16 @@ pub struct DbBackend {
     db: Db,
     /// The last whole-log verification, for the public verification page.
     chain: commitments::ChainCache,
+    /// The public key that signs tree heads now.
+    head_public_key: String,
 }
 
 impl DbBackend {
-    pub fn new(db: Db) -> Self {
+    pub fn new(db: Db, head_public_key: String) -> Self {
         Self {
             db,
             chain: commitments::ChainCache::default(),
+            head_public_key,
         }
     }
 
@@ -137,11 +141,26 @@ impl Backend for DbBackend {
         .await)
     }
 
-    async fn handbook(&self, user: &SessionUser, unit_id: i64) -> Result<HandbookView, ApiError> {
+    async fn handbook(
+        &self,
+        user: &SessionUser,
+        unit_id: i64,
+        origin: &str,
+    ) -> Result<HandbookView, ApiError> {
         api(async {
             let (person, org) = self.who(user).await?;
             let mut conn = self.db.pool().acquire().await?;
-            sheet::handbook(&mut conn, &person, &org, unit_id).await
+            let mut view = sheet::handbook(&mut conn, &person, &org, unit_id).await?;
+            view.head = transparency::printed_head(&mut conn, origin).await?;
+            Ok(view)
+        }
+        .await)
+    }
+
+    async fn transparency(&self, _origin: &str) -> Result<TransparencyView, ApiError> {
+        api(async {
+            let mut conn = self.db.pool().acquire().await?;
+            transparency::page(&mut conn, self.head_public_key.clone()).await
         }
         .await)
     }

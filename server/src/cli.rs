@@ -17,6 +17,7 @@ use crate::{
     net::TrustedProxies,
     secret::ServerSecret,
     seed,
+    transparency::HeadKey,
 };
 
 /// Parses the command line, runs the command and turns any error into a message and exit code 1.
@@ -77,6 +78,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             if let Some(tree) = &v.tree {
                 let line = serde_json::to_string(tree)?;
                 println!("当前树头（可另存备查，日后用 verify --against 核对）：{line}");
+                // The tree the server keeps for proofs must be the tree of the log: else its
+                // proofs would vouch for entries that are no longer there.
+                let mut conn = db.pool().acquire().await?;
+                if let Some(why) = crate::audit::check_stored_tree(&mut conn, tree).await? {
+                    anyhow::bail!(
+                        "服务器保存的默克尔树与审计记录不符：{why}；其证明不可信，请从备份恢复"
+                    );
+                }
             }
             let failed: Vec<String> = heads
                 .iter()
@@ -237,6 +246,10 @@ async fn run_server(db: Db, database: &std::path::Path, args: ServeArgs) -> anyh
         .secret_file
         .clone()
         .unwrap_or_else(|| crate::secret::default_path(database));
+    let head_key_path = args
+        .head_key_file
+        .clone()
+        .unwrap_or_else(|| crate::transparency::default_path(database));
     let proxies = match (args.trusted_proxies, args.trust_proxy) {
         (Some(proxies), _) => proxies,
         (None, true) => TrustedProxies::Hops(1),
@@ -252,6 +265,7 @@ async fn run_server(db: Db, database: &std::path::Path, args: ServeArgs) -> anyh
         proxies,
         public_origin: args.public_origin,
         secret: ServerSecret::load_or_create(&secret_path)?,
+        head_key: HeadKey::load_or_create(&head_key_path)?,
         sync_rate: SyncRate {
             requests_per_minute: args.sync_requests_per_minute,
             operations_per_minute: args.sync_operations_per_minute,
@@ -260,6 +274,18 @@ async fn run_server(db: Db, database: &std::path::Path, args: ServeArgs) -> anyh
     };
     // The warnings' overdue check runs beside the server, the first time at once.
     crate::warnings::spawn_schedule(db.clone());
+    // The audit log's tree: filled in for entries from before it, then signed heads on a
+    // schedule and after every signature.
+    let added = crate::audit::catch_up_tree(&db).await?;
+    if added > 0 {
+        tracing::info!(added, "filled in the audit log's Merkle tree");
+    }
+    tracing::info!(public_key = %settings.head_key.public_hex(), "tree heads are signed with this key");
+    crate::transparency::spawn_schedule(
+        db.clone(),
+        settings.head_key.clone(),
+        std::time::Duration::from_secs(u64::from(args.head_interval_minutes) * 60),
+    );
     // The group robots' queue is handed on beside the server too.
     crate::robots::spawn_deliveries(db.clone(), settings.public_origin.clone())?;
     let state = AppState::new(conf.leptos_options, db, settings);
@@ -496,6 +522,26 @@ fn read_heads(file: &std::path::Path) -> anyhow::Result<Vec<domain::merkle::Tree
                 file.display(),
                 n + 1
             );
+        }
+        // A signed head (as /api/transparency publishes it, or a witness saves it) must carry a
+        // valid signature: a forged head proves nothing.
+        if json.contains("\"signature\"") {
+            let signed: crate::transparency::SignedHead =
+                serde_json::from_str(json).map_err(|e| {
+                    anyhow::anyhow!(
+                        "树头文件 {} 第 {} 行的签名树头不完整（应含 size、root、issued_at、public_key、signature）：{e}",
+                        file.display(),
+                        n + 1
+                    )
+                })?;
+            if !signed.verifies() {
+                anyhow::bail!(
+                    "树头文件 {} 第 {} 行的签名无效：该树头不是公钥 {} 所签，或已被改动",
+                    file.display(),
+                    n + 1,
+                    signed.public_key
+                );
+            }
         }
         heads.push(head);
     }

@@ -150,6 +150,14 @@ pub struct ServeArgs {
     /// depend on it: back it up with the database. Default: `lianfang.key` beside the database.
     #[arg(long, env = "LIANFANG_SECRET_FILE")]
     pub secret_file: Option<PathBuf>,
+    /// The Ed25519 key that signs the audit log's tree heads (PKCS#8 PEM; created on first start,
+    /// owner-only). Back it up with the database; its public key is printed on every printout.
+    /// Default: `lianfang-head.pem` beside the database.
+    #[arg(long, env = "LIANFANG_HEAD_KEY_FILE")]
+    pub head_key_file: Option<PathBuf>,
+    /// Minutes between scheduled tree heads (one is also issued after every signature).
+    #[arg(long, env = "LIANFANG_HEAD_INTERVAL_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=10080))]
+    pub head_interval_minutes: u32,
     /// The most risk points one sheet may hold.
     #[arg(
         long,

@@ -17,6 +17,7 @@ mod settings;
 mod state;
 mod sync;
 pub mod throttle;
+mod transparency;
 mod warnings;
 
 use std::net::SocketAddr;
@@ -139,6 +140,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/me", get(account::me))
         .route("/api/health", get(account::health))
+        .route("/api/transparency/heads", get(transparency::heads))
+        .route("/api/transparency/inclusion", get(transparency::inclusion))
+        .route(
+            "/api/transparency/consistency",
+            get(transparency::consistency),
+        )
         .route("/sw.js", get(state::service_worker))
         .route("/api/fn/{*name}", axum::routing::any(server_fns::unknown))
         .route("/api/{*rest}", axum::routing::any(account::unknown_api))

@@ -35,4 +35,5 @@ pub mod seed;
 pub mod settings;
 pub mod store;
 pub mod sync;
+pub mod transparency;
 pub mod warnings;

@@ -84,20 +84,7 @@ impl ServerSecret {
     }
 
     fn write_new(&self, path: &Path) -> anyhow::Result<()> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("无法创建目录 {}", dir.display()))?;
-        }
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options
-            .open(path)
-            .with_context(|| format!("无法创建密钥文件 {}", path.display()))?;
-        file.write_all(hex::encode(self.0).as_bytes())
-            .and_then(|()| file.sync_all())
-            .with_context(|| format!("无法写入密钥文件 {}", path.display()))
+        create_owner_only(path, hex::encode(self.0).as_bytes(), "密钥文件")
     }
 
     /// The key for one purpose.
@@ -111,6 +98,24 @@ impl ServerSecret {
     pub fn keyed_hash(&self, purpose: Purpose, text: &str) -> String {
         keyed_hash(&self.key(purpose), text)
     }
+}
+
+/// Creates a key file at `path` (never over an existing one) readable by its owner only, with
+/// `contents`, synced to disk; `what` names it in the Chinese errors.
+pub fn create_owner_only(path: &Path, contents: &[u8], what: &str) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("无法创建{what} {}", path.display()))?;
+    file.write_all(contents)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("无法写入{what} {}", path.display()))
 }
 
 /// HMAC-SHA-256 of `text` under `key`, as hex.

@@ -22,6 +22,7 @@ mod api {
     mod rounds;
     mod seed;
     mod sync;
+    mod transparency;
     mod warning_rules;
     mod warnings;
 }

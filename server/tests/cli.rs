@@ -314,11 +314,20 @@ fn a_saved_tree_head_catches_a_truncation_and_a_rewrite_the_chain_does_not() {
         "{py}"
     );
 
-    // Whoever holds the file cuts off the two newest entries: the chain still verifies…
+    // Whoever holds the file cuts off the two newest entries. The tree the server keeps for its
+    // proofs still holds them, and `verify` says so…
     sqlite3(
         &db,
         "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq > 8;",
     );
+    let (ok, text) = verify(&db, None);
+    assert!(
+        !ok && text.contains("服务器保存的默克尔树与审计记录不符"),
+        "{text}"
+    );
+    // …so a careful forger empties it too (the server would rebuild it from the cut log), and
+    // then the chain verifies…
+    sqlite3(&db, EMPTY_THE_TREE);
     let (ok, text) = verify(&db, None);
     assert!(ok && text.contains("共 8 条记录"), "{text}");
     // …but the saved head of 10 entries does not, and says so; the older head still holds.
@@ -337,6 +346,7 @@ fn a_saved_tree_head_catches_a_truncation_and_a_rewrite_the_chain_does_not() {
     // On the untouched copy, an old entry is rewritten and every later hash recomputed.
     let rewritten = rewrite_entry(&pristine, 3);
     assert!(rewritten > 0);
+    sqlite3(&pristine, EMPTY_THE_TREE);
     let (ok, text) = verify(&pristine, None);
     assert!(ok, "the chain alone verifies a recomputed rewrite: {text}");
     let (ok, text) = verify(&pristine, Some(&heads));
@@ -353,6 +363,14 @@ fn a_saved_tree_head_catches_a_truncation_and_a_rewrite_the_chain_does_not() {
     assert!(!ok && py.contains("head 1 (7 entries): rewritten"), "{py}");
 }
 
+/// A signed head whose signature is not its key's (RFC 8032's first test key, a signature of
+/// something else).
+const BAD_SIGNATURE: &str = concat!(
+    "{\"size\":1,\"root\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\",",
+    "\"issued_at\":1,\"public_key\":\"d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a\",",
+    "\"signature\":\"e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b\"}\n"
+);
+
 #[test]
 fn a_head_file_that_is_not_one_is_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
@@ -365,6 +383,14 @@ fn a_head_file_that_is_not_one_is_refused_by_name() {
             "第 1 行的 root 应为 64 位十六进制哈希",
         ),
         ("\n\n", "中没有树头"),
+        (
+            BAD_SIGNATURE,
+            "第 1 行的签名无效：该树头不是公钥 d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a 所签",
+        ),
+        (
+            "{\"size\":1,\"root\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\",\"signature\":\"00\"}\n",
+            "第 1 行的签名树头不完整",
+        ),
     ] {
         let file = dir.path().join("heads.txt");
         std::fs::write(&file, content).unwrap();
@@ -375,6 +401,10 @@ fn a_head_file_that_is_not_one_is_refused_by_name() {
     let (ok, text) = verify(&db, Some(&dir.path().join("missing.txt")));
     assert!(!ok && text.contains("无法读取树头文件"), "{text}");
 }
+
+/// What a forger who knows the format does after altering the log: empties the stored Merkle
+/// tree, which the server fills in again from the altered log.
+const EMPTY_THE_TREE: &str = "DROP TRIGGER audit_tree_no_delete; DELETE FROM audit_tree;";
 
 /// An audit row as read back: seq, at, kind, actor, subject, payload, prev_hash.
 type StoredEntry = (i64, i64, String, Option<i64>, String, String, String);

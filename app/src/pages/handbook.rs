@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::widgets::{level_class, use_id_param, ErrorBox};
+use super::{
+    transparency::PrintedHeadBlock,
+    widgets::{level_class, use_id_param, ErrorBox},
+};
 use crate::api::{load_handbook, HandbookView, SheetView};
 
 #[component]
@@ -60,6 +63,7 @@ fn Handbook(book: HandbookView) -> impl IntoView {
                 </ol>
             </section>
             {book.posts.into_iter().map(|p| view! { <PostSection sheet=p/> }).collect_view()}
+            <PrintedHeadBlock head=book.head/>
         </main>
     }
 }

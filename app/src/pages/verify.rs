@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::{commitment::SignatureBlock, widgets::ErrorBox};
-use crate::api::{load_verification, VerificationView};
+use super::{commitment::SignatureBlock, transparency::PrintedHeadBlock, widgets::ErrorBox};
+use crate::api::{load_verification, InclusionView, VerificationView};
 
 #[component]
 pub fn VerifyPage() -> impl IntoView {
@@ -85,6 +85,31 @@ fn Verification(v: VerificationView) -> impl IntoView {
                 </svg>
                 <figcaption>{format!("扫码验证：{}", v.url)}</figcaption>
             </figure>
+            <PrintedHeadBlock head=v.head.clone()/>
         </article>
+        {v.signed.is_some().then(|| view! { <InclusionCheck inclusion=v.inclusion.clone()/> })}
+    }
+}
+
+/// The signature's entry in the transparency log, checked in the visitor's browser against the
+/// newest signed head (`/transparency.js`): the server's word is not needed.
+#[component]
+fn InclusionCheck(inclusion: Option<InclusionView>) -> impl IntoView {
+    view! {
+        <section class="card no-print" aria-labelledby="inclusion-h">
+            <h2 id="inclusion-h">"透明日志核对"</h2>
+            {match inclusion {
+                Some(i) => view! {
+                    <p>{format!("签署记录为审计记录第 {} 条，已纳入共 {} 条记录的签名树头。本浏览器据此重新计算默克尔树根：", i.seq, i.size)}</p>
+                    <p class="alert alert-info" role="status" data-inclusion=i.json data-testid="inclusion-status">"正在本浏览器中核对…"</p>
+                    <noscript><p>"核对需要启用 JavaScript；也可用 scripts/verify-log.py 在本机核对。"</p></noscript>
+                    <script src="/transparency.js" defer></script>
+                }.into_any(),
+                None => view! {
+                    <p role="status" data-testid="inclusion-status">"签署记录尚未纳入签名树头（服务器每次签署后及每小时签发），请稍后刷新本页。"</p>
+                }.into_any(),
+            }}
+            <p><a href="/transparency">"查看透明日志与全部树头"</a></p>
+        </section>
     }
 }

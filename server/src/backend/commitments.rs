@@ -137,8 +137,15 @@ pub async fn verification(
         _ => false,
     };
     let chain = cache.verified(pool).await?;
+    let mut conn = pool.acquire().await?;
+    let inclusion = match (entry_ok, s.log_seq) {
+        (true, Some(seq)) => super::transparency::inclusion(&mut conn, seq).await?,
+        _ => None,
+    };
+    let head = super::transparency::printed_head(&mut conn, origin).await?;
+    drop(conn);
     let url = format!("{origin}/verify/{}", row.token);
-    let (qr_size, qr_path) = qr_path(&url);
+    let (qr_size, qr_path) = views::qr_path(&url);
     Ok(VerificationView {
         signed: views::signed(&row.signed),
         token: row.token,
@@ -154,24 +161,9 @@ pub async fn verification(
         url,
         qr_size,
         qr_path,
+        inclusion,
+        head,
     })
-}
-
-/// The QR code of `text` as an SVG path of unit squares, and the side of its square.
-fn qr_path(text: &str) -> (u32, String) {
-    let Ok(code) = qrcode::QrCode::new(text.as_bytes()) else {
-        return (0, String::new());
-    };
-    let width = code.width();
-    let quiet = 2;
-    let mut path = String::new();
-    for (i, color) in code.to_colors().into_iter().enumerate() {
-        if color == qrcode::Color::Dark {
-            let (x, y) = (i % width + quiet, i / width + quiet);
-            path.push_str(&format!("M{x} {y}h1v1h-1z"));
-        }
-    }
-    (u32::try_from(width + 2 * quiet).unwrap_or(0), path)
 }
 
 /// Who has and has not signed in a unit (and beneath it), for those who oversee it.

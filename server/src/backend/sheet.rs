@@ -304,5 +304,7 @@ pub async fn handbook(
         approved: !posts.is_empty() && posts.iter().all(|p| p.stage == Stage::Approved),
         generated_on: china_day(now_ms()),
         posts,
+        // The caller adds the head it is printed under.
+        head: None,
     })
 }

@@ -85,3 +85,20 @@ pub fn signed(s: &store::commitments::Signed) -> Option<SignedView> {
         seal,
     })
 }
+
+/// The QR code of `text` as an SVG path of unit squares, and the side of its square.
+pub fn qr_path(text: &str) -> (u32, String) {
+    let Ok(code) = qrcode::QrCode::new(text.as_bytes()) else {
+        return (0, String::new());
+    };
+    let width = code.width();
+    let quiet = 2;
+    let mut path = String::new();
+    for (i, color) in code.to_colors().into_iter().enumerate() {
+        if color == qrcode::Color::Dark {
+            let (x, y) = (i % width + quiet, i / width + quiet);
+            path.push_str(&format!("M{x} {y}h1v1h-1z"));
+        }
+    }
+    (u32::try_from(width + 2 * quiet).unwrap_or(0), path)
+}

@@ -37,6 +37,8 @@ pub async fn sign(
         confirmed: body.confirmed,
     };
     let (seal, token) = commitments::sign(&state.db, &user, id, request, &address).await?;
+    // A head over the signature at once, so its verification page can prove it is in the log.
+    crate::transparency::issue_after(&state.db, &state.head_key, "signature").await;
     Ok(Json(Signed { seal, token }))
 }
 

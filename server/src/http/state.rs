@@ -38,6 +38,8 @@ pub struct Settings {
     /// it, the request's `Host` with the scheme the cookie policy implies.
     pub public_origin: Option<String>,
     pub secret: ServerSecret,
+    /// The key that signs the audit log's tree heads.
+    pub head_key: crate::transparency::HeadKey,
     /// How much one user may sync per minute.
     pub sync_rate: super::throttle::SyncRate,
     /// How much one pull carries.
@@ -52,6 +54,7 @@ impl Settings {
             proxies: TrustedProxies::None,
             public_origin: None,
             secret: ServerSecret::random(),
+            head_key: crate::transparency::HeadKey::random(),
             sync_rate: super::throttle::SyncRate::default(),
             pull_page: crate::sync::PullPage::default(),
         }
@@ -69,6 +72,8 @@ pub struct AppState {
     /// This site's origin for absolute links, when set.
     pub public_origin: Option<Arc<str>>,
     pub secret: ServerSecret,
+    /// Signs tree heads (after a signature, here; on a schedule, beside the server).
+    pub head_key: crate::transparency::HeadKey,
     /// Each user's sync allowance.
     pub sync_throttle: Arc<super::throttle::Throttle>,
     /// How much one pull carries.
@@ -82,7 +87,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(leptos: LeptosOptions, db: Db, settings: Settings) -> Self {
-        let backend = BackendHandle(Arc::new(DbBackend::new(db.clone())));
+        let backend = BackendHandle(Arc::new(DbBackend::new(
+            db.clone(),
+            settings.head_key.public_hex(),
+        )));
         let service_worker = service_worker_script(&leptos).into();
         let sync = crate::sync::Writer::start(db.clone());
         Self {
@@ -94,6 +102,7 @@ impl AppState {
                 .public_origin
                 .map(|o| o.trim_end_matches('/').into()),
             secret: settings.secret,
+            head_key: settings.head_key,
             sync_throttle: Arc::new(super::throttle::Throttle::new(settings.sync_rate)),
             pull_page: settings.pull_page,
             backend,
@@ -155,6 +164,7 @@ pub const SITE_FILES: &[&str] = &[
     "/icon-512.png",
     "/icon-maskable.svg",
     "/print.js",
+    "/transparency.js",
 ];
 
 /// The service worker with its cache version: a hash of the built wasm, JS and CSS, so that each

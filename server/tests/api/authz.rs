@@ -438,6 +438,12 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
             None,
         ),
         call(Method::POST, "/api/fn/public_units", Body::Form(""), None),
+        // The transparency log is public: a visitor, a witness and an outside verifier check
+        // it without an account.
+        call(Method::GET, "/api/transparency/heads", Body::None, None),
+        call(Method::GET, "/api/transparency/inclusion?seq=1", Body::None, None),
+        call(Method::GET, "/api/transparency/consistency?from=0", Body::None, None),
+        call(Method::POST, "/api/fn/transparency", Body::Form(""), None),
         call(
             Method::POST,
             &format!("/api/posts/{post}/peer-reviews"),
