@@ -24,7 +24,7 @@ pub(crate) use columns::{is_blank, map_header, ColumnMap, TableColumn};
 pub use export::{export_unit, to_csv, to_xlsx, ExportRow, SHEET_NAME};
 pub(crate) use export::{table_csv, table_xlsx, Cell};
 pub(crate) use import::bounded;
-pub use import::{import, ImportError, ImportMode, ImportReport};
+pub use import::{import, import_as, ImportError, ImportMode, ImportReport};
 pub(crate) use plan::Plan;
 pub use plan::{ImportCounts, ImportScope};
 pub use read::{read_table, MAX_ROWS};

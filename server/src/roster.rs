@@ -37,9 +37,11 @@ pub async fn import(
 ) -> Result<RosterReportView, RosterError> {
     actor.check(db, |p| p.may_manage_org()).await?;
     let grid = read(bytes).await?;
+    // The file's hash goes into the audit entry: which file was imported stays provable.
+    let file = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
     let outcome = match table {
-        OrgTable::Units => units::import(db, actor, &grid, mode).await?,
-        OrgTable::Staff => staff::import(db, actor, &grid, mode).await?,
+        OrgTable::Units => units::import(db, actor, &grid, &file, mode).await?,
+        OrgTable::Staff => staff::import(db, actor, &grid, &file, mode).await?,
     };
     Ok(report::report(
         table,

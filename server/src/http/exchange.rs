@@ -98,7 +98,8 @@ pub async fn import(
         units: vec![unit],
         marks_posts: person.principal.may_mark_posts(&org.tree, unit),
     };
-    match exchange::import(&state.db, &body, &scope, mode).await {
+    let actor = crate::actor::Actor::User(&user);
+    match exchange::import_as(&state.db, actor, &body, &scope, mode).await {
         Ok(report) => Ok(Json(report)),
         Err(ImportError::File(e)) => Err(e.into()),
         Err(ImportError::Internal(e)) => Err(e.into()),

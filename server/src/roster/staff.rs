@@ -510,6 +510,7 @@ pub(super) async fn import(
     db: &Db,
     actor: Actor<'_>,
     grid: &Grid,
+    file_sha256: &str,
     mode: ImportMode,
 ) -> Result<Outcome, RosterError> {
     let now = now_ms();
@@ -653,7 +654,8 @@ pub(super) async fn import(
                 "roster_imported",
                 "org:staff",
                 json!({ "rows": end - start, "accounts": usernames, "posts": created_posts,
-                        "holdings": done.new_holdings, "roles": done.new_roles }),
+                        "holdings": done.new_holdings, "roles": done.new_roles,
+                        "file_sha256": file_sha256 }),
             )
             .await?;
     }

@@ -334,6 +334,7 @@ pub(super) async fn import(
     db: &Db,
     actor: Actor<'_>,
     grid: &Grid,
+    file_sha256: &str,
     mode: ImportMode,
 ) -> Result<Outcome, RosterError> {
     if mode == ImportMode::DryRun {
@@ -363,7 +364,7 @@ pub(super) async fn import(
                 "org_imported",
                 "org:units",
                 json!({ "rows": end - start, "new_units": done.new_units,
-                        "updated_units": done.updated_units }),
+                        "updated_units": done.updated_units, "file_sha256": file_sha256 }),
             )
             .await?;
     }

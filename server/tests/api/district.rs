@@ -264,6 +264,15 @@ async fn a_roster_makes_accounts_with_temporary_passwords_and_a_second_import_ad
         payloads.iter().any(|p| p.contains("zhaomin")),
         "{payloads:?}"
     );
+    // With the file's hash: which file was imported stays provable.
+    assert!(
+        payloads
+            .iter()
+            .all(|p| serde_json::from_str::<Value>(p).unwrap()["file_sha256"]
+                .as_str()
+                .is_some_and(|h| h.len() == 64)),
+        "{payloads:?}"
+    );
     assert!(payloads.iter().all(|p| !p.contains(temporary)));
 
     // Applying the same file again adds nothing.

@@ -2,7 +2,7 @@
 //! applying in slices writes the rest once, and the export reads back what is there.
 
 use reqwest::header;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::helpers::{spawn_app, TestApp};
 
@@ -68,6 +68,29 @@ async fn a_dry_run_names_bad_rows_then_slices_apply_once_and_the_export_reads_th
         app.count("SELECT COUNT(*) FROM risk_points").await,
         before + 2
     );
+    // Each applied slice is in the audit log, by the liaison, with the file's SHA-256.
+    let logged: Vec<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT payload, actor FROM audit_log WHERE kind = 'risk_table_imported' ORDER BY seq",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    let lianluo = app
+        .count("SELECT id FROM users WHERE username = 'lianluo'")
+        .await;
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(file.as_bytes()));
+    assert_eq!(logged.len(), 2, "{logged:?}");
+    for ((payload, actor), offset) in logged.iter().zip([0, 1]) {
+        let payload: Value = serde_json::from_str(payload).unwrap();
+        assert_eq!(*actor, Some(lianluo));
+        assert_eq!(payload["file_sha256"], sha.as_str());
+        assert_eq!(payload["offset"], offset);
+        assert_eq!(payload["rows"], 1);
+        assert_eq!(payload["units"], json!([unit]));
+        assert_eq!(payload["counts"]["new_risk_points"], 1);
+        assert_eq!(payload["via"], "web");
+    }
+
     // The same file again creates nothing new.
     let (_, again) = import(&app, &liaison, unit, "offset=0", &file).await;
     assert_eq!(again["new_risk_points"], 0);
