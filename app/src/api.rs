@@ -833,6 +833,7 @@ pub mod backend {
             &self,
             user: &SessionUser,
             id: i64,
+            origin: &str,
         ) -> Result<supervision::WarningView, ApiError>;
         async fn notifications(
             &self,

@@ -291,8 +291,20 @@ impl Backend for DbBackend {
         api(crate::warnings::list(&self.db, user.id, crate::db::now_ms()).await)
     }
 
-    async fn warning(&self, user: &SessionUser, id: i64) -> Result<WarningView, ApiError> {
-        api(crate::warnings::view(&self.db, user.id, id, crate::db::now_ms()).await)
+    async fn warning(
+        &self,
+        user: &SessionUser,
+        id: i64,
+        origin: &str,
+    ) -> Result<WarningView, ApiError> {
+        api(async {
+            let mut view =
+                crate::warnings::view(&self.db, user.id, id, crate::db::now_ms()).await?;
+            let mut conn = self.db.pool().acquire().await?;
+            view.head = transparency::printed_head(&mut conn, origin).await?;
+            Ok(view)
+        }
+        .await)
     }
 
     async fn notifications(&self, user: &SessionUser) -> Result<NotificationsView, ApiError> {

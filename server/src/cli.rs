@@ -266,6 +266,10 @@ async fn run_server(db: Db, database: &std::path::Path, args: ServeArgs) -> anyh
         public_origin: args.public_origin,
         secret: ServerSecret::load_or_create(&secret_path)?,
         head_key: HeadKey::load_or_create(&head_key_path)?,
+        head_witnesses: crate::transparency::Witnesses {
+            file: args.head_witness_file.clone(),
+            robot: args.heads_to_robot,
+        },
         sync_rate: SyncRate {
             requests_per_minute: args.sync_requests_per_minute,
             operations_per_minute: args.sync_operations_per_minute,
@@ -284,6 +288,7 @@ async fn run_server(db: Db, database: &std::path::Path, args: ServeArgs) -> anyh
     crate::transparency::spawn_schedule(
         db.clone(),
         settings.head_key.clone(),
+        settings.head_witnesses.clone(),
         std::time::Duration::from_secs(u64::from(args.head_interval_minutes) * 60),
     );
     // The group robots' queue is handed on beside the server too.

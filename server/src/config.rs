@@ -158,6 +158,14 @@ pub struct ServeArgs {
     /// Minutes between scheduled tree heads (one is also issued after every signature).
     #[arg(long, env = "LIANFANG_HEAD_INTERVAL_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=10080))]
     pub head_interval_minutes: u32,
+    /// A file (on another disk) to which every signed tree head is appended as one JSON line, for
+    /// `lianfang verify --against` later.
+    #[arg(long, env = "LIANFANG_HEAD_WITNESS_FILE")]
+    pub head_witness_file: Option<PathBuf>,
+    /// Post every tree head that covers new entries to the district root unit's group robot
+    /// (the commission's 企业微信 / 钉钉 group), where it stays in the group's history.
+    #[arg(long, env = "LIANFANG_HEADS_TO_ROBOT", default_value_t = false)]
+    pub heads_to_robot: bool,
     /// The most risk points one sheet may hold.
     #[arg(
         long,

@@ -132,10 +132,37 @@ impl SignedHead {
     }
 }
 
+/// Where each new head is also sent, outside the server (docs/audit-log.md, "Witnesses").
+#[derive(Debug, Clone, Default)]
+pub struct Witnesses {
+    /// A file on another disk, to which every head is appended as one JSON line: `lianfang
+    /// verify --against` reads it as it is.
+    pub file: Option<PathBuf>,
+    /// Whether a head that covers new entries is posted to the district's own group robot (the
+    /// commission's, on the district root unit), through the robots' queue.
+    pub robot: bool,
+}
+
 /// Signs the tree as it stands and stores the head. In a write transaction, so heads are issued
 /// in the order of the log and a head never names entries that are not committed.
 pub async fn issue(db: &Db, key: &HeadKey) -> anyhow::Result<SignedHead> {
+    issue_witnessed(db, key, &Witnesses::default()).await
+}
+
+/// [`issue`], and the head handed to the `witnesses`: queued for the robot in the same
+/// transaction, appended to the file once committed.
+pub async fn issue_witnessed(
+    db: &Db,
+    key: &HeadKey,
+    witnesses: &Witnesses,
+) -> anyhow::Result<SignedHead> {
+    let root_unit = if witnesses.robot {
+        district_root(db).await?
+    } else {
+        None
+    };
     let mut tx = db.begin_write().await?;
+    let previous = latest(&mut tx).await?.map(|h| h.size);
     let tree = audit::tree_head(&mut tx).await?;
     let issued_at = now_ms();
     let message = domain::merkle::head_message(tree.size, &tree.root, issued_at);
@@ -158,14 +185,70 @@ pub async fn issue(db: &Db, key: &HeadKey) -> anyhow::Result<SignedHead> {
         },
     )
     .await?;
+    let grew = previous.is_none_or(|p| head.size > p);
+    if let (Some(unit), true) = (root_unit, grew) {
+        if store::robots::exists(&mut tx, unit).await? {
+            let text = robot_text(&head);
+            let link = format!("/transparency?size={}&root={}", head.size, head.root);
+            let message = store::robots::NewDelivery {
+                unit_id: unit,
+                notification_id: None,
+                text: &text,
+                link: &link,
+            };
+            store::robots::queue(&mut tx, &message, issued_at).await?;
+        }
+    }
     tx.commit().await?;
+    if let Some(file) = &witnesses.file {
+        if let Err(error) = append_line(file, &head) {
+            tracing::error!(file = %file.display(), error = %format!("{error:#}"), "failed to append a tree head to the witness file");
+        }
+    }
     Ok(head)
 }
 
-/// [`issue`] where a head is wanted but the act that wants it has already succeeded (after a
-/// signature): a failure is logged, the next scheduled head covers the entry.
-pub async fn issue_after(db: &Db, key: &HeadKey, why: &str) {
-    if let Err(error) = issue(db, key).await {
+/// The message a head is posted as: the numbers to keep, in the group's history.
+fn robot_text(head: &SignedHead) -> String {
+    format!(
+        "【廉防审计树头】审计记录共 {} 条，根哈希 {}，{} 签发，公钥 {}。请勿删除本消息：日后可凭它核对审计记录未被截断或改写。",
+        head.size,
+        head.root,
+        domain::time::china_time(head.issued_at),
+        &head.public_key[..16.min(head.public_key.len())]
+    )
+}
+
+/// Appends the head to the witness file as one JSON line, and syncs it.
+fn append_line(file: &Path, head: &SignedHead) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut line = serde_json::to_string(head)?;
+    line.push('\n');
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)
+        .with_context(|| format!("无法打开树头见证文件 {}", file.display()))?;
+    f.write_all(line.as_bytes())
+        .and_then(|()| f.sync_data())
+        .with_context(|| format!("无法写入树头见证文件 {}", file.display()))
+}
+
+/// The district root unit (the oldest unit without a parent), whose robot is the commission's.
+async fn district_root(db: &Db) -> anyhow::Result<Option<i64>> {
+    let org = db.directory().org().await?;
+    Ok(org
+        .names
+        .keys()
+        .copied()
+        .filter(|id| org.tree.parent(domain::ids::OrgUnitId(*id)).is_none())
+        .min())
+}
+
+/// [`issue_witnessed`] where a head is wanted but the act that wants it has already succeeded
+/// (after a signature): a failure is logged, the next scheduled head covers the entry.
+pub async fn issue_after(db: &Db, key: &HeadKey, witnesses: &Witnesses, why: &str) {
+    if let Err(error) = issue_witnessed(db, key, witnesses).await {
         tracing::error!(%why, error = %format!("{error:#}"), "failed to issue a tree head");
     }
 }
@@ -328,6 +411,7 @@ pub async fn due(conn: &mut Conn, every_ms: i64, now: i64) -> anyhow::Result<boo
 pub fn spawn_schedule(
     db: Db,
     key: HeadKey,
+    witnesses: Witnesses,
     every: std::time::Duration,
 ) -> tokio::task::JoinHandle<()> {
     let every_ms = i64::try_from(every.as_millis()).unwrap_or(i64::MAX);
@@ -338,7 +422,7 @@ pub fn spawn_schedule(
                 Err(e) => Err(e.into()),
             };
             match wanted {
-                Ok(true) => issue_after(&db, &key, "schedule").await,
+                Ok(true) => issue_after(&db, &key, &witnesses, "schedule").await,
                 Ok(false) => {}
                 Err(error) => {
                     tracing::error!(error = %format!("{error:#}"), "failed to check for a tree head")

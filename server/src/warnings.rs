@@ -696,5 +696,7 @@ pub async fn view(db: &Db, user_id: i64, id: i64, now: i64) -> Result<WarningVie
             && principal.may_answer_warning(&org.tree, &parties(&row)),
         may_decide: status == warning::Status::Answered
             && principal.may_decide_warning(&org.tree, &parties(&row)),
+        // The caller adds the head it is printed under.
+        head: None,
     })
 }

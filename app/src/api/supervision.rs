@@ -91,6 +91,8 @@ pub struct WarningView {
     pub events: Vec<WarningEventView>,
     pub may_answer: bool,
     pub may_decide: bool,
+    /// The signed tree head the notice is printed under.
+    pub head: Option<super::PrintedHead>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,7 +128,7 @@ pub async fn load_warnings() -> Result<WarningsView, ApiError> {
 #[server(prefix = "/api/fn", endpoint = "warning")]
 pub async fn load_warning(id: i64) -> Result<WarningView, ApiError> {
     let user = backend::require_user()?;
-    backend::get()?.warning(&user, id).await
+    backend::get()?.warning(&user, id, &backend::origin()).await
 }
 
 /// 通知: what arrived for the signed-in user, newest first.

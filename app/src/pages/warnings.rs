@@ -7,7 +7,10 @@ use domain::warning::{Handling, Level, Source, Status};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 
-use super::widgets::{use_id_param, BackBar, ErrorBox, FeedbackLine, Refresh};
+use super::{
+    transparency::PrintedHeadBlock,
+    widgets::{use_id_param, BackBar, ErrorBox, FeedbackLine, Refresh},
+};
 use crate::{
     api::supervision::{
         load_warning, load_warnings, RaiseOptions, WarningSummary, WarningView, WarningsView,
@@ -397,6 +400,7 @@ fn Warning(view: WarningView, refresh: Refresh) -> impl IntoView {
                 {view.issuer.clone().map(|i| format!("发出人：{i}")).unwrap_or_else(|| "区纪委监委（预警规则）".to_owned())}
                 <br/>{view.raised_on.clone()}
             </p>
+            <PrintedHeadBlock head=view.head.clone()/>
         </article>
         <p class="no-print"><button type="button" on:click=|_| print()>"打印通知书"</button></p>
         {answer}

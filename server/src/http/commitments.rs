@@ -38,7 +38,13 @@ pub async fn sign(
     };
     let (seal, token) = commitments::sign(&state.db, &user, id, request, &address).await?;
     // A head over the signature at once, so its verification page can prove it is in the log.
-    crate::transparency::issue_after(&state.db, &state.head_key, "signature").await;
+    crate::transparency::issue_after(
+        &state.db,
+        &state.head_key,
+        &state.head_witnesses,
+        "signature",
+    )
+    .await;
     Ok(Json(Signed { seal, token }))
 }
 

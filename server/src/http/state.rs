@@ -40,6 +40,8 @@ pub struct Settings {
     pub secret: ServerSecret,
     /// The key that signs the audit log's tree heads.
     pub head_key: crate::transparency::HeadKey,
+    /// Where each new head is also sent.
+    pub head_witnesses: crate::transparency::Witnesses,
     /// How much one user may sync per minute.
     pub sync_rate: super::throttle::SyncRate,
     /// How much one pull carries.
@@ -55,6 +57,7 @@ impl Settings {
             public_origin: None,
             secret: ServerSecret::random(),
             head_key: crate::transparency::HeadKey::random(),
+            head_witnesses: crate::transparency::Witnesses::default(),
             sync_rate: super::throttle::SyncRate::default(),
             pull_page: crate::sync::PullPage::default(),
         }
@@ -74,6 +77,7 @@ pub struct AppState {
     pub secret: ServerSecret,
     /// Signs tree heads (after a signature, here; on a schedule, beside the server).
     pub head_key: crate::transparency::HeadKey,
+    pub head_witnesses: crate::transparency::Witnesses,
     /// Each user's sync allowance.
     pub sync_throttle: Arc<super::throttle::Throttle>,
     /// How much one pull carries.
@@ -103,6 +107,7 @@ impl AppState {
                 .map(|o| o.trim_end_matches('/').into()),
             secret: settings.secret,
             head_key: settings.head_key,
+            head_witnesses: settings.head_witnesses,
             sync_throttle: Arc::new(super::throttle::Throttle::new(settings.sync_rate)),
             pull_page: settings.pull_page,
             backend,

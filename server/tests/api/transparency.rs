@@ -408,3 +408,85 @@ fn attribute(html: &str, name: &str) -> String {
         .replace("&gt;", ">")
         .replace("&amp;", "&")
 }
+
+#[tokio::test]
+async fn heads_are_handed_to_the_witness_file_and_the_commissions_robot() {
+    let app = spawn_app().await;
+    // The commission's group robot on the district root unit (a relay beside the server).
+    let root = app
+        .count("SELECT MIN(id) FROM org_units WHERE parent_id IS NULL")
+        .await;
+    let shenhe = app.session_cookie("shenhe").await;
+    let set = app
+        .post_json(
+            "/api/settings/robots",
+            Some(&shenhe),
+            &json!({ "unit_id": root, "kind": "wecom", "url": "http://127.0.0.1:9/robot" }),
+        )
+        .await;
+    assert_eq!(set.status(), 200);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("heads.jsonl");
+    let witnesses = transparency::Witnesses {
+        file: Some(file.clone()),
+        robot: true,
+    };
+    let key = HeadKey::random();
+    append_entries(&app.db, 3).await;
+    let first = transparency::issue_witnessed(&app.db, &key, &witnesses)
+        .await
+        .unwrap();
+    // An hourly head over the same entries goes to the file, not again to the group.
+    let same = transparency::issue_witnessed(&app.db, &key, &witnesses)
+        .await
+        .unwrap();
+    append_entries(&app.db, 2).await;
+    let third = transparency::issue_witnessed(&app.db, &key, &witnesses)
+        .await
+        .unwrap();
+    assert_eq!(same.size, first.size);
+    assert_eq!(third.size, first.size + 2);
+
+    let saved: Vec<SignedHead> = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(saved, vec![first.clone(), same, third.clone()]);
+    assert!(saved.iter().all(SignedHead::verifies));
+
+    let posted: Vec<(String, String)> = sqlx::query_as(
+        "SELECT text, link FROM robot_deliveries WHERE link LIKE '/transparency%' ORDER BY id",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(posted.len(), 2, "{posted:?}");
+    for ((text, link), head) in posted.iter().zip([&first, &third]) {
+        assert!(
+            text.contains(&format!(
+                "审计记录共 {} 条，根哈希 {}",
+                head.size, head.root
+            )),
+            "{text}"
+        );
+        assert_eq!(
+            link,
+            &format!("/transparency?size={}&root={}", head.size, head.root)
+        );
+    }
+
+    // The witness file is what `lianfang verify --against` reads, signatures checked.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lianfang"))
+        .args(["verify", "--database"])
+        .arg(&app.db_file)
+        .arg("--against")
+        .arg(&file)
+        .env("LIANFANG_LOG", "error")
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("与保存的 3 个树头一致"), "{text}");
+}
