@@ -296,15 +296,41 @@ impl Frontier {
         Self::default()
     }
 
+    /// The frontier of a tree of `size` leaves from the roots of its perfect subtrees, largest
+    /// first, as [`Frontier::peak_nodes`] names them (a stored tree gives them); `None` when
+    /// there are not as many as the size has set bits.
+    pub fn from_peaks(size: u64, peaks: Vec<Hash>) -> Option<Self> {
+        (peaks.len() == size.count_ones() as usize).then_some(Self { size, peaks })
+    }
+
+    /// The perfect subtrees whose roots are the frontier of a tree of `size` leaves.
+    pub fn peak_nodes(size: u64) -> Vec<Node> {
+        Span {
+            start: 0,
+            len: size,
+        }
+        .nodes()
+    }
+
     /// Appends a leaf (already leaf-hashed).
     pub fn push(&mut self, leaf: Hash) {
+        self.push_with(leaf, |_, _| {});
+    }
+
+    /// Appends a leaf and hands `stored` the leaf and every perfect subtree it completes, as
+    /// nodes with their roots: what a stored tree writes for the append.
+    pub fn push_with(&mut self, leaf: Hash, mut stored: impl FnMut(Node, &Hash)) {
         let mut h = leaf;
         let mut n = self.size;
+        let mut level = 0;
+        stored(Node { level, index: n }, &h);
         while n & 1 == 1 {
             // A full pair: the left peak and the new one become one peak a level up.
             let left = self.peaks.pop().unwrap_or_else(empty_root);
             h = node_hash(&left, &h);
             n >>= 1;
+            level += 1;
+            stored(Node { level, index: n }, &h);
         }
         self.peaks.push(h);
         self.size += 1;
@@ -556,6 +582,28 @@ mod tests {
                 );
             }
         }
+        // A frontier rebuilt from a stored tree's peaks goes on as the original does, and
+        // names the nodes a stored tree writes.
+        for n in 0..=40u64 {
+            let leaves = leaves(n as usize + 3);
+            let peaks: Vec<Hash> = Frontier::peak_nodes(n)
+                .into_iter()
+                .map(|node| perfect(&leaves, node))
+                .collect();
+            let mut frontier = Frontier::from_peaks(n, peaks).expect("as many peaks as set bits");
+            for (i, leaf) in leaves.iter().enumerate().skip(n as usize) {
+                frontier.push_with(*leaf, |node, hash| {
+                    assert_eq!(perfect(&leaves, node), *hash, "{node:?}");
+                    assert_eq!(
+                        (node.index + 1) << node.level,
+                        i as u64 + 1,
+                        "{node:?} ends at the leaf"
+                    );
+                });
+            }
+            assert_eq!(frontier.root(), root(&leaves));
+        }
+        assert_eq!(Frontier::from_peaks(3, vec![empty_root()]), None);
         // At a million entries: 20 runs for an inclusion proof, none of more than 20 subtrees.
         let spans = inclusion_spans(123_456, 1_000_000).expect("inside");
         assert_eq!(spans.len(), 20);

@@ -7,7 +7,8 @@
 //! Then fills in the stored tree for that log (as the first start after the upgrade does), makes
 //! the same proofs from the stored nodes, and appends the same number of entries through
 //! `audit::append` (chain and tree, as every act does) beside a baseline of the chain alone
-//! (what `append` did before the tree), both in transactions of 1,000.
+//! (what `append` did before the tree), both in transactions of 1,000
+//! (`LIANFANG_BENCH_APPENDS`, default 100,000 each).
 
 use std::time::Instant;
 
@@ -170,7 +171,10 @@ async fn main() {
     );
 
     // Appending: the chain alone (the baseline), then the chain with the tree, as acts append.
-    let appends = n as i64;
+    let appends: i64 = std::env::var("LIANFANG_BENCH_APPENDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     let chain_only = append_run(&dir.path().join("chain.db"), appends, false).await;
     let with_tree = append_run(&dir.path().join("tree.db"), appends, true).await;
     println!(

@@ -86,16 +86,30 @@ async fn node(conn: &mut Conn, level: i64, idx: i64) -> anyhow::Result<merkle::H
         .ok_or_else(|| anyhow::anyhow!("The Merkle tree lacks node {idx} at level {level}"))
 }
 
-/// Adds the leaves of entries `from + 1 ..= to` to a tree of `from` leaves.
+/// Adds the leaves of entries `from + 1 ..= to` to a tree of `from` leaves: its frontier is read
+/// once, then every new node is computed in memory and only written.
 async fn catch_up_from(conn: &mut Conn, from: i64, to: i64) -> anyhow::Result<()> {
+    let size = u64::try_from(from)?;
+    let mut peaks = Vec::new();
+    for n in merkle::Frontier::peak_nodes(size) {
+        peaks.push(node(conn, i64::from(n.level), i64::try_from(n.index)?).await?);
+    }
+    let mut tree = merkle::Frontier::from_peaks(size, peaks)
+        .ok_or_else(|| anyhow::anyhow!("The Merkle tree's frontier is incomplete"))?;
     let mut after = from;
+    let mut nodes = Vec::new();
     while after < to {
         let rows = store::audit::hashes_after(conn, after, VERIFY_CHUNK.min(to - after)).await?;
         let Some(&(last, _)) = rows.last() else {
             break;
         };
-        for (seq, hash) in rows {
-            push_leaf(conn, seq - 1, merkle::entry_leaf(&hash)).await?;
+        for (_, hash) in rows {
+            nodes.clear();
+            tree.push_with(merkle::entry_leaf(&hash), |n, h| nodes.push((n, *h)));
+            for (n, h) in &nodes {
+                let idx = i64::try_from(n.index)?;
+                store::audit::insert_tree_node(conn, i64::from(n.level), idx, h).await?;
+            }
         }
         after = last;
     }

@@ -22,6 +22,7 @@ use domain::{
 use serde_json::json;
 
 use crate::{
+    actor::Actor,
     audit,
     chain::{self, Outcome},
     db::{now_ms, Db},
@@ -157,6 +158,18 @@ pub async fn accept_suggestion(db: &Db, user: &SessionUser, id: i64) -> Result<(
     let now = now_ms();
     let point = sync::insert_point(&mut tx, db.limits(), s.post_id, input, user.id, now).await?;
     store::review::accept_suggestion(&mut tx, id, &point.to_string(), now).await?;
+    // A risk point added to a sheet after it was submitted: in the log, with what it says.
+    let content: serde_json::Value =
+        serde_json::from_str(&s.input_json).map_err(anyhow::Error::from)?;
+    Actor::User(user)
+        .record(
+            &mut tx,
+            "suggestion_accepted",
+            &format!("post:{}", s.post_id),
+            json!({ "suggestion": id, "post": s.post_id, "risk_point": point.to_string(),
+                    "content": content }),
+        )
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -169,8 +182,16 @@ pub async fn decline_suggestion(
     reason: &DeclineReason,
 ) -> Result<()> {
     let mut tx = db.begin_write().await?;
-    own_pending_suggestion(&mut tx, user, id).await?;
+    let s = own_pending_suggestion(&mut tx, user, id).await?;
     store::review::decline_suggestion(&mut tx, id, reason.as_str(), now_ms()).await?;
+    Actor::User(user)
+        .record(
+            &mut tx,
+            "suggestion_declined",
+            &format!("post:{}", s.post_id),
+            json!({ "suggestion": id, "post": s.post_id, "reason": reason.as_str() }),
+        )
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -159,6 +159,26 @@ async fn seven_people_walk_a_sheet_through_the_chain_with_a_return_from_the_comm
         app.count("SELECT COUNT(*) FROM risk_points").await,
         points_before + 1
     );
+    // The point added after submission is in the audit log, by the holder, with its content.
+    let (payload, actor): (String, Option<i64>) =
+        sqlx::query_as("SELECT payload, actor FROM audit_log WHERE kind = 'suggestion_accepted'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    let payload: Value = serde_json::from_str(&payload).unwrap();
+    assert_eq!(payload["suggestion"], suggestion);
+    assert_eq!(payload["post"], post);
+    assert_eq!(
+        payload["content"]["description"],
+        "车辆维修虚报项目或与维修厂串通抬高价格"
+    );
+    assert_eq!(
+        actor,
+        Some(
+            app.count("SELECT id FROM users WHERE username = 'chenjing'")
+                .await
+        )
+    );
     assert_eq!(
         decide(&app, "chenjing", post, close).await["status"],
         "applied"
