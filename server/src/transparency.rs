@@ -121,6 +121,12 @@ impl SignedHead {
         }
     }
 
+    /// The page that checks this head against today's log (`/transparency`, whose form reads
+    /// the two numbers from the address): the link on printouts and robot messages.
+    pub fn check_path(&self) -> String {
+        format!("/transparency?size={}&root={}", self.size, self.root)
+    }
+
     fn from_row(row: store::audit::HeadRow) -> Self {
         Self {
             size: u64::try_from(row.size).unwrap_or(0),
@@ -175,13 +181,12 @@ pub async fn issue_witnessed(
     };
     store::audit::insert_head(
         &mut tx,
-        &store::audit::HeadRow {
-            id: 0,
+        &store::audit::NewHead {
             size: i64::try_from(head.size)?,
-            root: head.root.clone(),
+            root: &head.root,
             issued_at,
-            public_key: head.public_key.clone(),
-            signature: head.signature.clone(),
+            public_key: &head.public_key,
+            signature: &head.signature,
         },
     )
     .await?;
@@ -189,7 +194,7 @@ pub async fn issue_witnessed(
     if let (Some(unit), true) = (root_unit, grew) {
         if store::robots::exists(&mut tx, unit).await? {
             let text = robot_text(&head);
-            let link = format!("/transparency?size={}&root={}", head.size, head.root);
+            let link = head.check_path();
             let message = store::robots::NewDelivery {
                 unit_id: unit,
                 notification_id: None,
@@ -306,13 +311,18 @@ fn hexes(hashes: Vec<domain::merkle::Hash>) -> Vec<String> {
     hashes.into_iter().map(hex::encode).collect()
 }
 
-/// The size a proof is asked against: `size` if given, else the newest head's (else the tree's),
-/// refused when the log does not hold that many entries.
+/// How many entries the stored tree answers for, as a proof's size.
+async fn answered(conn: &mut Conn) -> crate::error::Result<u64> {
+    Ok(u64::try_from(audit::tree_size(conn).await?).map_err(anyhow::Error::from)?)
+}
+
+/// The size a proof is asked against: `size` if given, else the newest head's (else the tree's,
+/// `tree` entries), refused when the log does not hold that many entries.
 async fn proof_size(
     conn: &mut Conn,
     size: Option<u64>,
+    tree: u64,
 ) -> crate::error::Result<(u64, Option<SignedHead>)> {
-    let tree = u64::try_from(audit::tree_size(conn).await?).map_err(anyhow::Error::from)?;
     let newest = latest(conn).await?;
     let size = size.or(newest.as_ref().map(|h| h.size)).unwrap_or(tree);
     if size > tree {
@@ -332,26 +342,28 @@ pub async fn inclusion(
     seq: u64,
     size: Option<u64>,
 ) -> crate::error::Result<InclusionProof> {
-    let (size, head) = proof_size(conn, size).await?;
+    let tree = answered(conn).await?;
+    let (size, head) = proof_size(conn, size, tree).await?;
     let beyond = || {
         crate::error::Error::refused(
             "beyond_head",
             format!("第 {seq} 条审计记录不在含 {size} 条记录的树头之内（序号应为 1 至 {size}）"),
         )
     };
-    let index = i64::try_from(seq).map_err(|_| beyond())?;
-    let entry = store::audit::with_predecessor(conn, index)
-        .await?
-        .into_iter()
-        .find(|e| e.seq == index)
-        .ok_or_else(beyond)?;
     let proof = audit::inclusion_proof(conn, seq, size)
         .await?
+        .ok_or_else(beyond)?;
+    // The entry is in the tree, so in the log: its hash, the one row after `seq - 1`.
+    let index = i64::try_from(seq).map_err(|_| beyond())?;
+    let (_, entry_hash) = store::audit::hashes_after(conn, index - 1, 1)
+        .await?
+        .into_iter()
+        .find(|(s, _)| *s == index)
         .ok_or_else(beyond)?;
     Ok(InclusionProof {
         seq,
         size,
-        entry_hash: entry.hash,
+        entry_hash,
         proof: hexes(proof),
         head,
     })
@@ -365,14 +377,14 @@ pub async fn consistency(
     from: u64,
     to: Option<u64>,
 ) -> crate::error::Result<ConsistencyProof> {
-    let tree = u64::try_from(audit::tree_size(conn).await?).map_err(anyhow::Error::from)?;
+    let tree = answered(conn).await?;
     if from > tree {
         return Err(crate::error::Error::refused(
             "truncated",
             format!("审计记录被截断：保存的树头含 {from} 条记录，现只有 {tree} 条"),
         ));
     }
-    let (to, head) = proof_size(conn, to).await?;
+    let (to, head) = proof_size(conn, to, tree).await?;
     let proof = audit::consistency_proof(conn, from, to)
         .await?
         .ok_or_else(|| {

@@ -138,11 +138,8 @@ pub async fn verification(
     };
     let chain = cache.verified(pool).await?;
     let mut conn = pool.acquire().await?;
-    let inclusion = match (entry_ok, s.log_seq) {
-        (true, Some(seq)) => super::transparency::inclusion(&mut conn, seq).await?,
-        _ => None,
-    };
-    let head = super::transparency::printed_head(&mut conn, origin).await?;
+    let entry = s.log_seq.filter(|_| entry_ok);
+    let (inclusion, head) = super::transparency::for_signature(&mut conn, entry, origin).await?;
     drop(conn);
     let url = format!("{origin}/verify/{}", row.token);
     let (qr_size, qr_path) = views::qr_path(&url);

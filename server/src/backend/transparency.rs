@@ -13,22 +13,18 @@ use crate::{
 /// Heads the public page lists.
 const HISTORY: i64 = 50;
 
-/// The page that checks a saved head against today's log, as printed.
-fn check_url(origin: &str, head: &SignedHead) -> String {
-    format!(
-        "{origin}/transparency?size={}&root={}",
-        head.size, head.root
-    )
-}
-
 /// The newest signed head, as a printout carries it; `None` before the first head.
 pub async fn printed_head(conn: &mut Conn, origin: &str) -> Result<Option<PrintedHead>> {
-    let Some(head) = transparency::latest(conn).await? else {
-        return Ok(None);
-    };
-    let check_url = check_url(origin, &head);
+    Ok(transparency::latest(conn)
+        .await?
+        .map(|head| printed(head, origin)))
+}
+
+/// `head` as a printout carries it, with the absolute link and QR code that check it.
+fn printed(head: SignedHead, origin: &str) -> PrintedHead {
+    let check_url = format!("{origin}{}", head.check_path());
     let (qr_size, qr_path) = super::views::qr_path(&check_url);
-    Ok(Some(PrintedHead {
+    PrintedHead {
         size: head.size,
         root: head.root,
         issued: china_time(head.issued_at),
@@ -36,26 +32,32 @@ pub async fn printed_head(conn: &mut Conn, origin: &str) -> Result<Option<Printe
         check_url,
         qr_size,
         qr_path,
-    }))
+    }
 }
 
-/// Entry `seq`'s inclusion proof in the newest signed head, once a head covers it.
-pub async fn inclusion(conn: &mut Conn, seq: i64) -> Result<Option<InclusionView>> {
+/// For a commitment's verification page: entry `seq`'s inclusion proof in the newest signed
+/// head, once a head covers it (`None` for no entry), and that head as the page prints it.
+pub async fn for_signature(
+    conn: &mut Conn,
+    seq: Option<i64>,
+    origin: &str,
+) -> Result<(Option<InclusionView>, Option<PrintedHead>)> {
     let Some(head) = transparency::latest(conn).await? else {
-        return Ok(None);
+        return Ok((None, None));
     };
-    let Ok(wanted) = u64::try_from(seq) else {
-        return Ok(None);
+    let covered = seq.and_then(|s| u64::try_from(s).ok().filter(|&w| w >= 1 && w <= head.size));
+    let inclusion = match covered {
+        Some(wanted) => {
+            let proof = transparency::inclusion(conn, wanted, Some(head.size)).await?;
+            Some(InclusionView {
+                seq: i64::try_from(wanted).map_err(anyhow::Error::from)?,
+                size: head.size,
+                json: serde_json::to_string(&proof).map_err(anyhow::Error::from)?,
+            })
+        }
+        None => None,
     };
-    if wanted == 0 || wanted > head.size {
-        return Ok(None);
-    }
-    let proof = transparency::inclusion(conn, wanted, Some(head.size)).await?;
-    Ok(Some(InclusionView {
-        seq,
-        size: head.size,
-        json: serde_json::to_string(&proof).map_err(anyhow::Error::from)?,
-    }))
+    Ok((inclusion, Some(printed(head, origin))))
 }
 
 /// The public page: the key that signs heads now and the newest heads.

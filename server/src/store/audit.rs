@@ -178,9 +178,19 @@ pub struct HeadRow {
     pub signature: String,
 }
 
+/// A signed head to store.
+#[derive(Debug, Clone, Copy)]
+pub struct NewHead<'a> {
+    pub size: i64,
+    pub root: &'a str,
+    pub issued_at: i64,
+    pub public_key: &'a str,
+    pub signature: &'a str,
+}
+
 /// Stores a signed head and returns its id.
 #[tracing::instrument(level = "debug", skip_all, fields(size = head.size))]
-pub async fn insert_head(conn: &mut Conn, head: &HeadRow) -> anyhow::Result<i64> {
+pub async fn insert_head(conn: &mut Conn, head: &NewHead<'_>) -> anyhow::Result<i64> {
     Ok(sqlx::query!(
         "INSERT INTO tree_heads (size, root, issued_at, public_key, signature) VALUES (?, ?, ?, ?, ?)",
         head.size,
