@@ -23,6 +23,9 @@ printf '\n==> Rust 测试：domain 规则、app、server（真实 SQLite 文件�
 # fails to compile here.
 cargo test --workspace --exclude frontend 2>&1 | tee "$logs/cargo.log"
 
+printf '\n==> 风险库归并：标注集上的准确率与召回率（domain/src/catalogue/labelled.tsv）\n'
+cargo test -q -p domain --lib catalogue::tests::the_labelled_set -- --nocapture 2>&1 | grep '风险库归并'
+
 printf '\n==> 发布构建：服务器与 wasm（cargo leptos，一次构建两者）\n'
 cargo leptos build --release --split 2>&1 | tail -n 5
 

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod account;
 pub mod audit;
+pub mod catalogue;
 pub mod chain;
 pub mod commitment;
 pub mod education;

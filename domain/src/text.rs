@@ -131,6 +131,10 @@ bounded_text!(
     RiskDescription, field = "description", label = "风险点描述", min = 4, max = 500
 );
 bounded_text!(
+    /// A district catalogue entry's canonical wording (风险库条目的统一表述).
+    EntryWording, field = "wording", label = "风险库条目表述", min = 4, max = 500
+);
+bounded_text!(
     /// How a risk shows itself in practice (表现形式).
     Manifestation, field = "manifestation", label = "表现形式", min = 1, max = 500
 );
