@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
 
+pub mod catalogue;
 pub mod district;
 pub mod education;
 pub mod supervision;
@@ -71,6 +72,9 @@ pub struct HomeView {
     /// Link to the education page (廉政教育): the commission, a leader in charge, a liaison.
     #[serde(default)]
     pub records_education: bool,
+    /// Link to the district catalogue (风险库): the commission.
+    #[serde(default)]
+    pub curates_catalogue: bool,
     /// Notifications this user has not read.
     #[serde(default)]
     pub unread_notifications: usize,
@@ -841,6 +845,10 @@ pub mod backend {
         ) -> Result<supervision::NotificationsView, ApiError>;
         async fn measures(&self, user: &SessionUser)
             -> Result<supervision::MeasuresView, ApiError>;
+        async fn catalogue(
+            &self,
+            user: &SessionUser,
+        ) -> Result<super::catalogue::CatalogueView, ApiError>;
         async fn education(&self, user: &SessionUser)
             -> Result<education::EducationView, ApiError>;
         async fn person(

@@ -104,6 +104,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/warnings/:id") view={Lazy::<WarningRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()}/>
                 <Route path=path!("/education") view={Lazy::<EducationRoute>::new()}/>
+                <Route path=path!("/catalogue") view={Lazy::<CatalogueRoute>::new()}/>
                 <Route path=path!("/people/:username") view={Lazy::<PersonRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/verify/:token") view={Lazy::<VerifyRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/transparency") view={Lazy::<TransparencyRoute>::new()} ssr=SsrMode::Async/>
@@ -144,5 +145,6 @@ pub fn requires_login(path: &str) -> bool {
         || path == "/notifications"
         || path == "/measures"
         || path == "/education"
+        || path == "/catalogue"
         || path.starts_with("/people/")
 }

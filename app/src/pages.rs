@@ -3,6 +3,7 @@
 mod account;
 mod accounts;
 mod audit;
+mod catalogue;
 mod check;
 mod commitment;
 mod education;
@@ -33,6 +34,7 @@ mod widgets;
 pub use account::AccountPage;
 pub use accounts::AccountsPage;
 pub use audit::AuditPage;
+pub use catalogue::CataloguePage;
 pub use check::CheckPage;
 pub use commitment::CommitmentPage;
 pub use education::{EducationPage, PersonPage};

@@ -46,6 +46,7 @@ pub(crate) enum Page {
     Measures,
     Notifications,
     Education,
+    Catalogue,
     Person,
 }
 
@@ -114,6 +115,7 @@ fn records(page: Page) -> AnyView {
         Page::Warning => with_mark(view! { <pages::WarningPage/> }),
         Page::Notifications => with_mark(view! { <pages::NotificationsPage/> }),
         Page::Education => with_mark(view! { <pages::EducationPage/> }),
+        Page::Catalogue => with_mark(view! { <pages::CataloguePage/> }),
         Page::Person => with_mark(view! { <pages::PersonPage/> }),
         Page::Transparency => with_mark(view! { <pages::TransparencyPage/> }),
         _ => with_mark(view! { <pages::VerifyPage/> }),
@@ -199,6 +201,7 @@ routes! {
     WarningRoute => records(Warning),
     NotificationsRoute => records(Notifications),
     EducationRoute => records(Education),
+    CatalogueRoute => records(Catalogue),
     PersonRoute => records(Person),
 }
 

@@ -920,3 +920,53 @@ impl Write for VoidSession {
     const ROUTE: &'static str = "/api/education/sessions/{id}/void";
     type Reply = Done;
 }
+
+/// 风险库: confirms the points the commission kept of a proposed group, as a new entry with
+/// `wording` and `measures` (the measures cell's form, may be empty), or added to `entry`
+/// (whose wording and measures then stay as they are).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConfirmGroup {
+    #[serde(default)]
+    pub entry: Option<i64>,
+    #[serde(default)]
+    pub wording: String,
+    #[serde(default)]
+    pub measures: String,
+    pub points: Vec<String>,
+}
+
+/// The entry the points are now in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntrySaved {
+    pub id: i64,
+    pub linked: usize,
+}
+
+impl Write for ConfirmGroup {
+    const ROUTE: &'static str = "/api/catalogue/entries";
+    type Reply = EntrySaved;
+}
+
+/// 风险库: a new canonical wording and unified measures for an entry.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EditEntry {
+    pub wording: String,
+    #[serde(default)]
+    pub measures: String,
+}
+
+impl Write for EditEntry {
+    const ROUTE: &'static str = "/api/catalogue/entries/{id}";
+    type Reply = Done;
+}
+
+/// 风险库: takes a point out of its entry (it is proposed again at the next grouping).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UnlinkPoint {
+    pub point: String,
+}
+
+impl Write for UnlinkPoint {
+    const ROUTE: &'static str = "/api/catalogue/unlink";
+    type Reply = Done;
+}

@@ -210,6 +210,13 @@ impl Principal {
             .any(|a| matches!(a.role, Role::CommissionReviewer | Role::Admin))
     }
 
+    /// 风险库: the commission curates the district catalogue of merged risk points.
+    pub fn may_curate_catalogue(&self) -> bool {
+        self.roles
+            .iter()
+            .any(|a| a.role == Role::CommissionReviewer)
+    }
+
     pub fn may_check_audit_log(&self) -> bool {
         self.roles
             .iter()

@@ -15,7 +15,10 @@
 
 use std::collections::HashMap;
 
-use crate::{risk::PowerKind, FieldError};
+use crate::{
+    risk::{Measure, PowerKind},
+    FieldError,
+};
 
 /// The least similarity at which two texts are proposed as the same risk.
 pub const THRESHOLD: f32 = 0.2;
@@ -260,6 +263,24 @@ impl Sets {
     }
 }
 
+/// An entry's unified measures, as typed (the measures cell's form, `制度防范：…；监督预警：…`),
+/// in their one stored form: each measure as `kind：text`, joined by `；`. Empty is allowed (the
+/// commission may confirm a group before unifying its measures).
+pub fn unified_measures(raw: &str) -> Result<String, FieldError> {
+    if raw.trim().is_empty() {
+        return Ok(String::new());
+    }
+    let measures = Measure::parse_cell(raw).map_err(|e| FieldError {
+        field: "measures".into(),
+        ..e
+    })?;
+    Ok(measures
+        .iter()
+        .map(|(kind, text)| format!("{}：{}", kind.label(), text.as_str()))
+        .collect::<Vec<_>>()
+        .join("；"))
+}
+
 /// The refusal of linking a point that is already in an entry: a point belongs to one entry at a
 /// time (move it by unlinking it first).
 pub fn already_linked(point: &str, entry: &str) -> FieldError {
@@ -352,6 +373,19 @@ mod tests {
         );
         assert!(precision >= 0.85, "precision {precision}");
         assert!(recall >= 0.7, "recall {recall}");
+    }
+
+    #[test]
+    fn unified_measures_are_stored_in_one_form_and_bad_ones_are_refused_by_field() {
+        assert_eq!(
+            unified_measures("制度防范:三方签认;监督预警：季度抽查").unwrap(),
+            "制度防范：三方签认；监督预警：季度抽查"
+        );
+        assert_eq!(unified_measures("  ").unwrap(), "");
+        assert_eq!(
+            unified_measures("没有类别的措施").unwrap_err().field,
+            "measures"
+        );
     }
 
     #[test]

@@ -315,6 +315,13 @@ impl Backend for DbBackend {
         api(crate::measures::list(&self.db, user.id, crate::db::now_ms()).await)
     }
 
+    async fn catalogue(
+        &self,
+        user: &SessionUser,
+    ) -> Result<app::api::catalogue::CatalogueView, ApiError> {
+        api(crate::catalogue::view(&self.db, user).await)
+    }
+
     async fn education(
         &self,
         user: &SessionUser,

@@ -3,6 +3,7 @@
 
 mod account;
 mod accounts;
+mod catalogue;
 mod commitments;
 mod education;
 mod error;
@@ -26,14 +27,14 @@ use app::{
     shell,
     write::{
         AcceptSuggestion, AcceptWarning, AnswerWarning, ChangePassword, CheckMeasure,
-        CheckWarnings, CreateAccount, CreatePost, CreateUnit, DeclineSuggestion, EndHolding,
-        EndOtherSessions, Handover, ImportCalendar, ImportQuery, Login, MarkNotificationsRead,
-        PeerReview, RaiseWarning, RecordMeeting, RecordSession, RecordTalk, RemindSigner,
-        RemoveRobot, ResetPassword, ResolveObjection, RosterImportQuery, SaveSettings,
-        SaveTalkQuota, SaveTemplate, SaveWarningRules, SendBackWarning, SetAccountActive, SetRobot,
-        SetRoles, SetRoundMatrix, SetSupervision, SignCommitment, StartRound, Suggestion,
-        TestRobot, UnlockAccount, UpdatePost, UpdateUnit, VoidSession, VoidTalk, Write as _,
-        SYNC_ROUTE,
+        CheckWarnings, ConfirmGroup, CreateAccount, CreatePost, CreateUnit, DeclineSuggestion,
+        EditEntry, EndHolding, EndOtherSessions, Handover, ImportCalendar, ImportQuery, Login,
+        MarkNotificationsRead, PeerReview, RaiseWarning, RecordMeeting, RecordSession, RecordTalk,
+        RemindSigner, RemoveRobot, ResetPassword, ResolveObjection, RosterImportQuery,
+        SaveSettings, SaveTalkQuota, SaveTemplate, SaveWarningRules, SendBackWarning,
+        SetAccountActive, SetRobot, SetRoles, SetRoundMatrix, SetSupervision, SignCommitment,
+        StartRound, Suggestion, TestRobot, UnlinkPoint, UnlockAccount, UpdatePost, UpdateUnit,
+        VoidSession, VoidTalk, Write as _, SYNC_ROUTE,
     },
     App,
 };
@@ -110,6 +111,9 @@ pub fn router(state: AppState) -> Router {
         .route(AcceptWarning::ROUTE, post(warnings::accept))
         .route(SendBackWarning::ROUTE, post(warnings::send_back))
         .route(CheckMeasure::ROUTE, post(warnings::check_measure))
+        .route(ConfirmGroup::ROUTE, post(catalogue::confirm))
+        .route(EditEntry::ROUTE, post(catalogue::edit))
+        .route(UnlinkPoint::ROUTE, post(catalogue::unlink))
         .route(RecordTalk::ROUTE, post(education::record_talk))
         .route(RecordSession::ROUTE, post(education::record_session))
         .route(SaveTalkQuota::ROUTE, post(education::talk_quota))

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod backend;
 pub mod backup;
+pub mod catalogue;
 pub mod chain;
 pub mod cli;
 pub mod commitments;

@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod catalogue;
 pub mod changes;
 pub mod commitments;
 pub mod education;

@@ -6,6 +6,7 @@ mod api {
     mod auth;
     mod authz;
     mod backup;
+    mod catalogue;
     mod chain;
     mod commitments;
     mod district;

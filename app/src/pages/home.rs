@@ -45,6 +45,7 @@ fn Home(view: HomeView) -> impl IntoView {
         warnings_to_do,
         checks_measures,
         records_education,
+        curates_catalogue,
         unread_notifications,
     } = view;
     let unsigned = commitments
@@ -97,11 +98,12 @@ fn Home(view: HomeView) -> impl IntoView {
                     <p><a href="/warnings">{format!("有 {warnings_to_do} 条廉政风险预警待您答复或审核")}</a></p>
                 </div>
             })}
-            {(edits_template || audits || manages_accounts || runs_rounds || views_org || warnings_link || checks_measures || records_education || !staff_units.is_empty()).then(|| view! {
+            {(edits_template || audits || manages_accounts || runs_rounds || views_org || warnings_link || checks_measures || records_education || curates_catalogue || !staff_units.is_empty()).then(|| view! {
                 <p class="unit-links">
                     {warnings_link.then(|| view! { <a href="/warnings">"廉政风险预警"</a> })}
                     {checks_measures.then(|| view! { <a href="/measures">"措施落实检验"</a> })}
                     {records_education.then(|| view! { <a href="/education">"廉政教育"</a> })}
+                    {curates_catalogue.then(|| view! { <a href="/catalogue">"区级风险库"</a> })}
                     {views_org.then(|| view! { <a href="/admin/org">"组织机构"</a> })}
                     {staff_units.iter().map(|u| view! { <a href=format!("/units/{}/posts", u.id)>{format!("岗位与人员（{}）", u.name)}</a> }).collect_view()}
                     {runs_rounds.then(|| view! { <a href="/rounds">"排查批次"</a> })}

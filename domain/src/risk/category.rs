@@ -107,6 +107,11 @@ impl PowerKind {
         Self::Other,
     ];
 
+    /// The kind whose label is `label` exactly.
+    pub fn from_label(label: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.label() == label)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Decision => "决策",

@@ -155,6 +155,7 @@ pub async fn home(
         warnings_to_do,
         checks_measures: principal.checks_measures(),
         records_education: principal.records_education(&org.tree),
+        curates_catalogue: principal.may_curate_catalogue(),
         unread_notifications,
     })
 }

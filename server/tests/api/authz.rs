@@ -298,6 +298,32 @@ async fn every_endpoint_refuses_everyone_it_does_not_name() {
             Body::Json(json!({ "rules": [{ "kind": "measure_overdue", "enabled": true, "days": -1, "level": "blue" }] })),
             Some(&["shenhe"]),
         ),
+        // 风险库: the commission's alone; a write refused by its rule (400) or its missing entry
+        // (404) after the permission check.
+        call(
+            Method::POST,
+            "/api/fn/catalogue",
+            Body::Form(""),
+            Some(&["shenhe"]),
+        ),
+        call(
+            Method::POST,
+            "/api/catalogue/entries",
+            Body::Json(json!({ "wording": "采购收受回扣", "points": [] })),
+            Some(&["shenhe"]),
+        ),
+        call(
+            Method::POST,
+            "/api/catalogue/entries/0",
+            Body::Json(json!({ "wording": "采购收受回扣" })),
+            Some(&[]),
+        ),
+        call(
+            Method::POST,
+            "/api/catalogue/unlink",
+            Body::Json(json!({ "point": "none" })),
+            Some(&["shenhe"]),
+        ),
         // 廉政教育: the page and its records for the commission, a leader in charge and the
         // liaison; a record refused by its rule (400) after the permission check; the person's
         // page for the person and those over their unit.
