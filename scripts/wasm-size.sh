@@ -20,7 +20,7 @@ pkg, budget = sys.argv[1], sys.argv[2]
 # Each route and the group of pages it is loaded with (app/src/routes.rs); None: no wasm.
 ROUTES = [
     ("/login", "sign_in"), ("/check", "self_check"), ("/", "work"), ("/posts/{id}", "work"),
-    ("/units/{id}/meeting", "work"), ("/units/{id}/import", "work"),
+    ("/units/{id}/meeting", "work"), ("/units/{id}/import", "administration"),
     ("/units/{id}/commitments", "work"), ("/units/{id}/posts", "work"),
     ("/commitments/{id}", "work"), ("/account", "work"),
     ("/admin/accounts", "administration"), ("/admin/org", "administration"),
@@ -28,7 +28,7 @@ ROUTES = [
     ("/admin/audit", "administration"), ("/commitment-template", "administration"),
     ("/rounds", "administration"), ("/rounds/{id}", "administration"),
     ("/warnings", "records"), ("/warnings/{id}", "records"), ("/notifications", "records"),
-    ("/measures", "records"), ("/education", "records"), ("/people/{username}", "records"),
+    ("/measures", "records"), ("/education", "records"), ("/catalogue", "records"), ("/dashboard", "records"), ("/people/{username}", "records"),
     ("/public", None), ("/public/units/{id}", None), ("/units/{id}/handbook", None),
     ("/verify/{token}", None), ("/transparency", None),
 ]

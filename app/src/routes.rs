@@ -67,14 +67,13 @@ fn self_check(_page: Page) -> AnyView {
     with_mark(view! { <pages::CheckPage/> })
 }
 
-/// Everyday work: the home page and inbox, a sheet with its review, meetings, imports, the
-/// commitment roll-up, posts and holders, a commitment to sign, one's own account.
+/// Everyday work: the home page and inbox, a sheet with its review, meetings, the commitment
+/// roll-up, posts and holders, a commitment to sign, one's own account.
 #[leptos::lazy]
 fn work(page: Page) -> AnyView {
     match page {
         Page::Sheet => with_mark(view! { <pages::SheetPage/> }),
         Page::Meeting => with_mark(view! { <pages::MeetingPage/> }),
-        Page::Import => with_mark(view! { <pages::ImportPage/> }),
         Page::Rollup => with_mark(view! { <pages::RollupPage/> }),
         Page::Holders => with_mark(view! { <pages::HoldersPage/> }),
         Page::Commitment => with_mark(view! { <pages::CommitmentPage/> }),
@@ -84,11 +83,14 @@ fn work(page: Page) -> AnyView {
 }
 
 /// The commission's and the administrator's desk: accounts, the organisation and its roster,
-/// settings, the audit log, the commitment templates, rounds.
+/// settings, the audit log, the commitment templates, rounds; and a unit's risk-table import,
+/// which the liaison does once a round (it left the everyday pages' chunk, which every holder
+/// downloads, when that chunk reached its budget).
 #[leptos::lazy]
 fn administration(page: Page) -> AnyView {
     match page {
         Page::Org => with_mark(view! { <pages::OrgPage/> }),
+        Page::Import => with_mark(view! { <pages::ImportPage/> }),
         Page::RosterImport => with_mark(view! { <pages::RosterImportPage/> }),
         Page::Settings => with_mark(view! { <pages::SettingsPage/> }),
         Page::Audit => with_mark(view! { <pages::AuditPage/> }),
@@ -178,7 +180,7 @@ routes! {
     HomeRoute => work(Home),
     SheetRoute => work(Sheet),
     MeetingRoute => work(Meeting),
-    ImportRoute => work(Import),
+    ImportRoute => administration(Import),
     RollupRoute => work(Rollup),
     HoldersRoute => work(Holders),
     CommitmentRoute => work(Commitment),

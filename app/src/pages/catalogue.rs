@@ -146,7 +146,7 @@ fn Proposal(
                         let label = member_label(&m);
                         view! {
                             <li class="check-row">
-                                <label>
+                                <label class="check">
                                     <input type="checkbox"
                                         prop:checked=move || kept.with(|k| k.contains(&point))
                                         on:change=move |e| {
