@@ -10,6 +10,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod chain;
 pub mod commitment;
+pub mod dashboard;
 pub mod education;
 pub mod error;
 pub mod ids;
